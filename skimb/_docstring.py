@@ -1,0 +1,121 @@
+"""Shared parameter text, written once and substituted into each estimator."""
+
+
+class Substitution:
+    """Fill ``{name}`` fields of a docstring, as imbalanced-learn does.
+
+    Only the named fields are replaced, so literal braces elsewhere survive.
+    """
+
+    def __init__(self, **params):
+        self.params = params
+
+    def __call__(self, obj):
+        if obj.__doc__:
+            doc = obj.__doc__
+            for key, value in self.params.items():
+                doc = doc.replace("{" + key + "}", value)
+            obj.__doc__ = doc
+        return obj
+
+
+_NET_PARAMS = """module : torch.nn.Module class or instance, default=SimpleNet
+        The network. When it is a class whose constructor takes ``n_features``
+        and/or ``n_classes``, those are set at fit from ``n_features_in_`` and
+        the number of classes; set the rest with ``module__<name>`` (for
+        example ``module__hidden_units=64``).
+
+    criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
+        Loss on the module's logits and the encoded labels.
+
+    optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
+        Set its options with ``optimizer__<name>``. For Adam, AdamW and SGD
+        the fused implementation is used where the device supports it (same
+        update rule, fewer kernel launches) unless ``optimizer__fused`` or
+        ``optimizer__foreach`` is given.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    max_epochs : int, default=30
+        Number of passes over the training data (for the sampler: epochs of
+        ``num_samples`` draws). ``0`` only initialises the net.
+
+    batch_size : int, default=64
+        Training mini-batch size; ``-1`` means one batch of all samples.
+
+    iterator_train, iterator_valid : class, default=torch.utils.data.DataLoader
+        Used only when ``X`` is a user-supplied ``torch.utils.data.Dataset``;
+        array input trains through skimb's device-resident batches.
+
+    dataset : class, default=skorch.dataset.Dataset
+        As in skorch, for non-array input.
+
+    train_split : callable or None, default=None
+        skorch's internal validation split, for example
+        ``skorch.dataset.ValidSplit(5, stratified=True)``; ``None`` trains on
+        all of ``X``.
+
+    callbacks : list of (name, callback) or None, default=None
+        skorch callbacks (``EpochScoring``, ``EarlyStopping``, ``Checkpoint``,
+        ``LRScheduler``, ...).
+
+    predict_nonlinearity : callable, None or 'auto', default='auto'
+        As in skorch: softmax for cross-entropy criteria.
+
+    warm_start : bool, default=False
+        If True, ``fit`` continues training an already-fitted net.
+
+    verbose : int, default=0
+        skorch's per-epoch log when positive.
+
+    device : str, torch.device or 'auto', default='auto'
+        Where the net, the training data and the random draws live. ``'auto'``
+        picks CUDA when available, else the CPU.
+
+    compile : bool, default=False
+        ``torch.compile`` the module (skorch's option).
+
+    use_caching : bool or 'auto', default='auto'
+        skorch's scoring-callback caching.
+
+    torch_load_kwargs : dict or None, default=None
+        Passed to ``torch.load`` when unpickling.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the module's initialisation, the epoch order and the sampler's
+        draws. With an int, fits on the CPU are reproducible bit for bit.
+        The global torch random state is left untouched.
+
+    **kwargs
+        skorch's ``prefix__name`` parameters (``module__hidden_units``,
+        ``optimizer__weight_decay``, ``callbacks__...``)."""
+
+_CLASS_WEIGHT = """class_weight : None, 'balanced' or dict, default='balanced'
+        ``'balanced'`` gives class ``c`` the weight
+        ``n_samples / (n_classes * n_c)`` (scikit-learn's inverse-frequency
+        rule); a dict maps labels to weights (missing labels weigh 1);
+        ``None`` weighs all classes equally. Resolved at fit into
+        ``class_weight_``, aligned with ``classes_``."""
+
+_FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
+        Class labels seen at fit, sorted.
+
+    n_features_in_ : int
+        Number of features seen at fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame ``X`` (only then).
+
+    module_, criterion_, optimizer_ : torch objects
+        The initialised network, loss and optimizer (skorch's attributes).
+
+    history_ : skorch.history.History
+        Per-epoch and per-batch records (``train_loss``,
+        ``train_batch_size``, ...)."""
+
+NET_DOCS = {
+    "net_params": _NET_PARAMS,
+    "class_weight": _CLASS_WEIGHT,
+    "fitted_attrs": _FITTED_ATTRS,
+}

@@ -1,0 +1,242 @@
+"""Device-resident datasets and batch iterators.
+
+The training data become tensors on the training device once per fit. Each
+epoch draws its order (or its weighted sample) on that device with a seeded
+``torch.Generator`` and yields index slices: no per-sample ``__getitem__``, no
+collate, no host round trip. These objects replace skorch's ``DataLoader`` for
+the skimb estimators; skorch's ``fit_loop`` and callbacks are untouched.
+"""
+
+import torch
+from torch.utils.data import Dataset, Subset
+
+__all__ = [
+    "DeviceDataset",
+    "SequentialBatches",
+    "ShuffledBatches",
+    "WeightedSamplerBatches",
+    "resolve_dataset",
+]
+
+
+class DeviceDataset(Dataset):
+    """Tensors that already live on the training device.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n_samples, ...)
+    y : torch.Tensor of shape (n_samples,), dtype long, or None
+        Encoded labels (``0 .. n_classes - 1``).
+    sample_weight : torch.Tensor of shape (n_samples,) or None
+        Per-sample weights; training batches then carry them in ``X`` as
+        ``{"X": Xi, "sample_weight": wi}`` (skorch's convention).
+
+    Notes
+    -----
+    ``X`` and ``y`` are attributes so that skorch's ``data_from_dataset`` and
+    scoring callbacks can read them; ``y`` holds the *encoded* labels.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        # Only for generic consumers (a user's DataLoader); skimb never calls it.
+        y = self.y[i] if self.y is not None else torch.zeros((), dtype=torch.long)
+        return self.X[i], y
+
+    def batch(self, index, *, with_weight=True):
+        """Gather one batch for a 1-D index tensor on the data's device."""
+        Xi = self.X.index_select(0, index)
+        yi = self.y.index_select(0, index) if self.y is not None else None
+        if with_weight and self.sample_weight is not None:
+            Xi = {"X": Xi, "sample_weight": self.sample_weight.index_select(0, index)}
+        return Xi, yi
+
+
+def resolve_dataset(dataset):
+    """Return ``(DeviceDataset, index or None)`` for a DeviceDataset or a Subset.
+
+    Returns ``(None, None)`` for any other dataset (skorch's DataLoader path
+    then applies). Nested Subsets compose their indices.
+    """
+    index = None
+    while isinstance(dataset, Subset):
+        sub = torch.as_tensor(dataset.indices, dtype=torch.long)
+        index = sub if index is None else sub[index.cpu()]
+        dataset = dataset.dataset
+    if not isinstance(dataset, DeviceDataset):
+        return None, None
+    if index is not None:
+        index = index.to(dataset.X.device)
+    return dataset, index
+
+
+class _Batches:
+    """Base: a re-iterable sequence of batches over (a subset of) a dataset."""
+
+    def __init__(self, dataset, index, batch_size, *, with_weight=True):
+        self.dataset = dataset
+        self.index = index
+        self.batch_size = batch_size
+        self.with_weight = with_weight
+        self.device = dataset.X.device
+
+    @property
+    def n_samples(self):
+        return len(self.dataset) if self.index is None else len(self.index)
+
+    def order(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __iter__(self):
+        order = self.order()
+        bs = self.batch_size
+        for start in range(0, len(order), bs):
+            yield self.dataset.batch(order[start : start + bs], with_weight=self.with_weight)
+
+    def __len__(self):
+        return -(-self.epoch_size // self.batch_size)
+
+    @property
+    def epoch_size(self):
+        return self.n_samples
+
+
+class SequentialBatches(_Batches):
+    """Batches in data order (validation and prediction)."""
+
+    def order(self):
+        if self.index is not None:
+            return self.index
+        return torch.arange(self.n_samples, device=self.device)
+
+    def __iter__(self):
+        if self.index is not None:
+            yield from super().__iter__()
+            return
+        # Plain slices are views: no gather at all.
+        ds, bs = self.dataset, self.batch_size
+        for start in range(0, len(ds), bs):
+            Xi = ds.X[start : start + bs]
+            yi = ds.y[start : start + bs] if ds.y is not None else None
+            if self.with_weight and ds.sample_weight is not None:
+                Xi = {"X": Xi, "sample_weight": ds.sample_weight[start : start + bs]}
+            yield Xi, yi
+
+
+class ShuffledBatches(_Batches):
+    """A fresh permutation per epoch, drawn on the device from ``generator``."""
+
+    def __init__(self, dataset, index, batch_size, *, generator):
+        super().__init__(dataset, index, batch_size)
+        self.generator = generator
+
+    def order(self):
+        perm = torch.randperm(self.n_samples, generator=self.generator, device=self.device)
+        return perm if self.index is None else self.index[perm]
+
+
+class WeightedSamplerBatches(_Batches):
+    """``num_samples`` weighted draws per epoch, made on the device.
+
+    Sample ``i`` is drawn with probability proportional to
+    ``class_weight[y_i] * sample_weight_i``. With replacement, each slot first
+    draws a class (``torch.multinomial`` over the classes' total weights), then
+    an index within that class: uniformly when there are no sample weights,
+    else by inverse-CDF search over the class's cumulative sample weights.
+    Both are O(num_samples) work on the device (log n for the search), with no
+    limit from ``torch.multinomial``'s 2**24 categories. Without replacement
+    the Efraimidis-Spirakis keys ``log(u) / p_i`` pick the top ``num_samples``
+    (Efraimidis and Spirakis, 2006), in random order.
+
+    Parameters
+    ----------
+    dataset : DeviceDataset
+    index : torch.Tensor or None
+        Subset of the dataset to draw from (after a validation split).
+    batch_size : int
+    class_weight : torch.Tensor of shape (n_classes,)
+    num_samples : int
+    replacement : bool
+    generator : torch.Generator on the data's device
+    """
+
+    def __init__(
+        self, dataset, index, batch_size, *, class_weight, num_samples, replacement,
+        generator,
+    ):
+        # Sample weights shape the draws, so batches do not carry them again.
+        super().__init__(dataset, index, batch_size, with_weight=False)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+        device = self.device
+        idx = (
+            torch.arange(len(dataset), device=device) if index is None else index
+        )
+        y = dataset.y.index_select(0, idx)
+        n_classes = len(class_weight)
+        sw = dataset.sample_weight
+        sw = None if sw is None else sw.index_select(0, idx).to(torch.float64)
+        cw = class_weight.to(device=device, dtype=torch.float64)
+        if replacement:
+            # Samples sorted by class: class c occupies [start[c], start[c] + count[c]).
+            by_class = torch.argsort(y, stable=True)
+            self._order = idx.index_select(0, by_class)
+            counts = torch.bincount(y, minlength=n_classes)
+            self._start = torch.cumsum(counts, 0) - counts
+            self._count = counts
+            if sw is None:
+                mass = cw * counts.to(torch.float64)
+                self._cum = None
+            else:
+                sw_sorted = sw.index_select(0, by_class)
+                mass = cw * torch.zeros(n_classes, dtype=torch.float64, device=device)\
+                    .index_add_(0, y, sw)
+                self._cum = torch.cumsum(sw_sorted, 0)
+                self._cum_start = self._cum.index_select(0, self._start.clamp_max(len(idx) - 1)) - \
+                    sw_sorted.index_select(0, self._start.clamp_max(len(idx) - 1))
+                self._class_sw = mass / cw.clamp_min(torch.finfo(torch.float64).tiny)
+            if not bool((mass > 0).any()):
+                raise ValueError(
+                    "The weighted sampler has nothing to draw: every training sample "
+                    "has weight 0 (class_weight x sample_weight)."
+                )
+            self._class_p = (mass / mass.sum()).to(torch.float32)
+        else:
+            p = cw.index_select(0, y)
+            if sw is not None:
+                p = p * sw
+            self._idx = idx
+            self._p = p
+
+    @property
+    def epoch_size(self):
+        return self.num_samples
+
+    def order(self):
+        g, m = self.generator, self.num_samples
+        if not self.replacement:
+            u = torch.rand(len(self._p), generator=g, device=self.device, dtype=torch.float64)
+            keys = torch.log(u) / self._p  # -inf for zero weights: never chosen
+            chosen = torch.topk(keys, m, sorted=False).indices
+            chosen = chosen[torch.randperm(m, generator=g, device=self.device)]
+            return self._idx.index_select(0, chosen)
+        cls = torch.multinomial(self._class_p, m, replacement=True, generator=g)
+        u = torch.rand(m, generator=g, device=self.device, dtype=torch.float64)
+        if self._cum is None:
+            count = self._count.index_select(0, cls)
+            offset = (u * count).long().clamp_max_(count - 1)
+            pos = self._start.index_select(0, cls) + offset
+        else:
+            target = self._cum_start.index_select(0, cls) + u * self._class_sw.index_select(0, cls)
+            pos = torch.searchsorted(self._cum, target, right=True)
+            last = self._start.index_select(0, cls) + self._count.index_select(0, cls) - 1
+            pos = torch.minimum(pos, last)
+        return self._order.index_select(0, pos)

@@ -1,0 +1,178 @@
+"""Class-weight rules, shared by the weighted-loss and weighted-sampler estimators.
+
+Every rule resolves, at fit, to one non-negative float per class aligned with
+``classes_``; the estimators store it as ``class_weight_``.
+"""
+
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+
+__all__ = ["CLASS_WEIGHT_RULES", "check_class_weight", "check_num_samples"]
+
+#: The string rules ``class_weight`` accepts.
+CLASS_WEIGHT_RULES = ("balanced",)
+
+_ALLOWED = "None, " + ", ".join(repr(r) for r in CLASS_WEIGHT_RULES) + (
+    " or a dict mapping class labels to non-negative finite weights"
+)
+
+
+def check_class_weight(class_weight, *, classes, y, sample_weight=None):
+    """Validate ``class_weight`` and resolve it to one weight per class.
+
+    Parameters
+    ----------
+    class_weight : None, 'balanced' or dict
+        ``None`` gives every class weight 1. ``'balanced'`` gives class ``c``
+        the weight ``n_samples / (n_classes * n_c)`` (inverse frequency,
+        scikit-learn's formula), where ``n_c`` is the (sample-weighted) count
+        of class ``c``. A dict maps labels to weights; labels it does not
+        name keep weight 1.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels, as in ``classes_``.
+    y : array-like of shape (n_samples,)
+        Training labels (original, not encoded).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Used by ``'balanced'`` to count each class.
+
+    Returns
+    -------
+    class_weight_ : ndarray of shape (n_classes,), dtype float64
+        The weight of each class, aligned with ``classes``.
+
+    Raises
+    ------
+    TypeError
+        If ``class_weight`` is of an unsupported type, or a dict weight is not
+        a real number.
+    ValueError
+        If a string rule is unknown, a dict names a label absent from ``y``,
+        or a weight is negative or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array(["a", "a", "a", "b"])
+    >>> check_class_weight("balanced", classes=np.array(["a", "b"]), y=y)
+    array([0.66666667, 2.        ])
+    >>> check_class_weight({"b": 5}, classes=np.array(["a", "b"]), y=y)
+    array([1., 5.])
+    """
+    classes = np.asarray(classes)
+    if class_weight is None:
+        return np.ones(len(classes), dtype=np.float64)
+    if isinstance(class_weight, str):
+        if class_weight not in CLASS_WEIGHT_RULES:
+            raise ValueError(
+                f"class_weight must be {_ALLOWED}; got the string {class_weight!r}."
+            )
+        return _balanced(classes, np.asarray(y), sample_weight)
+    if isinstance(class_weight, Mapping):
+        return _dict_class_weight(class_weight, classes)
+    raise TypeError(
+        f"class_weight must be {_ALLOWED}; got an object of type "
+        f"{type(class_weight).__name__}: {class_weight!r}."
+    )
+
+
+def _balanced(classes, y, sample_weight):
+    # A class whose samples all weigh 0 takes no part in training: weight 0
+    # (scikit-learn's formula would divide by its zero count).
+    weights = np.zeros(len(classes), dtype=np.float64)
+    if sample_weight is None:
+        present = np.isin(classes, y)
+        mask = slice(None)
+    else:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        positive = sample_weight > 0
+        present = np.isin(classes, y[positive])
+        mask = positive
+    weights[present] = compute_class_weight(
+        "balanced",
+        classes=classes[present],
+        y=y[mask],
+        sample_weight=None if sample_weight is None else sample_weight[mask],
+    )
+    return weights
+
+
+def _dict_class_weight(class_weight, classes):
+    index = {label: i for i, label in enumerate(classes.tolist())}
+    unknown = [key for key in class_weight if key not in index]
+    if unknown:
+        raise ValueError(
+            f"class_weight names labels that are not in y: {unknown!r}; the "
+            f"labels in y are {classes.tolist()!r}."
+        )
+    weights = np.ones(len(classes), dtype=np.float64)
+    for key, value in class_weight.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"class_weight[{key!r}] must be a non-negative finite real number; "
+                f"got {value!r} of type {type(value).__name__}."
+            )
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(
+                f"class_weight[{key!r}] must be a non-negative finite real number; "
+                f"got {value!r}."
+            )
+        weights[index[key]] = float(value)
+    if not weights.any():
+        raise ValueError(
+            f"class_weight gives every class weight 0 ({class_weight!r}); at least "
+            "one class needs a positive weight."
+        )
+    return weights
+
+
+def check_num_samples(num_samples, n_samples, *, replacement=True, n_positive=None):
+    """Validate the sampler's ``num_samples`` and resolve ``None`` to ``n_samples``.
+
+    Parameters
+    ----------
+    num_samples : int or None
+        Draws per epoch; ``None`` means one per training sample.
+    n_samples : int
+        Number of training samples.
+    replacement : bool, default=True
+        Without replacement at most ``n_positive`` draws are possible.
+    n_positive : int, default=None
+        Number of samples with a non-zero draw probability (``n_samples``
+        when None).
+
+    Returns
+    -------
+    num_samples_ : int
+
+    Examples
+    --------
+    >>> check_num_samples(None, 100)
+    100
+    >>> check_num_samples(250, 100)
+    250
+    """
+    if num_samples is None:
+        num_samples = n_samples
+    elif isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+        raise TypeError(
+            "num_samples must be None or a positive integer; got "
+            f"{num_samples!r} of type {type(num_samples).__name__}."
+        )
+    elif num_samples < 1:
+        raise ValueError(
+            f"num_samples must be None or a positive integer; got {num_samples!r}."
+        )
+    num_samples = int(num_samples)
+    if not replacement:
+        n_positive = n_samples if n_positive is None else n_positive
+        if num_samples > n_positive:
+            raise ValueError(
+                "With replacement=False, num_samples must be at most the number of "
+                f"training samples with a non-zero draw probability ({n_positive}); "
+                f"got num_samples={num_samples}. Use replacement=True or a smaller "
+                "num_samples."
+            )
+    return num_samples

@@ -1,0 +1,15 @@
+import numpy as np
+import pytest
+import torch
+
+
+@pytest.fixture
+def rng():
+    """A fixed-seed numpy generator for test data."""
+    return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_torch_seed():
+    torch.manual_seed(0)
+    yield
