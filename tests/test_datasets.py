@@ -1,0 +1,391 @@
+"""Tests of the data-set loaders and the imbalance recipes."""
+
+import gzip
+import os
+import struct
+
+import numpy as np
+import pytest
+
+from skimb.datasets import (
+    DATASETS,
+    IMBALANCE_RECIPES,
+    DataSplit,
+    check_imbalance_options,
+    load_dataset,
+    make_imbalanced,
+)
+
+IDX_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
+def test_constants():
+    assert DATASETS == ("digits", "synthetic", "mnist", "fashion-mnist")
+    assert IMBALANCE_RECIPES == ("none", "seed", "step", "longtail")
+
+
+# --------------------------------------------------------------------- digits
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits", test_size=0.25, random_state=0)
+
+
+def test_digits_shapes_dtypes_range(digits):
+    assert isinstance(digits, DataSplit)
+    assert digits.name == "digits"
+    assert digits.X_train.shape == (1347, 64)
+    assert digits.X_test.shape == (450, 64)
+    assert digits.y_train.shape == (1347,)
+    assert digits.y_test.shape == (450,)
+    for X in (digits.X_train, digits.X_test):
+        assert X.dtype == np.float32
+        assert X.min() >= 0.0 and X.max() <= 1.0
+    assert digits.X_train.max() == 1.0
+    for y in (digits.y_train, digits.y_test):
+        assert y.dtype == np.int64
+
+
+def test_digits_stratified_and_info(digits):
+    np.testing.assert_array_equal(np.unique(digits.y_train), np.arange(10))
+    np.testing.assert_array_equal(np.unique(digits.y_test), np.arange(10))
+    # Stratified: each class is held out in proportion to its size.
+    totals = np.bincount(digits.y_train) + np.bincount(digits.y_test)
+    assert np.all(np.abs(np.bincount(digits.y_test) - 0.25 * totals) <= 1)
+    info = digits.info
+    assert info["n_classes"] == 10
+    assert info["n_features"] == 64
+    assert info["source"] == "sklearn.datasets.load_digits"
+    assert info["train_counts"] == dict(enumerate(np.bincount(digits.y_train)))
+    assert sum(info["test_counts"].values()) == 450
+
+
+def test_digits_deterministic(digits):
+    again = load_dataset("digits", test_size=0.25, random_state=0)
+    np.testing.assert_array_equal(again.X_train, digits.X_train)
+    np.testing.assert_array_equal(again.y_test, digits.y_test)
+    other = load_dataset("digits", test_size=0.25, random_state=1)
+    assert not np.array_equal(other.y_train, digits.y_train)
+
+
+def test_digits_test_size():
+    split = load_dataset("digits", test_size=0.5)
+    assert len(split.y_test) in (898, 899)
+    assert len(split.y_train) + len(split.y_test) == 1797
+
+
+# ------------------------------------------------------------------ synthetic
+
+
+def test_synthetic_sizes_classes_range():
+    split = load_dataset(
+        "synthetic", n_samples=300, n_features=12, n_classes=3, test_size=0.2
+    )
+    assert split.X_train.shape == (240, 12)
+    assert split.X_test.shape == (60, 12)
+    assert split.X_train.dtype == np.float32 and split.X_test.dtype == np.float32
+    for X in (split.X_train, split.X_test):
+        assert X.min() >= 0.0 and X.max() <= 1.0
+    # Scaled with the train part's range: every train feature spans [0, 1].
+    np.testing.assert_allclose(split.X_train.min(axis=0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(split.X_train.max(axis=0), 1.0, atol=1e-6)
+    np.testing.assert_array_equal(np.unique(split.y_train), [0, 1, 2])
+    np.testing.assert_array_equal(np.unique(split.y_test), [0, 1, 2])
+    assert split.y_train.dtype == np.int64
+    assert split.info["n_classes"] == 3 and split.info["n_informative"] == 6
+
+
+def test_synthetic_few_features():
+    # n_informative = 2 leaves a single feature for redundant ones.
+    split = load_dataset("synthetic", n_samples=100, n_features=3, n_classes=2)
+    assert split.X_train.shape == (75, 3)
+
+
+def test_synthetic_deterministic():
+    kwargs = dict(n_samples=100, n_features=4, n_classes=2, random_state=3)
+    a = load_dataset("synthetic", **kwargs)
+    b = load_dataset("synthetic", **kwargs)
+    np.testing.assert_array_equal(a.X_test, b.X_test)
+
+
+# -------------------------------------------------------------- MNIST on disk
+
+
+def _write_idx(folder, n_train=20, n_test=10, *, compress=False, seed=0):
+    """Write the four MNIST IDX files; return the arrays written."""
+    rng = np.random.default_rng(seed)
+    os.makedirs(folder, exist_ok=True)
+    written = {}
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+        labels = rng.integers(0, 10, size=n, dtype=np.uint8)
+        contents = {
+            f"{prefix}-images-idx3-ubyte": struct.pack(">IIII", 2051, n, 28, 28)
+            + images.tobytes(),
+            f"{prefix}-labels-idx1-ubyte": struct.pack(">II", 2049, n)
+            + labels.tobytes(),
+        }
+        for filename, data in contents.items():
+            path = os.path.join(folder, filename)
+            if compress:
+                with gzip.open(path + ".gz", "wb") as f:
+                    f.write(data)
+            else:
+                with open(path, "wb") as f:
+                    f.write(data)
+        written[prefix] = (images, labels)
+    return written
+
+
+def _assert_loaded(split, written):
+    for X, y, prefix in (
+        (split.X_train, split.y_train, "train"),
+        (split.X_test, split.y_test, "t10k"),
+    ):
+        images, labels = written[prefix]
+        assert X.dtype == np.float32 and y.dtype == np.int64
+        assert X.shape == (len(labels), 784)
+        np.testing.assert_array_equal(
+            X, images.reshape(len(labels), 784).astype(np.float32) / np.float32(255)
+        )
+        np.testing.assert_array_equal(y, labels.astype(np.int64))
+
+
+@pytest.mark.parametrize(
+    "name, folder", [("mnist", "MNIST"), ("fashion-mnist", "FashionMNIST")]
+)
+def test_mnist_style_from_idx_files(tmp_path, name, folder):
+    written = _write_idx(tmp_path / folder / "raw")
+    split = load_dataset(name, data_dir=tmp_path)
+    _assert_loaded(split, written)
+    assert split.name == name
+    assert split.info["source"] == f"torchvision.datasets.{folder}"
+    assert split.info["n_features"] == 784
+
+
+def test_mnist_from_gzipped_idx_files(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    written = _write_idx(raw, n_train=12, n_test=6, compress=True, seed=1)
+    split = load_dataset("mnist", data_dir=str(tmp_path))
+    _assert_loaded(split, written)
+    # torchvision reads uncompressed files only: they were extracted in place.
+    for filename in IDX_FILES:
+        assert (raw / filename).is_file()
+        assert (raw / (filename + ".gz")).is_file()
+
+
+@pytest.mark.parametrize(
+    "name, folder", [("mnist", "MNIST"), ("fashion-mnist", "FashionMNIST")]
+)
+def test_mnist_style_missing_files(tmp_path, name, folder):
+    expected = os.path.join(str(tmp_path), folder, "raw")
+    with pytest.raises(FileNotFoundError) as excinfo:
+        load_dataset(name, data_dir=tmp_path)
+    message = str(excinfo.value)
+    assert expected in message
+    for filename in IDX_FILES:
+        assert filename in message
+    assert "download=True" in message and "--download" in message
+
+
+def test_mnist_partial_files_names_the_missing_one(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    _write_idx(raw)
+    os.remove(raw / "t10k-labels-idx1-ubyte")
+    with pytest.raises(FileNotFoundError, match="missing: t10k-labels-idx1-ubyte"):
+        load_dataset("mnist", data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion-mnist"])
+def test_mnist_style_requires_data_dir(name):
+    with pytest.raises(ValueError, match="data_dir is required"):
+        load_dataset(name)
+
+
+# ------------------------------------------------------------ loader options
+
+
+@pytest.mark.parametrize("name", ["cifar10", "MNIST", "", None, 3])
+def test_unknown_name(name):
+    with pytest.raises(ValueError, match=r"name must be one of 'digits'.*; got"):
+        load_dataset(name)
+
+
+@pytest.mark.parametrize("test_size", [0, 0.0, 1, 1.5, -0.1, float("nan")])
+def test_bad_test_size_value(test_size):
+    with pytest.raises(ValueError, match=r"test_size must be .*\(0, 1\); got"):
+        load_dataset("digits", test_size=test_size)
+
+
+@pytest.mark.parametrize("test_size", ["0.2", None, True])
+def test_bad_test_size_type(test_size):
+    with pytest.raises(TypeError, match="test_size must be"):
+        load_dataset("digits", test_size=test_size)
+
+
+@pytest.mark.parametrize("param", ["n_samples", "n_features", "n_classes"])
+def test_bad_synthetic_sizes(param):
+    with pytest.raises(ValueError, match=f"{param} must be a positive int; got 0"):
+        load_dataset("synthetic", **{param: 0})
+    with pytest.raises(TypeError, match=f"{param} must be a positive int"):
+        load_dataset("synthetic", **{param: 10.0})
+
+
+# ------------------------------------------------------------ imbalance recipes
+
+
+@pytest.fixture
+def balanced():
+    y = np.repeat(np.arange(4), 100)
+    X = np.arange(400, dtype=np.float32).reshape(-1, 1)
+    return X, y
+
+
+def test_recipe_none(balanced):
+    X, y = balanced
+    Xr, yr = make_imbalanced(X, y, recipe="none")
+    np.testing.assert_array_equal(Xr, X)
+    np.testing.assert_array_equal(yr, y)
+
+
+def test_recipe_seed(balanced):
+    Xr, yr = make_imbalanced(*balanced, recipe="seed")
+    np.testing.assert_array_equal(np.bincount(yr), [90, 10, 10, 10])
+
+
+def test_recipe_seed_other_majority(balanced):
+    Xr, yr = make_imbalanced(
+        *balanced,
+        recipe="seed",
+        majority_class=2,
+        majority_keep=0.5,
+        minority_keep=0.29,
+    )
+    np.testing.assert_array_equal(np.bincount(yr), [29, 29, 50, 29])
+
+
+def test_recipe_step(balanced):
+    Xr, yr = make_imbalanced(*balanced, recipe="step", ratio=10)
+    np.testing.assert_array_equal(np.bincount(yr), [100, 100, 10, 10])
+
+
+def test_recipe_step_odd_number_of_classes():
+    y = np.repeat(np.arange(5), 50)
+    _, yr = make_imbalanced(np.zeros((250, 2)), y, recipe="step", ratio=100)
+    np.testing.assert_array_equal(np.bincount(yr), [50, 50, 50, 1, 1])
+
+
+def test_recipe_longtail():
+    y = np.repeat(np.arange(3), 100)
+    _, yr = make_imbalanced(np.zeros((300, 1)), y, recipe="longtail", ratio=100)
+    np.testing.assert_array_equal(np.bincount(yr), [100, 10, 1])
+
+
+def test_recipe_longtail_capped_by_available():
+    y = np.repeat(np.arange(3), [100, 5, 50])
+    _, yr = make_imbalanced(np.zeros((155, 1)), y, recipe="longtail", ratio=100)
+    np.testing.assert_array_equal(np.bincount(yr), [100, 5, 1])
+
+
+def test_recipe_keeps_rows_with_labels_and_order(balanced):
+    X, y = balanced
+    Xr, yr = make_imbalanced(X, y, recipe="seed", random_state=0)
+    rows = Xr.ravel().astype(int)
+    np.testing.assert_array_equal(y[rows], yr)  # rows stay with their labels
+    assert np.all(np.diff(rows) > 0)  # original order, no duplicates
+    assert Xr.dtype == np.float32
+
+
+def test_recipe_deterministic(balanced):
+    a, _ = make_imbalanced(*balanced, recipe="seed", random_state=0)
+    b, _ = make_imbalanced(*balanced, recipe="seed", random_state=0)
+    c, _ = make_imbalanced(*balanced, recipe="seed", random_state=1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_recipe_string_labels():
+    y = np.repeat(["a", "b", "c", "d"], 20)
+    _, yr = make_imbalanced(np.zeros((80, 1)), y, recipe="step", ratio=4)
+    labels, counts = np.unique(yr, return_counts=True)
+    np.testing.assert_array_equal(labels, ["a", "b", "c", "d"])
+    np.testing.assert_array_equal(counts, [20, 20, 5, 5])
+
+
+# ------------------------------------------------------------ imbalance options
+
+GOOD = dict(majority_class=0, majority_keep=0.9, minority_keep=0.1, ratio=10.0)
+
+
+@pytest.mark.parametrize("recipe", IMBALANCE_RECIPES)
+def test_check_imbalance_options_accepts_defaults(recipe):
+    assert check_imbalance_options(recipe, **GOOD, classes=[0, 1, 2]) is None
+
+
+@pytest.mark.parametrize("recipe", ["exp", "Seed", "", None, 1])
+def test_unknown_recipe(recipe, balanced):
+    with pytest.raises(ValueError, match=r"recipe must be one of 'none'.*; got"):
+        check_imbalance_options(recipe, **GOOD)
+    with pytest.raises(ValueError, match="recipe must be"):
+        make_imbalanced(*balanced, recipe=recipe)
+
+
+@pytest.mark.parametrize(
+    "param, value, error",
+    [
+        ("ratio", 1, ValueError),
+        ("ratio", 0.5, ValueError),
+        ("ratio", -3, ValueError),
+        ("ratio", float("inf"), ValueError),
+        ("ratio", float("nan"), ValueError),
+        ("ratio", "10", TypeError),
+        ("ratio", True, TypeError),
+        ("majority_keep", 0, ValueError),
+        ("majority_keep", 1.5, ValueError),
+        ("majority_keep", None, TypeError),
+        ("majority_keep", True, TypeError),
+        ("minority_keep", -0.1, ValueError),
+        ("minority_keep", 2, ValueError),
+        ("minority_keep", "0.1", TypeError),
+        ("minority_keep", False, TypeError),
+    ],
+)
+@pytest.mark.parametrize("recipe", ["seed", "step", "longtail"])
+def test_bad_numeric_options(param, value, error, recipe, balanced):
+    options = {**GOOD, param: value}
+    with pytest.raises(error, match=rf"{param} must be .*; got {value!r}"):
+        check_imbalance_options(recipe, **options)
+    with pytest.raises(error, match=rf"{param} must be"):
+        make_imbalanced(*balanced, recipe=recipe, **options)
+
+
+def test_keep_of_one_is_allowed(balanced):
+    _, yr = make_imbalanced(*balanced, recipe="seed", majority_keep=1)
+    np.testing.assert_array_equal(np.bincount(yr), [100, 10, 10, 10])
+
+
+def test_bad_majority_class(balanced):
+    with pytest.raises(
+        ValueError,
+        match=r"majority_class must be one of the "
+        r"classes present \(one of 0, 1, 2, 3\); got 7",
+    ):
+        make_imbalanced(*balanced, recipe="seed", majority_class=7)
+    with pytest.raises(TypeError, match="majority_class must be .*got the boolean"):
+        check_imbalance_options(
+            "seed", **{**GOOD, "majority_class": False}, classes=[0, 1]
+        )
+    # Not checked without classes, nor by recipes that do not use it.
+    check_imbalance_options("seed", **{**GOOD, "majority_class": 7})
+    check_imbalance_options("step", **{**GOOD, "majority_class": "x"}, classes=[0, 1])
+
+
+def test_make_imbalanced_shape_mismatch():
+    with pytest.raises(ValueError, match="same number of samples"):
+        make_imbalanced(np.zeros((3, 1)), np.zeros(4))
