@@ -121,7 +121,9 @@ def _seed_loop(X, y, cfg, *, sampler):
         dataset = TensorDataset(X_t, y_t)
         if sampler:  # Method 2: inverse class frequency per sample
             weights = (1.0 / counts)[y_t]
-            draw = WeightedRandomSampler(weights, num_samples=len(y_t), replacement=True)
+            draw = WeightedRandomSampler(
+                weights, num_samples=len(y_t), replacement=True
+            )
             loader = DataLoader(dataset, batch_size=batch, sampler=draw)
             criterion = nn.CrossEntropyLoss()
         else:  # Method 1: inverse class frequency in the loss
@@ -176,9 +178,7 @@ def _fit_info(net, X, y):
 def _skorch_weighted_loss(X, y, cfg):
     def train():
         weight = torch.as_tensor(balanced_weights(y), dtype=torch.float32)
-        net = _skorch_net(
-            cfg, criterion__weight=weight, iterator_train__shuffle=True
-        )
+        net = _skorch_net(cfg, criterion__weight=weight, iterator_train__shuffle=True)
         return _fit_info(net, X, y)
 
     return train
@@ -203,7 +203,9 @@ def _imblearn(X, y, cfg, *, smote):
 
     def train():
         start = time.perf_counter()
-        resampler = SMOTE(random_state=0) if smote else RandomOverSampler(random_state=0)
+        resampler = (
+            SMOTE(random_state=0) if smote else RandomOverSampler(random_state=0)
+        )
         X_res, y_res = resampler.fit_resample(X, y)
         X_res = np.asarray(X_res, dtype=np.float32)
         resample_s = time.perf_counter() - start
@@ -621,31 +623,64 @@ def parse_args(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--sizes", type=_int_list, default=[2000, 10700, 100000],
-                        help="training-set sizes n (1000000 where memory allows)")
+    parser.add_argument(
+        "--sizes",
+        type=_int_list,
+        default=[2000, 10700, 100000],
+        help="training-set sizes n (1000000 where memory allows)",
+    )
     parser.add_argument("--batch-sizes", type=_int_list, default=[64, 256, 1024])
-    parser.add_argument("--epochs", type=int, default=2,
-                        help="epochs timed per measurement (after a warm-up)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="interleaved repeats; the table shows medians")
-    parser.add_argument("--routes", default=",".join(ROUTES),
-                        help="comma-separated subset of: " + ", ".join(ROUTES))
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=2,
+        help="epochs timed per measurement (after a warm-up)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="interleaved repeats; the table shows medians",
+    )
+    parser.add_argument(
+        "--routes",
+        default=",".join(ROUTES),
+        help="comma-separated subset of: " + ", ".join(ROUTES),
+    )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="torch.set_num_threads (and BLAS/OpenMP threads)")
-    parser.add_argument("--isolation", choices=("process", "none"), default=None,
-                        help="'process': a fresh child process per measurement "
-                        "(default; per-measurement peak memory); 'none': all in "
-                        "this process (faster; default with --quick)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help=f"JSON output (default {DEFAULT_OUT.name}, or "
-                        f"{DEFAULT_SCAN_OUT.name} with --num-samples-scan, in "
-                        "benchmarks/results/); a .md table is written beside it")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: n=2000, batch 64, 1 repeat, 1 epoch")
-    parser.add_argument("--num-samples-scan", action="store_true",
-                        help="instead of the routes, time skimb-weighted-sampler "
-                        "at num_samples = n/2, n, 2n and print seconds per epoch")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="torch.set_num_threads (and BLAS/OpenMP threads)",
+    )
+    parser.add_argument(
+        "--isolation",
+        choices=("process", "none"),
+        default=None,
+        help="'process': a fresh child process per measurement "
+        "(default; per-measurement peak memory); 'none': all in "
+        "this process (faster; default with --quick)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"JSON output (default {DEFAULT_OUT.name}, or "
+        f"{DEFAULT_SCAN_OUT.name} with --num-samples-scan, in "
+        "benchmarks/results/); a .md table is written beside it",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: n=2000, batch 64, 1 repeat, 1 epoch",
+    )
+    parser.add_argument(
+        "--num-samples-scan",
+        action="store_true",
+        help="instead of the routes, time skimb-weighted-sampler "
+        "at num_samples = n/2, n, 2n and print seconds per epoch",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.batch_sizes, args.repeats, args.epochs = [2000], [64], 1, 1
@@ -696,8 +731,11 @@ def _plan(args, device):
                         "threads": args.threads,
                         "num_samples": num_samples,
                     }
-                    need = n * N_FEATURES * 4 * MEMORY_FACTOR.get(
-                        route, DEFAULT_MEMORY_FACTOR
+                    need = (
+                        n
+                        * N_FEATURES
+                        * 4
+                        * MEMORY_FACTOR.get(route, DEFAULT_MEMORY_FACTOR)
                     )
                     if available is not None and need > 0.85 * available:
                         spec["skipped"] = (
