@@ -129,16 +129,18 @@ class ComparisonResult:
     def summary(self):
         """Mean and standard deviation over CV folds (and seeds) per method,
         plus the held-out test score, in the order the methods were asked for."""
-        ok = self.rows[self.rows["status"] == "ok"]
+        missing = [m for m in METRICS if m not in self.rows.columns]
+        rows = self.rows.reindex(columns=[*self.rows.columns, *missing])
+        ok = rows[rows["status"] == "ok"]
         cv = ok[ok["fold"] != "test"]
         test = ok[ok["fold"] == "test"]
         out = []
         for method in self.config["methods"]:
-            rows = self.rows[self.rows["method"] == method]
-            if rows.empty:
+            mrows = rows[rows["method"] == method]
+            if mrows.empty:
                 continue
             rec = {"method": method}
-            errors = rows[rows["status"] == "error"]["error"]
+            errors = mrows[mrows["status"] == "error"]["error"]
             rec["error"] = errors.iloc[0] if len(errors) else ""
             m_cv = cv[cv["method"] == method]
             for metric in METRICS:

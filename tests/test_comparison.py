@@ -1,0 +1,135 @@
+"""The comparison: rows, files, failures, resume, parallel and Dask runs."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skimb import compare, run_comparison
+from skimb.comparison import METHODS
+from skimb.datasets import load_dataset
+
+TINY = dict(cv=2, max_epochs=2, hidden_units=8, batch_size=64, progress=False,
+            device="cpu")
+
+
+@pytest.fixture(scope="module")
+def split():
+    return load_dataset("digits", random_state=0)
+
+
+def test_rows_and_files(split, tmp_path):
+    methods = ["baseline", "weighted-loss", "weighted-sampler", "random-over"]
+    result = compare(data=split, methods=methods, output=tmp_path, **TINY)
+    rows = result.rows
+    assert len(rows) == len(methods) * (2 + 1)  # 2 folds + test, one seed
+    assert (rows["status"] == "ok").all()
+    for metric in ("balanced_accuracy", "macro_f1", "geometric_mean",
+                   "minority_recall", "majority_recall"):
+        assert rows[metric].between(0, 1).all()
+    assert (rows["fit_time"] > 0).all()
+    assert {f"recall_{c}" for c in range(10)} <= set(rows.columns)
+    summary = result.summary()
+    assert list(summary["method"]) == methods
+    # oversampling shows in the samples seen per epoch
+    spe = summary.set_index("method")["samples_per_epoch_mean"]
+    assert spe["random-over"] > 3 * spe["baseline"]
+    assert spe["weighted-sampler"] == spe["baseline"]
+    for name in ("results.csv", "summary.csv", "results.json", "recall_by_class.png",
+                 "accuracy_vs_time.png", "confusion_baseline.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert len(saved["rows"]) == len(rows)
+    assert len(pd.read_csv(tmp_path / "results.csv")) == len(rows)
+    test_row = rows[(rows["fold"] == "test") & (rows["method"] == "baseline")].iloc[0]
+    assert np.sum(test_row["confusion"]) == len(split.y_test)
+
+
+def test_failing_method_becomes_error_row(split, tmp_path, monkeypatch):
+    def broken(net, y, seed):
+        raise RuntimeError("deliberate failure")
+
+    monkeypatch.setitem(METHODS, "broken", broken)
+    result = run_comparison(data=split, methods=["broken", "baseline"],
+                            output=tmp_path, **TINY)
+    rows = result.rows
+    bad = rows[rows["method"] == "broken"]
+    assert (bad["status"] == "error").all()
+    assert bad["error"].str.contains("RuntimeError: deliberate failure").all()
+    assert (rows[rows["method"] == "baseline"]["status"] == "ok").all()
+    assert result.summary().set_index("method").loc["broken", "error"].startswith(
+        "RuntimeError")
+
+
+def test_interrupt_keeps_finished_methods_and_resume_finishes(split, tmp_path,
+                                                             monkeypatch):
+    calls = []
+
+    def interrupt(net, y, seed):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(METHODS, "weighted-loss", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_comparison(data=split, methods=["baseline", "weighted-loss"],
+                       output=tmp_path, **TINY)
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert {r["method"] for r in saved["rows"]} == {"baseline"}
+    assert len(saved["rows"]) == 3
+    assert not list(tmp_path.glob(".*.tmp"))  # no half-written files left
+
+    monkeypatch.undo()
+    resumed = run_comparison(data=split, methods=["baseline", "weighted-loss"],
+                             output=tmp_path, resume=True, **TINY)
+    rows = resumed.rows
+    assert len(rows) == 6 and (rows["status"] == "ok").all()
+    # the baseline rows were taken from disk, not recomputed
+    before = [r["fit_time"] for r in saved["rows"]]
+    after = rows[rows["method"] == "baseline"]["fit_time"].tolist()
+    assert before == after
+
+
+def test_resume_refuses_other_configuration(split, tmp_path):
+    run_comparison(data=split, methods=["baseline"], output=tmp_path, **TINY)
+    with pytest.raises(ValueError, match="another configuration"):
+        run_comparison(data=split, methods=["baseline"], output=tmp_path, resume=True,
+                       **{**TINY, "max_epochs": 3})
+
+
+def test_seeds_repeat_and_reproduce(split):
+    a = run_comparison(data=split, methods=["weighted-sampler"], seeds=[0, 1],
+                       output=None, **TINY)
+    b = run_comparison(data=split, methods=["weighted-sampler"], seeds=[0, 1],
+                       output=None, **TINY)
+    assert len(a.rows) == 6
+    pd.testing.assert_series_equal(a.rows["balanced_accuracy"],
+                                   b.rows["balanced_accuracy"])
+
+
+def test_parallel_and_dask_match_serial(split):
+    pytest.importorskip("distributed")
+    kwargs = dict(data=split, methods=["baseline", "smote"], output=None, **TINY)
+    serial = run_comparison(**kwargs)
+    parallel = run_comparison(n_jobs=2, **kwargs)
+    dask = run_comparison(n_jobs=2, dask=True, **kwargs)
+    cols = ["method", "seed", "fold", "balanced_accuracy", "macro_f1"]
+    pd.testing.assert_frame_equal(serial.rows[cols], parallel.rows[cols])
+    pd.testing.assert_frame_equal(serial.rows[cols], dask.rows[cols])
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        (dict(dataset="cifar"), "dataset must be one of"),
+        (dict(methods=["magic"]), r"unknown: \['magic'\]"),
+        (dict(cv=1), "cv must be an integer >= 2; got 1"),
+        (dict(ratio=1.0, imbalance="step"), "ratio must be"),
+        (dict(minority_keep=0.0), "minority_keep must be"),
+        (dict(majority_keep=1.5), "majority_keep must be"),
+        (dict(seeds=[]), "seeds must be"),
+    ],
+)
+def test_bad_options(options, match):
+    with pytest.raises(ValueError, match=match):
+        run_comparison(**{"output": None, "progress": False, **options})
