@@ -10,7 +10,8 @@ column means.
 
 Each measurement runs in a fresh child process (unless ``--isolation none``):
 it makes the data, warms the route up on a slice, then times ``--epochs``
-epochs. Repeats are the outermost loop, so drift hits all routes alike.
+epochs and records the peak memory above what the process held before.
+Repeats are the outermost loop, so drift hits all routes alike.
 
     .venv/bin/python benchmarks/throughput.py            # full run (make bench)
     .venv/bin/python benchmarks/throughput.py --quick    # seconds-long smoke
@@ -471,6 +472,13 @@ def _mem_available_bytes():
     return None
 
 
+def _load_average():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 def _git_commit():
     try:
         out = subprocess.run(
@@ -677,11 +685,12 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--isolation",
-        choices=("process", "none"),
+        choices=("forkserver", "spawn", "none"),
         default=None,
-        help="'process': a fresh child process per measurement "
-        "(default; per-measurement peak memory); 'none': all in "
-        "this process (faster; default with --quick)",
+        help="'forkserver' (default): a fresh child process per measurement, "
+        "forked from a server that has the imports done; 'spawn': a fresh "
+        "interpreter per measurement (slow to start); 'none': everything in "
+        "this process (default with --quick; peak memory is then approximate)",
     )
     parser.add_argument(
         "--out",
@@ -706,7 +715,7 @@ def parse_args(argv=None):
     if args.quick:
         args.sizes, args.batch_sizes, args.repeats, args.epochs = [2000], [64], 1, 1
         args.isolation = args.isolation or "none"
-    args.isolation = args.isolation or "process"
+    args.isolation = args.isolation or "forkserver"
     args.routes = [r.strip() for r in args.routes.split(",") if r.strip()]
     unknown = sorted(set(args.routes) - ROUTES.keys())
     if unknown:
@@ -770,7 +779,16 @@ def _plan(args, device):
 def main(argv=None):
     args = parse_args(argv)
     device = _resolve_device(args.device)
+    for var in THREAD_ENV:  # inherited by the child processes
+        os.environ[var] = str(args.threads)
     torch.set_num_threads(args.threads)
+    load = _load_average()
+    if load is not None and load > 0.5:
+        print(
+            f"warning: load average {load:.2f} before the run; other work on the "
+            "machine slows multi-threaded training very unevenly",
+            file=sys.stderr,
+        )
     specs = _plan(args, device)
     records = []
     started = time.perf_counter()
@@ -786,6 +804,7 @@ def main(argv=None):
             records.append(spec)
             continue
         record = run_spec(spec, args.isolation)
+        record["load_average"] = _load_average()
         records.append(record)
         if "error" in record:
             print(f"{label}: ERROR {record['error']}", file=sys.stderr)
@@ -800,6 +819,7 @@ def main(argv=None):
 
     meta = metadata(args, device)
     meta["wall_s"] = elapsed
+    meta["load_average_before"] = load
     config = {
         "sizes": args.sizes,
         "batch_sizes": args.batch_sizes,

@@ -1,0 +1,37 @@
+"""Each example runs, with tiny settings, and says what it claims."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _main(name):
+    return runpy.run_path(str(EXAMPLES / name))["main"]
+
+
+@pytest.mark.parametrize("name, better", [("weighted_loss.py", "WeightedLossClassifier"),
+                                          ("oversampling.py",
+                                           "WeightedSamplerClassifier")])
+def test_seed_methods(name, better):
+    scores = _main(name)(["--max-epochs", "10"])
+    assert scores[better] > scores["NetClassifier"]
+
+
+def test_grid_search():
+    grid = _main("grid_search.py")(["--max-epochs", "2", "--cv", "2"])
+    assert set(grid.best_params_) == {"class_weight", "lr"}
+
+
+def test_imblearn_pipelines():
+    scores = _main("imblearn_pipelines.py")(["--max-epochs", "2", "--cv", "2"])
+    assert set(scores) == {"baseline", "random-over", "smote", "random-under",
+                           "weighted-loss", "weighted-sampler"}
+    assert all(0 <= s <= 1 for s in scores.values())
+
+
+def test_mnist_option_reaches_the_loader(tmp_path):
+    with pytest.raises(FileNotFoundError, match="MNIST/raw"):
+        _main("weighted_loss.py")(["--data-dir", str(tmp_path), "--max-epochs", "1"])
