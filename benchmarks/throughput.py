@@ -328,13 +328,14 @@ def _reset_peak_rss():
     try:
         return "ru_maxrss", _proc_status_kib("VmRSS")
     except (OSError, KeyError):
-        return "ru_maxrss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return "ru_maxrss", _peak_rss_kib("ru_maxrss")
 
 
 def _peak_rss_kib(method):
     if method == "vmhwm-reset":
         return _proc_status_kib("VmHWM")
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # bytes on macOS
 
 
 _DATA_CACHE = {}
