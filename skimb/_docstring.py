@@ -87,19 +87,34 @@ _NET_PARAMS = """module : torch.nn.Module class or instance, default=SimpleNet
         draws. With an int, fits on the CPU are reproducible bit for bit.
         The global torch random state is left untouched.
 
+    posthoc_tau : float >= 0, default=0.0
+        Post-hoc logit adjustment (Menon et al., 2021): ``predict`` and
+        ``predict_proba`` subtract ``posthoc_tau * log(class_prior_)`` from
+        the logits, the multiclass analogue of moving the decision threshold.
+        ``0`` changes nothing.
+
     **kwargs
         skorch's ``prefix__name`` parameters (``module__hidden_units``,
         ``optimizer__weight_decay``, ``callbacks__...``)."""
 
-_CLASS_WEIGHT = """class_weight : None, 'balanced' or dict, default='balanced'
+_CLASS_WEIGHT = """class_weight : None, str, rule or dict, default='balanced'
         ``'balanced'`` gives class ``c`` the weight
         ``n_samples / (n_classes * n_c)`` (scikit-learn's inverse-frequency
-        rule); a dict maps labels to weights (missing labels weigh 1);
+        rule); ``'sqrt'`` weighs ``n_c ** -0.5`` and ``'effective'`` uses the
+        effective number of samples (``PowerRule`` and ``EffectiveNumber`` in
+        ``skimb.weighting`` take other exponents and betas); a dict maps
+        labels to weights (missing labels weigh 1);
         ``None`` weighs all classes equally. Resolved at fit into
         ``class_weight_``, aligned with ``classes_``."""
 
 _FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
         Class labels seen at fit, sorted.
+
+    class_counts_ : ndarray of shape (n_classes,)
+        (Sample-weighted) training count of each class.
+
+    class_prior_ : ndarray of shape (n_classes,)
+        ``class_counts_ / class_counts_.sum()``.
 
     n_features_in_ : int
         Number of features seen at fit.

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import inspect
 import numbers
+import os
 from collections.abc import Mapping
 
 import numpy as np
@@ -35,8 +36,10 @@ from .iterators import (
     _Batches,
     resolve_dataset,
 )
+from .callbacks import DeferredReweighting
+from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from .nets import SimpleNet
-from .weighting import check_class_weight, check_num_samples
+from .weighting import class_counts, check_class_weight, check_num_samples
 
 __all__ = ["NetClassifier", "WeightedLossClassifier", "WeightedSamplerClassifier"]
 
@@ -44,6 +47,9 @@ __all__ = ["NetClassifier", "WeightedLossClassifier", "WeightedSamplerClassifier
 PREDICT_BATCH_SIZE = 4096
 
 _FUSABLE_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
+
+# Criteria that take logits: predict_proba applies a softmax after them.
+_LOGIT_LOSSES = (torch.nn.CrossEntropyLoss, LogitAdjustedLoss, FocalLoss, LDAMLoss)
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,6 +104,41 @@ def _check_int(name, value, *, low, allowed, extra=()):
                         f"{type(value).__name__}.")
     if value < low:
         raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+
+
+def _check_tau(tau, name="posthoc_tau"):
+    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) \
+            or not np.isfinite(tau) or tau < 0:
+        raise ValueError(f"{name} must be a non-negative finite float; got {tau!r}.")
+    return float(tau)
+
+
+def _available_host_memory():
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return None
+
+
+def check_fits_on_device(n_bytes, device, *, what="the training data"):
+    """Raise a clear ValueError, before any copy, when ``n_bytes`` cannot fit.
+
+    On CUDA the free device memory is asked; on the CPU the available RAM.
+    """
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        where = f"{device} ({free / 2**30:.2f} GiB free)"
+    elif device.type == "cpu":
+        free = _available_host_memory()
+        where = f"host memory ({(free or 0) / 2**30:.2f} GiB available)"
+    else:
+        return
+    if free is not None and n_bytes > free:
+        raise ValueError(
+            f"{what} needs {n_bytes / 2**30:.2f} GiB as float32 but {where} cannot "
+            "hold it; use fewer samples or features, a device with more memory, or "
+            "train on a subsample."
+        )
 
 
 @contextlib.contextmanager
@@ -233,6 +274,7 @@ class _ImbalancedNetMixin:
                 f"(name, callback) tuples; got {self.callbacks!r}."
             )
         check_random_state(self.random_state)
+        _check_tau(self.posthoc_tau)
         return check_device(self.__dict__.get("_device_param", "auto"))
 
     # ---- skorch hooks --------------------------------------------------------
@@ -408,6 +450,7 @@ class _ImbalancedNetMixin:
         if isinstance(X, torch.utils.data.Dataset) and not _is_internal_dataset(X):
             # A user's own Dataset: skorch's DataLoader path, labels as given.
             return self._fit_user_dataset(X, y, fit_params, fresh=fresh)
+        self._check_input_size(X, device)
         X, y = validate_data(
             self, X, y, reset=fresh, dtype=np.float32, allow_nd=True,
             ensure_min_samples=1,
@@ -423,6 +466,8 @@ class _ImbalancedNetMixin:
                 sample_weight = None
         if fresh:
             self._n_flat_features = int(np.prod(X.shape[1:]))
+            self.class_counts_ = class_counts(self.classes_, y, sample_weight)
+            self.class_prior_ = self.class_counts_ / self.class_counts_.sum()
             self._resolve_weights(y, sample_weight)
             self._fit_calls = 0
             self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
@@ -480,6 +525,15 @@ class _ImbalancedNetMixin:
     def _resolve_weights(self, y, sample_weight):
         """Resolve data-dependent weights before the criterion is initialised."""
 
+    def _check_input_size(self, X, device):
+        shape = getattr(X, "shape", None)
+        if shape is None or len(shape) < 2:
+            return  # validate_data reports malformed input
+        n_bytes = 4 * int(np.prod(shape, dtype=np.float64))
+        on_host_already = device.type == "cpu" and getattr(X, "dtype", None) == np.float32
+        if not on_host_already:
+            check_fits_on_device(n_bytes, device)
+
     def _check_train_data(self, dataset):
         """Checks that need the device-resident data (sampler options)."""
 
@@ -506,6 +560,9 @@ class _ImbalancedNetMixin:
     def predict_proba(self, X):
         """Class probabilities, columns aligned with ``classes_``.
 
+        With ``posthoc_tau > 0`` the logits are adjusted by
+        ``- posthoc_tau * log(class_prior_)`` before the softmax.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -514,7 +571,25 @@ class _ImbalancedNetMixin:
         -------
         proba : ndarray of shape (n_samples, n_classes), float32
         """
-        return super().predict_proba(self._as_dataset(X))
+        dataset = self._as_dataset(X)
+        tau = _check_tau(self.posthoc_tau)
+        if tau == 0:
+            return super().predict_proba(dataset)
+        prior = torch.as_tensor(self.class_prior_, dtype=torch.float32)
+        # A class without training mass gets the rarest seen class's shift.
+        prior = prior.clamp_min(prior[prior > 0].min())
+        shift = tau * torch.log(prior)
+        probas = []
+        for yp in self.forward_iter(dataset, training=False):
+            yp = yp[0] if isinstance(yp, tuple) else yp
+            probas.append(torch.softmax(yp - shift, dim=-1).numpy())
+        return np.concatenate(probas, 0)
+
+    def _get_predict_nonlinearity(self):
+        if self.predict_nonlinearity == "auto" and isinstance(
+                getattr(self, "criterion_", None), _LOGIT_LOSSES):
+            return functools.partial(torch.softmax, dim=-1)
+        return super()._get_predict_nonlinearity()
 
     def predict(self, X):
         """Predicted labels, of the same type as the labels given to ``fit``.
@@ -583,6 +658,7 @@ class NetClassifier(_ImbalancedNetMixin, NeuralNetClassifier):
         use_caching="auto",
         torch_load_kwargs=None,
         random_state=None,
+        posthoc_tau=0.0,
         **kwargs,
     ):
         super().__init__(
@@ -610,6 +686,7 @@ class NetClassifier(_ImbalancedNetMixin, NeuralNetClassifier):
         # ``classes_`` from y instead.
         del self.__dict__["classes"]
         self.random_state = random_state
+        self.posthoc_tau = posthoc_tau
 
 
 @_SHARED_PARAMS
@@ -624,6 +701,11 @@ class WeightedLossClassifier(NetClassifier):
     Parameters
     ----------
     {class_weight}
+
+    reweight_epoch : int or None, default=None
+        Deferred re-weighting (DRW, Cao et al., 2019): train with uniform class
+        weights until this epoch (0-based), then with ``class_weight_``.
+        Needs a criterion with a ``weight``.
 
     {net_params}
 
@@ -659,6 +741,7 @@ class WeightedLossClassifier(NetClassifier):
         module=SimpleNet,
         *,
         class_weight="balanced",
+        reweight_epoch=None,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=1e-3,
@@ -677,6 +760,7 @@ class WeightedLossClassifier(NetClassifier):
         use_caching="auto",
         torch_load_kwargs=None,
         random_state=None,
+        posthoc_tau=0.0,
         **kwargs,
     ):
         super().__init__(
@@ -699,22 +783,38 @@ class WeightedLossClassifier(NetClassifier):
             use_caching=use_caching,
             torch_load_kwargs=torch_load_kwargs,
             random_state=random_state,
+            posthoc_tau=posthoc_tau,
             **kwargs,
         )
         self.class_weight = class_weight
+        self.reweight_epoch = reweight_epoch
 
     def _resolve_weights(self, y, sample_weight):
         self.class_weight_ = check_class_weight(
             self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
         )
 
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        if self.reweight_epoch is not None:
+            callbacks.append(("deferred_reweighting",
+                              DeferredReweighting(self.reweight_epoch)))
+        return callbacks
+
     def initialize_criterion(self):
+        # Hand the criterion what it needs from y: class weights (``weight``)
+        # and class counts (``class_counts``, for logit adjustment and LDAM).
         kwargs = self.get_params_for("criterion")
         criterion = self.criterion
-        if isinstance(criterion, type) and "weight" not in kwargs \
-                and "weight" in inspect.signature(criterion).parameters \
-                and hasattr(self, "class_weight_"):
-            kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        if isinstance(criterion, type) and hasattr(self, "class_weight_"):
+            accepted = inspect.signature(criterion).parameters
+            if "weight" in accepted and "weight" not in kwargs:
+                kwargs["weight"] = torch.as_tensor(self.class_weight_,
+                                                   dtype=torch.float32)
+            if "class_counts" in accepted and "class_counts" not in kwargs:
+                kwargs["class_counts"] = torch.as_tensor(self.class_counts_,
+                                                         dtype=torch.float32)
         self.criterion_ = self.initialized_instance(criterion, kwargs)
         return self
 
@@ -741,6 +841,13 @@ class WeightedSamplerClassifier(NetClassifier):
         Draw with replacement (oversampling). Without replacement each epoch
         is a weighted subsample of at most the number of samples with a
         non-zero weight; a larger ``num_samples`` is rejected.
+
+    schedule : {'constant', 'progressive'}, default='constant'
+        ``'progressive'`` moves the class probabilities from instance-balanced
+        (proportional to the class counts) at the first epoch towards the
+        ``class_weight`` target, linearly over ``max_epochs``:
+        ``p(t) = (1 - t/T) p_instance + (t/T) p_target`` (progressively-
+        balanced sampling, Kang et al., 2020).
 
     {net_params}
 
@@ -778,6 +885,7 @@ class WeightedSamplerClassifier(NetClassifier):
         class_weight="balanced",
         num_samples=None,
         replacement=True,
+        schedule="constant",
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=1e-3,
@@ -796,6 +904,7 @@ class WeightedSamplerClassifier(NetClassifier):
         use_caching="auto",
         torch_load_kwargs=None,
         random_state=None,
+        posthoc_tau=0.0,
         **kwargs,
     ):
         super().__init__(
@@ -818,11 +927,13 @@ class WeightedSamplerClassifier(NetClassifier):
             use_caching=use_caching,
             torch_load_kwargs=torch_load_kwargs,
             random_state=random_state,
+            posthoc_tau=posthoc_tau,
             **kwargs,
         )
         self.class_weight = class_weight
         self.num_samples = num_samples
         self.replacement = replacement
+        self.schedule = schedule
 
     def _resolve_weights(self, y, sample_weight):
         self.class_weight_ = check_class_weight(
@@ -833,6 +944,14 @@ class WeightedSamplerClassifier(NetClassifier):
         if not isinstance(self.replacement, (bool, np.bool_)):
             raise TypeError(
                 f"replacement must be True or False; got {self.replacement!r}."
+            )
+        if self.schedule not in ("constant", "progressive"):
+            raise ValueError(
+                f"schedule must be 'constant' or 'progressive'; got {self.schedule!r}."
+            )
+        if self.schedule == "progressive" and not self.replacement:
+            raise ValueError(
+                "schedule='progressive' draws with replacement; got replacement=False."
             )
         n_positive = None
         if not self.replacement:
@@ -857,4 +976,11 @@ class WeightedSamplerClassifier(NetClassifier):
             num_samples=num_samples,
             replacement=bool(self.replacement),
             generator=self._generator,
+            progress=self._progress if self.schedule == "progressive" else None,
         )
+
+    def _progress(self):
+        # Fraction of the way from instance- to class-balanced draws at the
+        # current epoch, t / T with t counted over the whole history.
+        epoch = len(self.history) - 1
+        return min(1.0, epoch / max(1, self.max_epochs))

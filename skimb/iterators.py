@@ -165,11 +165,15 @@ class WeightedSamplerBatches(_Batches):
     num_samples : int
     replacement : bool
     generator : torch.Generator on the data's device
+    progress : callable or None
+        Progressively-balanced sampling (Kang et al., 2020): called once per
+        epoch, returns ``t`` in [0, 1]; the class probabilities are then
+        ``(1 - t) * instance-balanced + t * target``.
     """
 
     def __init__(
         self, dataset, index, batch_size, *, class_weight, num_samples, replacement,
-        generator,
+        generator, progress=None,
     ):
         # Sample weights shape the draws, so batches do not carry them again.
         super().__init__(dataset, index, batch_size, with_weight=False)
@@ -193,22 +197,26 @@ class WeightedSamplerBatches(_Batches):
             self._start = torch.cumsum(counts, 0) - counts
             self._count = counts
             if sw is None:
-                mass = cw * counts.to(torch.float64)
+                self._class_sw = counts.to(torch.float64)
                 self._cum = None
             else:
+                # Inverse-CDF search within a class: the class's mass starts at
+                # _cum_start[c] in the cumulative sample weights.
                 sw_sorted = sw.index_select(0, by_class)
-                mass = cw * torch.zeros(n_classes, dtype=torch.float64, device=device)\
-                    .index_add_(0, y, sw)
+                self._class_sw = torch.zeros(n_classes, dtype=torch.float64,
+                                             device=device).index_add_(0, y, sw)
                 self._cum = torch.cumsum(sw_sorted, 0)
-                self._cum_start = self._cum.index_select(0, self._start.clamp_max(len(idx) - 1)) - \
-                    sw_sorted.index_select(0, self._start.clamp_max(len(idx) - 1))
-                self._class_sw = mass / cw.clamp_min(torch.finfo(torch.float64).tiny)
+                self._cum_start = torch.cumsum(self._class_sw, 0) - self._class_sw
+            mass = cw * self._class_sw
             if not bool((mass > 0).any()):
                 raise ValueError(
                     "The weighted sampler has nothing to draw: every training sample "
                     "has weight 0 (class_weight x sample_weight)."
                 )
-            self._class_p = (mass / mass.sum()).to(torch.float32)
+            self._target_p = mass / mass.sum()
+            self._instance_p = self._class_sw / self._class_sw.sum()
+            self._class_p = self._target_p.to(torch.float32)
+            self.progress = progress
         else:
             p = cw.index_select(0, y)
             if sw is not None:
@@ -228,6 +236,10 @@ class WeightedSamplerBatches(_Batches):
             chosen = torch.topk(keys, m, sorted=False).indices
             chosen = chosen[torch.randperm(m, generator=g, device=self.device)]
             return self._idx.index_select(0, chosen)
+        if self.progress is not None:
+            t = float(self.progress())
+            self._class_p = ((1 - t) * self._instance_p + t * self._target_p).to(
+                torch.float32)
         cls = torch.multinomial(self._class_p, m, replacement=True, generator=g)
         u = torch.rand(m, generator=g, device=self.device, dtype=torch.float64)
         if self._cum is None:

@@ -10,13 +10,128 @@ from collections.abc import Mapping
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-__all__ = ["CLASS_WEIGHT_RULES", "check_class_weight", "check_num_samples"]
+__all__ = [
+    "CLASS_WEIGHT_RULES",
+    "EffectiveNumber",
+    "PowerRule",
+    "check_class_weight",
+    "check_num_samples",
+]
 
-#: The string rules ``class_weight`` accepts.
-CLASS_WEIGHT_RULES = ("balanced",)
+
+def _check_real(name, value, *, low, high=None, high_open=True, allowed):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {allowed}; got {value!r} of type "
+                        f"{type(value).__name__}.")
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if not np.isfinite(value) or value < low or too_high:
+        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+    return float(value)
+
+
+def _normalise(raw, counts):
+    # Scale so that the mean weight per training sample is 1, as 'balanced'
+    # is; classes without (weighted) samples get weight 0.
+    raw = np.where(counts > 0, raw, 0.0)
+    return raw * counts.sum() / (raw * counts).sum()
+
+
+class EffectiveNumber:
+    """Class weights from the effective number of samples (Cui et al., 2019).
+
+    ``w_c`` is proportional to ``(1 - beta) / (1 - beta ** n_c)``:
+    ``beta -> 0`` gives uniform weights, ``beta -> 1`` inverse frequency.
+    Weights are scaled so the mean weight per training sample is 1.
+
+    Parameters
+    ----------
+    beta : float in [0, 1), default=0.999
+
+    References
+    ----------
+    Cui, Y., Jia, M., Lin, T.-Y., Song, Y. and Belongie, S. (2019).
+    Class-Balanced Loss Based on Effective Number of Samples. CVPR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> EffectiveNumber(beta=0.9)(np.array([100.0, 10.0])).round(3)
+    array([0.954, 1.464])
+    """
+
+    def __init__(self, beta=0.999):
+        self.beta = beta
+
+    def __call__(self, counts):
+        beta = _check_real("beta", self.beta, low=0.0, high=1.0,
+                           allowed="a real number in [0, 1)")
+        counts = np.asarray(counts, dtype=np.float64)
+        raw = (1.0 - beta) / np.maximum(-np.expm1(counts * np.log(beta))
+                                        if beta > 0 else 1.0, 1e-300)
+        return _normalise(raw, counts)
+
+    def __repr__(self):
+        return f"EffectiveNumber(beta={self.beta!r})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.beta == self.beta
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.beta))
+
+
+class PowerRule:
+    """Class weights proportional to ``n_c ** -q``.
+
+    ``q = 1`` is 'balanced' (inverse frequency), ``q = 0.5`` 'sqrt'; used by
+    the sampler, ``q = 0.5`` is square-root sampling (Kang et al., 2020).
+    Weights are scaled so the mean weight per training sample is 1.
+
+    Parameters
+    ----------
+    q : float >= 0, default=0.5
+
+    References
+    ----------
+    Kang, B. et al. (2020). Decoupling Representation and Classifier for
+    Long-Tailed Recognition. ICLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> PowerRule(q=0.5)(np.array([100.0, 25.0])).round(3)
+    array([0.833, 1.667])
+    """
+
+    def __init__(self, q=0.5):
+        self.q = q
+
+    def __call__(self, counts):
+        q = _check_real("q", self.q, low=0.0, allowed="a non-negative real number")
+        counts = np.asarray(counts, dtype=np.float64)
+        raw = np.power(np.maximum(counts, 1e-300), -q)
+        return _normalise(raw, counts)
+
+    def __repr__(self):
+        return f"PowerRule(q={self.q!r})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.q == self.q
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.q))
+
+
+#: The string rules ``class_weight`` accepts, and what they stand for.
+CLASS_WEIGHT_RULES = {
+    "balanced": "inverse frequency, n / (n_classes * n_c)",
+    "sqrt": "PowerRule(q=0.5)",
+    "effective": "EffectiveNumber(beta=0.999)",
+}
 
 _ALLOWED = "None, " + ", ".join(repr(r) for r in CLASS_WEIGHT_RULES) + (
-    " or a dict mapping class labels to non-negative finite weights"
+    ", an EffectiveNumber or PowerRule rule, or a dict mapping class labels to "
+    "non-negative finite weights"
 )
 
 
@@ -25,12 +140,14 @@ def check_class_weight(class_weight, *, classes, y, sample_weight=None):
 
     Parameters
     ----------
-    class_weight : None, 'balanced' or dict
+    class_weight : None, 'balanced', 'sqrt', 'effective', rule or dict
         ``None`` gives every class weight 1. ``'balanced'`` gives class ``c``
         the weight ``n_samples / (n_classes * n_c)`` (inverse frequency,
         scikit-learn's formula), where ``n_c`` is the (sample-weighted) count
-        of class ``c``. A dict maps labels to weights; labels it does not
-        name keep weight 1.
+        of class ``c``. ``'sqrt'`` is ``PowerRule(0.5)`` and ``'effective'``
+        ``EffectiveNumber(0.999)``; pass a rule object for other exponents
+        or betas. A dict maps labels to weights; labels it does not name keep
+        weight 1.
     classes : ndarray of shape (n_classes,)
         The sorted class labels, as in ``classes_``.
     y : array-like of shape (n_samples,)
@@ -69,13 +186,31 @@ def check_class_weight(class_weight, *, classes, y, sample_weight=None):
             raise ValueError(
                 f"class_weight must be {_ALLOWED}; got the string {class_weight!r}."
             )
-        return _balanced(classes, np.asarray(y), sample_weight)
+        if class_weight == "balanced":
+            return _balanced(classes, np.asarray(y), sample_weight)
+        class_weight = PowerRule(0.5) if class_weight == "sqrt" else EffectiveNumber()
+    if isinstance(class_weight, (PowerRule, EffectiveNumber)):
+        return class_weight(class_counts(classes, y, sample_weight))
     if isinstance(class_weight, Mapping):
         return _dict_class_weight(class_weight, classes)
     raise TypeError(
         f"class_weight must be {_ALLOWED}; got an object of type "
         f"{type(class_weight).__name__}: {class_weight!r}."
     )
+
+
+def class_counts(classes, y, sample_weight=None):
+    """(Sample-weighted) number of samples of each class, aligned with classes.
+
+    Examples
+    --------
+    >>> class_counts(np.array(["a", "b"]), np.array(["b", "b", "a"]))
+    array([1., 2.])
+    """
+    classes = np.asarray(classes)
+    index = np.searchsorted(classes, np.asarray(y))
+    return np.bincount(index, weights=sample_weight, minlength=len(classes)).astype(
+        np.float64)
 
 
 def _balanced(classes, y, sample_weight):

@@ -15,7 +15,8 @@ y = np.repeat(["a", "b"], 20)
 CASES = [
     # (estimator, fit kwargs, error, message fragment)
     (WeightedLossClassifier(class_weight="inverse"), {}, ValueError,
-     r"class_weight must be None, 'balanced' or a dict .*; got the string 'inverse'"),
+     r"class_weight must be None, 'balanced', 'sqrt', 'effective', .*; got the string "
+     r"'inverse'"),
     (WeightedSamplerClassifier(class_weight=2), {}, TypeError,
      r"class_weight must be .*; got an object of type int"),
     (WeightedLossClassifier(class_weight={"z": 2.0}), {}, ValueError,

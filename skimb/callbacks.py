@@ -1,0 +1,54 @@
+"""skorch callbacks for long-tail training schedules."""
+
+import numbers
+
+import torch
+from skorch.callbacks import Callback
+
+__all__ = ["DeferredReweighting"]
+
+
+class DeferredReweighting(Callback):
+    """Deferred re-weighting (DRW): uniform class weights, then the real ones.
+
+    Before epoch ``start_epoch`` (0-based, counted over the net's whole
+    history) the criterion's ``weight`` is all ones; from that epoch on it is
+    the net's ``class_weight_`` (Cao et al., 2019).
+
+    Parameters
+    ----------
+    start_epoch : int >= 0
+
+    References
+    ----------
+    Cao, K., Wei, C., Gaidon, A., Arechiga, N. and Ma, T. (2019). Learning
+    Imbalanced Datasets with Label-Distribution-Aware Margin Loss. NeurIPS.
+    """
+
+    def __init__(self, start_epoch):
+        self.start_epoch = start_epoch
+
+    def initialize(self):
+        value = self.start_epoch
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+                or value < 0:
+            raise ValueError(
+                f"reweight_epoch (DRW start epoch) must be None or a non-negative "
+                f"integer; got {value!r}."
+            )
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        criterion = net.criterion_
+        weight = getattr(criterion, "weight", None)
+        if not isinstance(weight, torch.Tensor):
+            raise TypeError(
+                "deferred re-weighting needs a criterion with a 'weight' tensor; "
+                f"{type(criterion).__name__} has none."
+            )
+        epoch = len(net.history) - 1  # the net opened this epoch's record first
+        target = torch.as_tensor(net.class_weight_, dtype=weight.dtype)
+        if epoch < self.start_epoch:
+            target = torch.ones_like(target)
+        weight.copy_(target.to(weight.device))
+        net.history.record("class_weight_on", bool(epoch >= self.start_epoch))
