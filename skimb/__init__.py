@@ -4,6 +4,7 @@ from . import datasets
 from .comparison import DEFAULT_METHODS, METHODS, ComparisonResult, run_comparison
 from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
 from .nets import SimpleNet
+from .persistence import load
 from .report import compare, format_table, save_plots
 from .weighting import check_class_weight
 
@@ -16,6 +17,7 @@ __all__ = [
     "compare",
     "datasets",
     "format_table",
+    "load",
     "run_comparison",
     "save_plots",
     "NetClassifier",

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from .datasets import DATASETS, check_imbalance_options, load_dataset, make_imbalanced
 from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
+from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 
 __all__ = [
     "DEFAULT_METHODS",
@@ -72,6 +73,24 @@ METHODS = {
     "adasyn": _resampled(lambda y, s: ADASYN(n_neighbors=_neighbors(y), random_state=s)),
     "logreg-balanced": lambda net, y, seed: LogisticRegression(
         class_weight="balanced", max_iter=2000, random_state=seed),
+    # Long-tail methods (issue: beyond the anchors).
+    "effective-number": lambda net, y, seed: WeightedLossClassifier(
+        class_weight="effective", **net),
+    "sqrt-sampler": lambda net, y, seed: WeightedSamplerClassifier(
+        class_weight="sqrt", **net),
+    "progressive-sampler": lambda net, y, seed: WeightedSamplerClassifier(
+        schedule="progressive", **net),
+    # tau = 1: logit adjustment (Menon et al.), identical to Balanced Softmax.
+    "logit-adjusted": lambda net, y, seed: WeightedLossClassifier(
+        criterion=LogitAdjustedLoss, class_weight=None, **net),
+    "focal": lambda net, y, seed: WeightedLossClassifier(
+        criterion=FocalLoss, class_weight="balanced", **net),
+    # SimpleNet's logits are not cosine-normalised, so LDAM's scale s is 1, not
+    # the 30 of Cao et al.; DRW switches effective-number weights on at 80 %.
+    "ldam-drw": lambda net, y, seed: WeightedLossClassifier(
+        criterion=LDAMLoss, criterion__s=1.0, class_weight="effective",
+        reweight_epoch=int(0.8 * net["max_epochs"]), **net),
+    "posthoc-la": lambda net, y, seed: NetClassifier(posthoc_tau=1.0, **net),
 }
 """Method name -> ``build(net_params, y_train, seed)`` returning an unfitted estimator."""
 
@@ -181,8 +200,35 @@ def _jsonable(value):
     return value
 
 
+def check_output_writable(output):
+    """Create ``output`` and prove a file can be written there, before any work."""
+    output = Path(output)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        _atomic_write(output / ".skimb-write-test", "ok")
+        os.unlink(output / ".skimb-write-test")
+    except OSError as exc:
+        raise OSError(f"cannot write to the output folder {str(output)!r}: "
+                      f"{exc.strerror or exc}.") from exc
+
+
 def save_result(result, output):
-    """Write ``results.csv``, ``summary.csv`` and ``results.json`` atomically."""
+    """Write ``results.csv``, ``summary.csv`` and ``results.json`` atomically.
+
+    A failed write raises ``OSError`` naming the folder; files written earlier
+    stay as they were (each is replaced only by a complete new version).
+    """
+    try:
+        _save_result(result, output)
+    except OSError as exc:
+        raise OSError(
+            f"could not write results to {str(output)!r} ({exc.strerror or exc}); "
+            "the files written before are intact. Free space or choose another "
+            "--output, then rerun with --resume."
+        ) from exc
+
+
+def _save_result(result, output):
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     rows = result.rows
@@ -225,8 +271,15 @@ def _score(estimator, X, y, classes, majority, minority):
     return row, y_pred
 
 
-def _run_task(task, X, y, X_test, y_test, net, classes, majority, minority):
+def _run_task(task, X, y, X_test, y_test, net, classes, majority, minority,
+              threads=None):
     """Fit one method on one fold (or the whole train part) and score it."""
+    if threads is not None:
+        # Parallel workers share the cores: oversubscribed torch threads spin
+        # against each other and can be tens of times slower.
+        import torch
+
+        torch.set_num_threads(threads)
     method, seed, fold, train_idx, val_idx = task
     base = {"method": method, "seed": seed, "fold": fold}
     try:
@@ -342,6 +395,8 @@ def run_comparison(
                module__hidden_units=hidden_units, device=device, verbose=0)
     config = {"dataset": dataset, "methods": methods, "imbalance": imb, "cv": cv,
               "seeds": seeds, "net": net, "test_size": test_size}
+    if output is not None:
+        check_output_writable(output)
     done = _load_previous(output, config) if resume else []
     done_keys = {(r["method"], r["seed"], str(r["fold"])) for r in done}
 
@@ -364,6 +419,8 @@ def run_comparison(
     n_tasks = len(methods) * len(seeds) * (cv + 1)
     bar = tqdm(total=n_tasks, desc="methods x folds", disable=not progress)
     bar.update(len(done_keys))
+    parallel_run = n_jobs != 1 or dask
+    threads = max(1, (os.cpu_count() or 1) // max(1, n_jobs)) if parallel_run else None
     with _backend(n_jobs, scheduler, dask):
         for method in methods:
             tasks = []
@@ -380,7 +437,8 @@ def run_comparison(
             for out in parallel(
                 joblib.delayed(_run_task)(
                     task, per_seed[seed][0], per_seed[seed][1], split.X_test,
-                    split.y_test, net, classes, per_seed[seed][2], per_seed[seed][3])
+                    split.y_test, net, classes, per_seed[seed][2], per_seed[seed][3],
+                    threads)
                 for seed, task in tasks
             ):
                 rows.append(out)

@@ -547,6 +547,15 @@ class _ImbalancedNetMixin:
             w_t = torch.as_tensor(sample_weight, dtype=torch.float32, device=device)
         return DeviceDataset(X_t, y_t, w_t)
 
+    def save(self, path):
+        """Write the fitted estimator to ``path`` without pickle (safe to share).
+
+        See :func:`skimb.persistence.save`; read it back with :func:`skimb.load`.
+        """
+        from .persistence import save  # persistence builds on this module
+
+        return save(self, path)
+
     # ---- prediction ----------------------------------------------------------
     def _as_dataset(self, X):
         if _is_internal_dataset(X):

@@ -13,3 +13,10 @@ def rng():
 def _fixed_torch_seed():
     torch.manual_seed(0)
     yield
+
+
+# Timing varies on a shared 2-core machine; property tests check maths, not speed.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("skimb", deadline=None, derandomize=True)
+settings.load_profile("skimb")

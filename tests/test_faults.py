@@ -1,0 +1,108 @@
+"""Faults: failed writes, interrupts, data too large for the device."""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import skimb.comparison as comparison
+import skimb.estimators as estimators
+from skimb import NetClassifier, run_comparison
+from skimb.cli import main
+from skimb.datasets import load_dataset
+
+TINY = dict(cv=2, max_epochs=2, hidden_units=8, progress=False, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def split():
+    return load_dataset("digits")
+
+
+def test_full_disk_mid_run_keeps_earlier_files(split, tmp_path, monkeypatch):
+    real = comparison._atomic_write
+    calls = []
+
+    def failing(path, text):
+        calls.append(path)
+        if len(calls) > 4:  # the write probe, then the first method's 3 files
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, text)
+
+    monkeypatch.setattr(comparison, "_atomic_write", failing)
+    with pytest.raises(OSError, match="could not write results to .*No space left "
+                                      "on device.*written before are intact"):
+        run_comparison(data=split, methods=["baseline", "weighted-loss"],
+                       output=tmp_path, **TINY)
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert {r["method"] for r in saved["rows"]} == {"baseline"}
+    assert len(saved["rows"]) == 3 and all(r["status"] == "ok" for r in saved["rows"])
+
+
+def test_failed_write_leaves_target_intact(tmp_path, monkeypatch):
+    target = tmp_path / "results.json"
+    target.write_text("old")
+
+    def broken_fsync(fd):
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(comparison.os, "fsync", broken_fsync)
+    with pytest.raises(OSError):
+        comparison._atomic_write(target, "new")
+    monkeypatch.undo()
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["results.json"]  # no temporary left behind
+
+
+def test_unwritable_output_fails_before_work(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc = main(["compare", "--output", str(blocker / "sub"), "--quiet"])
+    assert rc == 1
+    assert "cannot write to the output folder" in capsys.readouterr().err
+
+
+def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
+    out = tmp_path / "res"
+    cmd = [sys.executable, "-m", "skimb.cli", "compare", "--quiet", "--no-plots",
+           "--cv", "2", "--max-epochs", "25", "--device", "cpu", "--output", str(out),
+           "--methods", "baseline,weighted-loss,random-over,smote,weighted-sampler"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    while not (out / "results.json").exists() and time.time() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "--resume" in err
+    saved = json.loads((out / "results.json").read_text())
+    finished = {r["method"] for r in saved["rows"]}
+    assert "baseline" in finished and len(finished) < 5
+    for method in finished:  # every finished method is complete: 2 folds + test
+        assert sum(r["method"] == method for r in saved["rows"]) == 3
+
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert len(rows) == 5 * 3
+    assert all(r["status"] == "ok" for r in rows)
+
+
+def test_data_too_large_for_device_is_refused_before_training(monkeypatch):
+    monkeypatch.setattr(estimators, "_available_host_memory", lambda: 1024)
+    clf = NetClassifier(max_epochs=1, device="cpu")
+    X = np.zeros((100, 10))  # float64: needs a float32 copy of 4000 bytes
+    with pytest.raises(ValueError, match="needs 0.00 GiB as float32 but host memory "
+                                         ".* cannot hold it"):
+        clf.fit(X, np.arange(100) % 2)
+    assert not hasattr(clf, "module_")
