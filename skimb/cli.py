@@ -1,7 +1,6 @@
 """``skimb`` command line: a thin layer over :func:`skimb.report.compare`."""
 
 import argparse
-import signal
 import sys
 
 from .comparison import DEFAULT_METHODS, METHODS, check_compare_options
@@ -89,17 +88,12 @@ def _check(parser, args):
         parser.error(f"--data-dir is required for --dataset {args.dataset}.")
 
 
-def _terminate(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     _check(parser, args)
     from .report import compare, format_table
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         result = compare(
             args.dataset, methods=args.methods, imbalance=args.imbalance,
@@ -119,8 +113,6 @@ def main(argv=None):
     except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
         print(f"skimb: error: {exc}", file=sys.stderr)
         return 1
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(format_table(result))
     print(f"\nResults and plots in {args.output}/")
     return 0

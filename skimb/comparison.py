@@ -10,7 +10,9 @@ finished and ``resume=True`` picks up the rest.
 import contextlib
 import json
 import os
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -301,6 +303,32 @@ def _run_task(task, X, y, X_test, y_test, net, classes, majority, minority,
         return {**base, "status": "error", "error": f"{type(exc).__name__}: {exc}"}
 
 
+class _Interrupted(BaseException):
+    """Raised by the run's signal handler; skorch swallows KeyboardInterrupt
+    inside ``fit`` (to stop training early), which would record a half-trained
+    net as a result."""
+
+
+@contextlib.contextmanager
+def _interrupts_stop_the_run():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler)
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _Interrupted as exc:
+        raise KeyboardInterrupt(f"interrupted by signal {exc.args[0]}") from None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def _load_previous(output, config):
     path = Path(output) / "results.json"
     if not path.exists():
@@ -421,7 +449,7 @@ def run_comparison(
     bar.update(len(done_keys))
     parallel_run = n_jobs != 1 or dask
     threads = max(1, (os.cpu_count() or 1) // max(1, n_jobs)) if parallel_run else None
-    with _backend(n_jobs, scheduler, dask):
+    with _interrupts_stop_the_run(), _backend(n_jobs, scheduler, dask):
         for method in methods:
             tasks = []
             for seed in seeds:

@@ -106,3 +106,25 @@ def test_data_too_large_for_device_is_refused_before_training(monkeypatch):
                                          ".* cannot hold it"):
         clf.fit(X, np.arange(100) % 2)
     assert not hasattr(clf, "module_")
+
+
+def test_interrupt_inside_a_fit_stops_the_run(split, tmp_path, monkeypatch):
+    """skorch swallows KeyboardInterrupt in fit; the run must still stop and must
+    not record the half-trained net."""
+    import skimb.estimators as est
+
+    real = est.NetClassifier.run_single_epoch
+    seen = []
+
+    def interrupting(self, *args, **kwargs):
+        seen.append(1)
+        if len(seen) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the handler fires here
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(est.NetClassifier, "run_single_epoch", interrupting)
+    with pytest.raises(KeyboardInterrupt, match="signal"):
+        run_comparison(data=split, methods=["baseline"], output=tmp_path, **TINY)
+    assert not (tmp_path / "results.json").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
