@@ -1,6 +1,6 @@
 """Tune ``class_weight`` and ``lr`` of the weighted-loss net for balanced accuracy.
 
-    python examples/grid_search.py
+python examples/grid_search.py
 """
 
 import argparse

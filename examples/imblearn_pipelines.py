@@ -1,6 +1,6 @@
 """imbalanced-learn resamplers in front of the same net, against skimb's weighting.
 
-    python examples/imblearn_pipelines.py
+python examples/imblearn_pipelines.py
 """
 
 import argparse
@@ -25,12 +25,15 @@ def main(argv=None):
     net = dict(max_epochs=args.max_epochs, random_state=0)
     candidates = {
         "baseline": NetClassifier(**net),
-        "random-over": make_pipeline(RandomOverSampler(random_state=0),
-                                     NetClassifier(**net)),
-        "smote": make_pipeline(SMOTE(k_neighbors=3, random_state=0),
-                               NetClassifier(**net)),
-        "random-under": make_pipeline(RandomUnderSampler(random_state=0),
-                                      NetClassifier(**net)),
+        "random-over": make_pipeline(
+            RandomOverSampler(random_state=0), NetClassifier(**net)
+        ),
+        "smote": make_pipeline(
+            SMOTE(k_neighbors=3, random_state=0), NetClassifier(**net)
+        ),
+        "random-under": make_pipeline(
+            RandomUnderSampler(random_state=0), NetClassifier(**net)
+        ),
         "weighted-loss": WeightedLossClassifier(**net),
         "weighted-sampler": WeightedSamplerClassifier(**net),
     }

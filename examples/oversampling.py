@@ -32,7 +32,9 @@ def main(argv=None):
         clf = Estimator(max_epochs=args.max_epochs, random_state=0).fit(X, y)
         recall = recall_score(data.y_test, clf.predict(data.X_test), average=None)
         scores[Estimator.__name__] = recall[1:].mean()
-        print(f"{Estimator.__name__}: mean minority-class recall {recall[1:].mean():.3f}")
+        print(
+            f"{Estimator.__name__}: mean minority-class recall {recall[1:].mean():.3f}"
+        )
     return scores
 
 

@@ -31,7 +31,9 @@ def main(argv=None):
         y_pred = clf.predict(data.X_test)
         recall = recall_score(data.y_test, y_pred, average=None)
         scores[Estimator.__name__] = recall[1:].mean()
-        print(f"{Estimator.__name__}: mean minority-class recall {recall[1:].mean():.3f}")
+        print(
+            f"{Estimator.__name__}: mean minority-class recall {recall[1:].mean():.3f}"
+        )
         if hasattr(clf, "class_weight_"):
             print("class weights:", clf.class_weight_.round(2))
             print(classification_report(data.y_test, y_pred, digits=3))

@@ -30,8 +30,11 @@ class DeferredReweighting(Callback):
 
     def initialize(self):
         value = self.start_epoch
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-                or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or value < 0
+        ):
             raise ValueError(
                 f"reweight_epoch (DRW start epoch) must be None or a non-negative "
                 f"integer; got {value!r}."

@@ -25,8 +25,12 @@ from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import RandomUnderSampler
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score, confusion_matrix, f1_score
-from sklearn.metrics import recall_score
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    recall_score,
+)
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
@@ -55,13 +59,15 @@ METRICS = (
 
 def _neighbors(y, wanted=5):
     # SMOTE/ADASYN need k < the smallest class; cap k rather than fail a fold.
-    return max(1, min(wanted, int(np.bincount(np.unique(y, return_inverse=True)[1])
-                                  .min()) - 1))
+    return max(
+        1, min(wanted, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()) - 1)
+    )
 
 
 def _resampled(sampler):
     def build(net, y, seed):
         return Pipeline([("resample", sampler(y, seed)), ("net", NetClassifier(**net))])
+
     return build
 
 
@@ -72,32 +78,50 @@ METHODS = {
     "random-over": _resampled(lambda y, s: RandomOverSampler(random_state=s)),
     "smote": _resampled(lambda y, s: SMOTE(k_neighbors=_neighbors(y), random_state=s)),
     "random-under": _resampled(lambda y, s: RandomUnderSampler(random_state=s)),
-    "adasyn": _resampled(lambda y, s: ADASYN(n_neighbors=_neighbors(y), random_state=s)),
+    "adasyn": _resampled(
+        lambda y, s: ADASYN(n_neighbors=_neighbors(y), random_state=s)
+    ),
     "logreg-balanced": lambda net, y, seed: LogisticRegression(
-        class_weight="balanced", max_iter=2000, random_state=seed),
+        class_weight="balanced", max_iter=2000, random_state=seed
+    ),
     # Long-tail methods (issue: beyond the anchors).
     "effective-number": lambda net, y, seed: WeightedLossClassifier(
-        class_weight="effective", **net),
+        class_weight="effective", **net
+    ),
     "sqrt-sampler": lambda net, y, seed: WeightedSamplerClassifier(
-        class_weight="sqrt", **net),
+        class_weight="sqrt", **net
+    ),
     "progressive-sampler": lambda net, y, seed: WeightedSamplerClassifier(
-        schedule="progressive", **net),
+        schedule="progressive", **net
+    ),
     # tau = 1: logit adjustment (Menon et al.), identical to Balanced Softmax.
     "logit-adjusted": lambda net, y, seed: WeightedLossClassifier(
-        criterion=LogitAdjustedLoss, class_weight=None, **net),
+        criterion=LogitAdjustedLoss, class_weight=None, **net
+    ),
     "focal": lambda net, y, seed: WeightedLossClassifier(
-        criterion=FocalLoss, class_weight="balanced", **net),
+        criterion=FocalLoss, class_weight="balanced", **net
+    ),
     # SimpleNet's logits are not cosine-normalised, so LDAM's scale s is 1, not
     # the 30 of Cao et al.; DRW switches effective-number weights on at 80 %.
     "ldam-drw": lambda net, y, seed: WeightedLossClassifier(
-        criterion=LDAMLoss, criterion__s=1.0, class_weight="effective",
-        reweight_epoch=int(0.8 * net["max_epochs"]), **net),
+        criterion=LDAMLoss,
+        criterion__s=1.0,
+        class_weight="effective",
+        reweight_epoch=int(0.8 * net["max_epochs"]),
+        **net,
+    ),
     "posthoc-la": lambda net, y, seed: NetClassifier(posthoc_tau=1.0, **net),
 }
-"""Method name -> ``build(net_params, y_train, seed)`` returning an unfitted estimator."""
+"""Method name -> ``build(net_params, y_train, seed)`` -> an unfitted estimator."""
 
-DEFAULT_METHODS = ("baseline", "weighted-loss", "weighted-sampler", "random-over",
-                   "smote", "random-under")
+DEFAULT_METHODS = (
+    "baseline",
+    "weighted-loss",
+    "weighted-sampler",
+    "random-over",
+    "smote",
+    "random-under",
+)
 
 
 def check_compare_options(*, dataset, methods, cv, seeds, imbalance):
@@ -116,13 +140,17 @@ def check_compare_options(*, dataset, methods, cv, seeds, imbalance):
         )
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
         raise ValueError(f"cv must be an integer >= 2; got {cv!r}.")
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer))
-                        or s < 0 for s in seeds):
+    if not seeds or any(
+        isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0
+        for s in seeds
+    ):
         raise ValueError(f"seeds must be non-negative integers; got {seeds!r}.")
     check_imbalance_options(
-        imbalance["recipe"], majority_class=imbalance["majority_class"],
+        imbalance["recipe"],
+        majority_class=imbalance["majority_class"],
         majority_keep=imbalance["majority_keep"],
-        minority_keep=imbalance["minority_keep"], ratio=imbalance["ratio"],
+        minority_keep=imbalance["minority_keep"],
+        ratio=imbalance["ratio"],
     )
 
 
@@ -170,7 +198,8 @@ class ComparisonResult:
                 rec[f"{metric}_std"] = values.std(ddof=0)
             m_test = test[test["method"] == method]
             rec["test_balanced_accuracy"] = pd.to_numeric(
-                m_test["balanced_accuracy"], errors="coerce").mean()
+                m_test["balanced_accuracy"], errors="coerce"
+            ).mean()
             out.append(rec)
         return pd.DataFrame(out)
 
@@ -210,8 +239,9 @@ def check_output_writable(output):
         _atomic_write(output / ".skimb-write-test", "ok")
         os.unlink(output / ".skimb-write-test")
     except OSError as exc:
-        raise OSError(f"cannot write to the output folder {str(output)!r}: "
-                      f"{exc.strerror or exc}.") from exc
+        raise OSError(
+            f"cannot write to the output folder {str(output)!r}: {exc.strerror or exc}."
+        ) from exc
 
 
 def save_result(result, output):
@@ -260,21 +290,27 @@ def _score(estimator, X, y, classes, majority, minority):
     recalls = recall_score(y, y_pred, labels=classes, average=None, zero_division=0)
     row = {
         "balanced_accuracy": balanced_accuracy_score(y, y_pred),
-        "macro_f1": f1_score(y, y_pred, labels=classes, average="macro",
-                             zero_division=0),
-        "geometric_mean": geometric_mean_score(y, y_pred, labels=classes,
-                                               average="multiclass"),
+        "macro_f1": f1_score(
+            y, y_pred, labels=classes, average="macro", zero_division=0
+        ),
+        "geometric_mean": geometric_mean_score(
+            y, y_pred, labels=classes, average="multiclass"
+        ),
         "majority_recall": recalls[classes.index(majority)],
-        "minority_recall": (float(np.mean([recalls[classes.index(c)] for c in minority]))
-                            if minority else np.nan),
+        "minority_recall": (
+            float(np.mean([recalls[classes.index(c)] for c in minority]))
+            if minority
+            else np.nan
+        ),
     }
-    for label, r in zip(classes, recalls):
+    for label, r in zip(classes, recalls, strict=True):
         row[f"recall_{label}"] = r
     return row, y_pred
 
 
-def _run_task(task, X, y, X_test, y_test, net, classes, majority, minority,
-              threads=None):
+def _run_task(
+    task, X, y, X_test, y_test, net, classes, majority, minority, threads=None
+):
     """Fit one method on one fold (or the whole train part) and score it."""
     if threads is not None:
         # Parallel workers share the cores: oversubscribed torch threads spin
@@ -318,8 +354,9 @@ def _interrupts_stop_the_run():
     def handler(signum, frame):
         raise _Interrupted(signum)
 
-    previous = {sig: signal.signal(sig, handler)
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     except _Interrupted as exc:
@@ -413,24 +450,51 @@ def run_comparison(
     """
     methods = list(methods)
     seeds = [int(s) if isinstance(s, (np.integer,)) else s for s in seeds]
-    imb = dict(recipe=imbalance, majority_class=majority_class,
-               majority_keep=majority_keep, minority_keep=minority_keep, ratio=ratio)
-    check_compare_options(dataset=dataset, methods=methods, cv=cv, seeds=seeds,
-                          imbalance=imb)
+    imb = dict(
+        recipe=imbalance,
+        majority_class=majority_class,
+        majority_keep=majority_keep,
+        minority_keep=minority_keep,
+        ratio=ratio,
+    )
+    check_compare_options(
+        dataset=dataset, methods=methods, cv=cv, seeds=seeds, imbalance=imb
+    )
     if resume and output is None:
         raise ValueError("resume=True needs an output folder; got output=None.")
-    net = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr,
-               module__hidden_units=hidden_units, device=device, verbose=0)
-    config = {"dataset": dataset, "methods": methods, "imbalance": imb, "cv": cv,
-              "seeds": seeds, "net": net, "test_size": test_size}
+    net = dict(
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        lr=lr,
+        module__hidden_units=hidden_units,
+        device=device,
+        verbose=0,
+    )
+    config = {
+        "dataset": dataset,
+        "methods": methods,
+        "imbalance": imb,
+        "cv": cv,
+        "seeds": seeds,
+        "net": net,
+        "test_size": test_size,
+    }
     if output is not None:
         check_output_writable(output)
     done = _load_previous(output, config) if resume else []
     done_keys = {(r["method"], r["seed"], str(r["fold"])) for r in done}
 
-    split = data if data is not None else load_dataset(
-        dataset, data_dir=data_dir, download=download, test_size=test_size,
-        random_state=0)
+    split = (
+        data
+        if data is not None
+        else load_dataset(
+            dataset,
+            data_dir=data_dir,
+            download=download,
+            test_size=test_size,
+            random_state=0,
+        )
+    )
     classes = sorted(np.unique(split.y_train).tolist())
     per_seed = {}
     for seed in seeds:
@@ -442,8 +506,12 @@ def run_comparison(
         per_seed[seed] = (X, y, majority, minority, folds)
 
     rows = list(done)
-    result = ComparisonResult(pd.DataFrame(rows), config,
-                              Path(output) if output is not None else None, classes)
+    result = ComparisonResult(
+        pd.DataFrame(rows),
+        config,
+        Path(output) if output is not None else None,
+        classes,
+    )
     n_tasks = len(methods) * len(seeds) * (cv + 1)
     bar = tqdm(total=n_tasks, desc="methods x folds", disable=not progress)
     bar.update(len(done_keys))
@@ -460,13 +528,23 @@ def run_comparison(
                         tasks.append((seed, (method, seed, fold, tr, va)))
             if not tasks:
                 continue
-            parallel = joblib.Parallel(n_jobs=n_jobs if scheduler is None and not dask
-                                       else -1, return_as="generator")
+            parallel = joblib.Parallel(
+                n_jobs=n_jobs if scheduler is None and not dask else -1,
+                return_as="generator",
+            )
             for out in parallel(
                 joblib.delayed(_run_task)(
-                    task, per_seed[seed][0], per_seed[seed][1], split.X_test,
-                    split.y_test, net, classes, per_seed[seed][2], per_seed[seed][3],
-                    threads)
+                    task,
+                    per_seed[seed][0],
+                    per_seed[seed][1],
+                    split.X_test,
+                    split.y_test,
+                    net,
+                    classes,
+                    per_seed[seed][2],
+                    per_seed[seed][3],
+                    threads,
+                )
                 for seed, task in tasks
             ):
                 rows.append(out)
@@ -483,10 +561,15 @@ def _ordered(rows, methods):
     if rows.empty:
         return rows
     order = {m: i for i, m in enumerate(methods)}
-    rows = rows.assign(_m=rows["method"].map(order),
-                       _f=rows["fold"].map(lambda f: 10**9 if f == "test" else int(f)))
-    return rows.sort_values(["_m", "seed", "_f"]).drop(columns=["_m", "_f"]) \
+    rows = rows.assign(
+        _m=rows["method"].map(order),
+        _f=rows["fold"].map(lambda f: 10**9 if f == "test" else int(f)),
+    )
+    return (
+        rows.sort_values(["_m", "seed", "_f"])
+        .drop(columns=["_m", "_f"])
         .reset_index(drop=True)
+    )
 
 
 @contextlib.contextmanager
@@ -501,10 +584,15 @@ def _backend(n_jobs, scheduler, dask):
         if scheduler is not None:
             client = stack.enter_context(Client(scheduler))
         else:
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=max(1, n_jobs), threads_per_worker=1, processes=True,
-                host="127.0.0.1", dashboard_address=None,
-            ))
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=max(1, n_jobs),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            )
             client = stack.enter_context(Client(cluster))
         stack.enter_context(joblib.parallel_backend("dask", client=client))
         yield

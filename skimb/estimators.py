@@ -16,8 +16,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier
-from skorch.dataset import Dataset as SkorchDataset
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -25,9 +23,12 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from skorch import NeuralNetClassifier
+from skorch.dataset import Dataset as SkorchDataset
 from torch.utils.data import DataLoader, Subset
 
 from ._docstring import NET_DOCS, Substitution
+from .callbacks import DeferredReweighting
 from .iterators import (
     DeviceDataset,
     SequentialBatches,
@@ -36,10 +37,9 @@ from .iterators import (
     _Batches,
     resolve_dataset,
 )
-from .callbacks import DeferredReweighting
 from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from .nets import SimpleNet
-from .weighting import class_counts, check_class_weight, check_num_samples
+from .weighting import check_class_weight, check_num_samples, class_counts
 
 __all__ = ["NetClassifier", "WeightedLossClassifier", "WeightedSamplerClassifier"]
 
@@ -100,15 +100,20 @@ def _check_int(name, value, *, low, allowed, extra=()):
     if value in extra and not isinstance(value, bool):
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {allowed}; got {value!r} of type "
-                        f"{type(value).__name__}.")
+        raise TypeError(
+            f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}."
+        )
     if value < low:
         raise ValueError(f"{name} must be {allowed}; got {value!r}.")
 
 
 def _check_tau(tau, name="posthoc_tau"):
-    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) \
-            or not np.isfinite(tau) or tau < 0:
+    if (
+        isinstance(tau, bool)
+        or not isinstance(tau, numbers.Real)
+        or not np.isfinite(tau)
+        or tau < 0
+    ):
         raise ValueError(f"{name} must be a non-negative finite float; got {tau!r}.")
     return float(tau)
 
@@ -146,8 +151,9 @@ def _seeded(seed, device):
     """Run with torch's global RNG seeded, restoring the caller's state after."""
     devices = []
     if device.type == "cuda":
-        devices = [device.index if device.index is not None
-                   else torch.cuda.current_device()]
+        devices = [
+            device.index if device.index is not None else torch.cuda.current_device()
+        ]
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
@@ -215,18 +221,25 @@ class _ImbalancedNetMixin:
         # that private fitted state never leaks into get_params.
         sig = inspect.signature(type(self).__init__)
         names = {
-            p.name for p in sig.parameters.values()
+            p.name
+            for p in sig.parameters.values()
             if p.name != "self" and p.kind is not p.VAR_KEYWORD
         }
         names |= {
-            k for k in self.__dict__
-            if "__" in k and not k.startswith("_") and not k.endswith("_")
+            k
+            for k in self.__dict__
+            if "__" in k
+            and not k.startswith("_")
+            and not k.endswith("_")
             and not k.startswith("callbacks__")
         }
         # Any other keyword given at init or set_params is a parameter too;
         # skorch rejects unknown names at fit (initialize), not before.
-        names |= {k for k in self.__dict__.get("_params_to_validate", ())
-                  if k in self.__dict__ and not k.startswith("callbacks")}
+        names |= {
+            k
+            for k in self.__dict__.get("_params_to_validate", ())
+            if k in self.__dict__ and not k.startswith("callbacks")
+        }
         return sorted(names)
 
     def get_params(self, deep=True, **kwargs):
@@ -239,7 +252,7 @@ class _ImbalancedNetMixin:
         # any scikit-learn parameter it is only stored here and checked at fit.
         if "callbacks" in params:
             callbacks = params.pop("callbacks")
-            setattr(self, "callbacks", callbacks)
+            self.callbacks = callbacks
             if self.initialized_ and isinstance(callbacks, (list, tuple, type(None))):
                 self._initialize_callbacks()
         return super().set_params(**params) if params else self
@@ -261,13 +274,25 @@ class _ImbalancedNetMixin:
 
     # ---- parameter checks ----------------------------------------------------
     def _check_params(self):
-        _check_int("batch_size", self.batch_size, low=1,
-                   allowed="a positive integer or -1 (all samples)", extra=(-1,))
-        _check_int("max_epochs", self.max_epochs, low=0,
-                   allowed="a non-negative integer")
-        if isinstance(self.lr, bool) or not isinstance(self.lr, numbers.Real) \
-                or not np.isfinite(self.lr) or self.lr < 0:
-            raise ValueError(f"lr must be a non-negative finite float; got {self.lr!r}.")
+        _check_int(
+            "batch_size",
+            self.batch_size,
+            low=1,
+            allowed="a positive integer or -1 (all samples)",
+            extra=(-1,),
+        )
+        _check_int(
+            "max_epochs", self.max_epochs, low=0, allowed="a non-negative integer"
+        )
+        if (
+            isinstance(self.lr, bool)
+            or not isinstance(self.lr, numbers.Real)
+            or not np.isfinite(self.lr)
+            or self.lr < 0
+        ):
+            raise ValueError(
+                f"lr must be a non-negative finite float; got {self.lr!r}."
+            )
         if not isinstance(self.callbacks, (list, tuple, type(None))):
             raise TypeError(
                 "callbacks must be None or a list of skorch callbacks or "
@@ -284,11 +309,17 @@ class _ImbalancedNetMixin:
         if isinstance(module, type):
             accepted = inspect.signature(module).parameters
             n_features = getattr(self, "_n_flat_features", None)
-            if "n_features" in accepted and "n_features" not in kwargs \
-                    and n_features is not None:
+            if (
+                "n_features" in accepted
+                and "n_features" not in kwargs
+                and n_features is not None
+            ):
                 kwargs["n_features"] = n_features
-            if "n_classes" in accepted and "n_classes" not in kwargs \
-                    and "_classes" in self.__dict__:
+            if (
+                "n_classes" in accepted
+                and "n_classes" not in kwargs
+                and "_classes" in self.__dict__
+            ):
                 kwargs["n_classes"] = len(self.classes_)
         self.module_ = self.initialized_instance(module, kwargs)
         return self
@@ -300,7 +331,8 @@ class _ImbalancedNetMixin:
         optimizer = self.optimizer
         chosen = {k for k in self.__dict__ if k.startswith("optimizer__")}
         fused = (
-            isinstance(optimizer, type) and issubclass(optimizer, _FUSABLE_OPTIMIZERS)
+            isinstance(optimizer, type)
+            and issubclass(optimizer, _FUSABLE_OPTIMIZERS)
             and not chosen & {"optimizer__fused", "optimizer__foreach"}
             and self._fusable_device()
         )
@@ -319,7 +351,8 @@ class _ImbalancedNetMixin:
             return False
         return bool(params) and all(
             p.dtype in (torch.float32, torch.float64, torch.float16, torch.bfloat16)
-            and p.device.type in ("cpu", "cuda") for p in params
+            and p.device.type in ("cpu", "cuda")
+            for p in params
         )
 
     def check_data(self, X, y=None):
@@ -373,7 +406,9 @@ class _ImbalancedNetMixin:
         prefix = "iterator_train" if training else "iterator_valid"
         kwargs = self.get_params_for(prefix)
         n = len(ds) if index is None else len(index)
-        default = self.batch_size if training else max(self.batch_size, PREDICT_BATCH_SIZE)
+        default = (
+            self.batch_size if training else max(self.batch_size, PREDICT_BATCH_SIZE)
+        )
         batch_size = kwargs.get("batch_size", default)
         if batch_size == -1:
             batch_size = max(n, 1)
@@ -394,7 +429,8 @@ class _ImbalancedNetMixin:
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if not isinstance(iterator, _Batches):
             return super().run_single_epoch(
-                iterator, training, prefix, step_fn, **fit_params)
+                iterator, training, prefix, step_fn, **fit_params
+            )
         # As skorch's loop, but the per-batch losses are recorded as device
         # tensors and turned into floats once per epoch: no host sync per batch.
         history = self.history
@@ -409,8 +445,8 @@ class _ImbalancedNetMixin:
             self.notify("on_batch_end", batch=batch, training=training, **step)
         if losses:
             values = torch.stack(losses).tolist()
-            rows = history[-1]["batches"][-len(values):]
-            for row, value in zip(rows, values):
+            rows = history[-1]["batches"][-len(values) :]
+            for row, value in zip(rows, values, strict=True):
                 row[prefix + "_loss"] = value
         history.record(prefix + "_batch_count", len(losses))
 
@@ -452,7 +488,12 @@ class _ImbalancedNetMixin:
             return self._fit_user_dataset(X, y, fit_params, fresh=fresh)
         self._check_input_size(X, device)
         X, y = validate_data(
-            self, X, y, reset=fresh, dtype=np.float32, allow_nd=True,
+            self,
+            X,
+            y,
+            reset=fresh,
+            dtype=np.float32,
+            allow_nd=True,
             ensure_min_samples=1,
         )
         check_classification_targets(y)
@@ -514,7 +555,9 @@ class _ImbalancedNetMixin:
             self.__dict__["_classes"] = labels
         labels = self.classes_
         y_enc = np.searchsorted(labels, y)
-        unseen = (y_enc >= len(labels)) | (labels[np.minimum(y_enc, len(labels) - 1)] != y)
+        unseen = (y_enc >= len(labels)) | (
+            labels[np.minimum(y_enc, len(labels) - 1)] != y
+        )
         if unseen.any():
             raise ValueError(
                 f"y holds labels {np.unique(y[unseen]).tolist()!r} that were not seen "
@@ -530,7 +573,9 @@ class _ImbalancedNetMixin:
         if shape is None or len(shape) < 2:
             return  # validate_data reports malformed input
         n_bytes = 4 * int(np.prod(shape, dtype=np.float64))
-        on_host_already = device.type == "cpu" and getattr(X, "dtype", None) == np.float32
+        on_host_already = (
+            device.type == "cpu" and getattr(X, "dtype", None) == np.float32
+        )
         if not on_host_already:
             check_fits_on_device(n_bytes, device)
 
@@ -596,7 +641,8 @@ class _ImbalancedNetMixin:
 
     def _get_predict_nonlinearity(self):
         if self.predict_nonlinearity == "auto" and isinstance(
-                getattr(self, "criterion_", None), _LOGIT_LOSSES):
+            getattr(self, "criterion_", None), _LOGIT_LOSSES
+        ):
             return functools.partial(torch.softmax, dim=-1)
         return super()._get_predict_nonlinearity()
 
@@ -807,8 +853,9 @@ class WeightedLossClassifier(NetClassifier):
     def _default_callbacks(self):
         callbacks = list(super()._default_callbacks)
         if self.reweight_epoch is not None:
-            callbacks.append(("deferred_reweighting",
-                              DeferredReweighting(self.reweight_epoch)))
+            callbacks.append(
+                ("deferred_reweighting", DeferredReweighting(self.reweight_epoch))
+            )
         return callbacks
 
     def initialize_criterion(self):
@@ -819,11 +866,13 @@ class WeightedLossClassifier(NetClassifier):
         if isinstance(criterion, type) and hasattr(self, "class_weight_"):
             accepted = inspect.signature(criterion).parameters
             if "weight" in accepted and "weight" not in kwargs:
-                kwargs["weight"] = torch.as_tensor(self.class_weight_,
-                                                   dtype=torch.float32)
+                kwargs["weight"] = torch.as_tensor(
+                    self.class_weight_, dtype=torch.float32
+                )
             if "class_counts" in accepted and "class_counts" not in kwargs:
-                kwargs["class_counts"] = torch.as_tensor(self.class_counts_,
-                                                         dtype=torch.float32)
+                kwargs["class_counts"] = torch.as_tensor(
+                    self.class_counts_, dtype=torch.float32
+                )
         self.criterion_ = self.initialized_instance(criterion, kwargs)
         return self
 
@@ -969,7 +1018,9 @@ class WeightedSamplerClassifier(NetClassifier):
                 p = p * dataset.sample_weight.cpu().numpy()
             n_positive = int(np.count_nonzero(p))
         self.num_samples_ = check_num_samples(
-            self.num_samples, len(dataset), replacement=bool(self.replacement),
+            self.num_samples,
+            len(dataset),
+            replacement=bool(self.replacement),
             n_positive=n_positive,
         )
 
@@ -980,7 +1031,9 @@ class WeightedSamplerClassifier(NetClassifier):
         if not self.replacement and index is not None:
             num_samples = min(num_samples, len(index))
         return WeightedSamplerBatches(
-            dataset, index, batch_size,
+            dataset,
+            index,
+            batch_size,
             class_weight=torch.as_tensor(self.class_weight_),
             num_samples=num_samples,
             replacement=bool(self.replacement),

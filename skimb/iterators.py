@@ -98,7 +98,9 @@ class _Batches:
         order = self.order()
         bs = self.batch_size
         for start in range(0, len(order), bs):
-            yield self.dataset.batch(order[start : start + bs], with_weight=self.with_weight)
+            yield self.dataset.batch(
+                order[start : start + bs], with_weight=self.with_weight
+            )
 
     def __len__(self):
         return -(-self.epoch_size // self.batch_size)
@@ -138,7 +140,9 @@ class ShuffledBatches(_Batches):
         self.generator = generator
 
     def order(self):
-        perm = torch.randperm(self.n_samples, generator=self.generator, device=self.device)
+        perm = torch.randperm(
+            self.n_samples, generator=self.generator, device=self.device
+        )
         return perm if self.index is None else self.index[perm]
 
 
@@ -172,8 +176,16 @@ class WeightedSamplerBatches(_Batches):
     """
 
     def __init__(
-        self, dataset, index, batch_size, *, class_weight, num_samples, replacement,
-        generator, progress=None,
+        self,
+        dataset,
+        index,
+        batch_size,
+        *,
+        class_weight,
+        num_samples,
+        replacement,
+        generator,
+        progress=None,
     ):
         # Sample weights shape the draws, so batches do not carry them again.
         super().__init__(dataset, index, batch_size, with_weight=False)
@@ -181,9 +193,7 @@ class WeightedSamplerBatches(_Batches):
         self.replacement = replacement
         self.generator = generator
         device = self.device
-        idx = (
-            torch.arange(len(dataset), device=device) if index is None else index
-        )
+        idx = torch.arange(len(dataset), device=device) if index is None else index
         y = dataset.y.index_select(0, idx)
         n_classes = len(class_weight)
         sw = dataset.sample_weight
@@ -203,8 +213,9 @@ class WeightedSamplerBatches(_Batches):
                 # Inverse-CDF search within a class: the class's mass starts at
                 # _cum_start[c] in the cumulative sample weights.
                 sw_sorted = sw.index_select(0, by_class)
-                self._class_sw = torch.zeros(n_classes, dtype=torch.float64,
-                                             device=device).index_add_(0, y, sw)
+                self._class_sw = torch.zeros(
+                    n_classes, dtype=torch.float64, device=device
+                ).index_add_(0, y, sw)
                 self._cum = torch.cumsum(sw_sorted, 0)
                 self._cum_start = torch.cumsum(self._class_sw, 0) - self._class_sw
             mass = cw * self._class_sw
@@ -231,7 +242,9 @@ class WeightedSamplerBatches(_Batches):
     def order(self):
         g, m = self.generator, self.num_samples
         if not self.replacement:
-            u = torch.rand(len(self._p), generator=g, device=self.device, dtype=torch.float64)
+            u = torch.rand(
+                len(self._p), generator=g, device=self.device, dtype=torch.float64
+            )
             keys = torch.log(u) / self._p  # -inf for zero weights: never chosen
             chosen = torch.topk(keys, m, sorted=False).indices
             chosen = chosen[torch.randperm(m, generator=g, device=self.device)]
@@ -239,7 +252,8 @@ class WeightedSamplerBatches(_Batches):
         if self.progress is not None:
             t = float(self.progress())
             self._class_p = ((1 - t) * self._instance_p + t * self._target_p).to(
-                torch.float32)
+                torch.float32
+            )
         cls = torch.multinomial(self._class_p, m, replacement=True, generator=g)
         u = torch.rand(m, generator=g, device=self.device, dtype=torch.float64)
         if self._cum is None:
@@ -247,8 +261,12 @@ class WeightedSamplerBatches(_Batches):
             offset = (u * count).long().clamp_max_(count - 1)
             pos = self._start.index_select(0, cls) + offset
         else:
-            target = self._cum_start.index_select(0, cls) + u * self._class_sw.index_select(0, cls)
+            target = self._cum_start.index_select(
+                0, cls
+            ) + u * self._class_sw.index_select(0, cls)
             pos = torch.searchsorted(self._cum, target, right=True)
-            last = self._start.index_select(0, cls) + self._count.index_select(0, cls) - 1
+            last = (
+                self._start.index_select(0, cls) + self._count.index_select(0, cls) - 1
+            )
             pos = torch.minimum(pos, last)
         return self._order.index_select(0, pos)

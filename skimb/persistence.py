@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.utils.data
-from skorch.dataset import Dataset as SkorchDataset
 from sklearn.utils.validation import check_is_fitted
+from skorch.dataset import Dataset as SkorchDataset
 
 from . import losses
 from .estimators import (
@@ -39,8 +39,10 @@ __all__ = ["FORMAT", "load", "save"]
 FORMAT = "skimb-estimator"
 VERSION = 1
 
-_ESTIMATORS = {c.__name__: c for c in (NetClassifier, WeightedLossClassifier,
-                                       WeightedSamplerClassifier)}
+_ESTIMATORS = {
+    c.__name__: c
+    for c in (NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier)
+}
 _RULES = {"EffectiveNumber": (EffectiveNumber, "beta"), "PowerRule": (PowerRule, "q")}
 
 
@@ -52,16 +54,31 @@ def _name(cls):
 ALLOWED_CLASSES = {
     _name(c): c
     for c in (
-        SimpleNet, losses.LogitAdjustedLoss, losses.FocalLoss, losses.LDAMLoss,
-        torch.nn.CrossEntropyLoss, torch.nn.NLLLoss,
-        torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD, torch.optim.RMSprop,
-        torch.optim.Adagrad, torch.utils.data.DataLoader, SkorchDataset,
+        SimpleNet,
+        losses.LogitAdjustedLoss,
+        losses.FocalLoss,
+        losses.LDAMLoss,
+        torch.nn.CrossEntropyLoss,
+        torch.nn.NLLLoss,
+        torch.optim.Adam,
+        torch.optim.AdamW,
+        torch.optim.SGD,
+        torch.optim.RMSprop,
+        torch.optim.Adagrad,
+        torch.utils.data.DataLoader,
+        SkorchDataset,
     )
 }
 
 _TRAINING_ONLY = ("callbacks", "train_split")
-_FITTED = ("n_features_in_", "feature_names_in_", "class_weight_", "class_counts_",
-           "class_prior_", "num_samples_")
+_FITTED = (
+    "n_features_in_",
+    "feature_names_in_",
+    "class_weight_",
+    "class_counts_",
+    "class_prior_",
+    "num_samples_",
+)
 
 
 def _is_plain(value):
@@ -104,8 +121,9 @@ def _decode(name, spec, trusted):
         if dotted not in allowed:
             raise ValueError(
                 f"parameter {name!r} names the class {dotted!r}, which is not in the "
-                "allow-list; if you trust it, pass trusted={" + repr(dotted) +
-                ": TheClass} to skimb.load."
+                "allow-list; if you trust it, pass trusted={"
+                + repr(dotted)
+                + ": TheClass} to skimb.load."
             )
         return allowed[dotted]
     if "rule" in spec and spec["rule"] in _RULES:
@@ -135,7 +153,9 @@ def save(estimator, path):
         The file to write (atomically: a temporary file, then a rename).
     """
     if type(estimator).__name__ not in _ESTIMATORS:
-        raise TypeError(f"save() takes a skimb estimator; got {type(estimator).__name__}.")
+        raise TypeError(
+            f"save() takes a skimb estimator; got {type(estimator).__name__}."
+        )
     check_is_fitted(estimator)
     params = {}
     dropped = []
@@ -145,23 +165,33 @@ def save(estimator, path):
             value = None
         params[key] = _encode(key, value)
     if dropped:
-        warnings.warn(f"save(): training-only parameters {dropped} are not stored "
-                      "(saved as None).", UserWarning, stacklevel=2)
-    fitted = {"classes_": _plain_array(estimator.classes_),
-              "_n_flat_features": int(estimator._n_flat_features)}
+        warnings.warn(
+            f"save(): training-only parameters {dropped} are not stored "
+            "(saved as None).",
+            UserWarning,
+            stacklevel=2,
+        )
+    fitted = {
+        "classes_": _plain_array(estimator.classes_),
+        "_n_flat_features": int(estimator._n_flat_features),
+    }
     for attr in _FITTED:
         if hasattr(estimator, attr):
             value = getattr(estimator, attr)
-            fitted[attr] = int(value) if isinstance(value, (int, np.integer)) \
+            fitted[attr] = (
+                int(value)
+                if isinstance(value, (int, np.integer))
                 else _plain_array(value)
+            )
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "estimator": type(estimator).__name__,
         "params": params,
         "fitted": fitted,
-        "module_state": {k: v.detach().cpu() for k, v in
-                         estimator.module_.state_dict().items()},
+        "module_state": {
+            k: v.detach().cpu() for k, v in estimator.module_.state_dict().items()
+        },
     }
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
@@ -204,8 +234,16 @@ def load(path, *, device=None, trusted=None):
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, TypeError,
-            AttributeError, zipfile.BadZipFile, OSError) as exc:
+    except (
+        pickle.UnpicklingError,
+        RuntimeError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        zipfile.BadZipFile,
+        OSError,
+    ) as exc:
         raise ValueError(
             f"refused to load {os.fspath(path)!r}: it is not a skimb model file or "
             "it holds objects other than plain data and tensors "
@@ -214,12 +252,16 @@ def load(path, *, device=None, trusted=None):
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"refused to load {os.fspath(path)!r}: not a {FORMAT} file.")
     if payload.get("version") != VERSION:
-        raise ValueError(f"{os.fspath(path)!r} has format version "
-                         f"{payload.get('version')!r}; this skimb reads {VERSION}.")
+        raise ValueError(
+            f"{os.fspath(path)!r} has format version "
+            f"{payload.get('version')!r}; this skimb reads {VERSION}."
+        )
     name = payload.get("estimator")
     if name not in _ESTIMATORS:
-        raise ValueError(f"{os.fspath(path)!r} names an unknown estimator {name!r}; "
-                         f"expected one of {sorted(_ESTIMATORS)}.")
+        raise ValueError(
+            f"{os.fspath(path)!r} names an unknown estimator {name!r}; "
+            f"expected one of {sorted(_ESTIMATORS)}."
+        )
     for key in ("params", "fitted", "module_state"):
         if not isinstance(payload.get(key), dict):
             raise ValueError(f"{os.fspath(path)!r} is malformed: {key!r} is missing.")
@@ -232,9 +274,14 @@ def load(path, *, device=None, trusted=None):
     fitted = payload["fitted"]
     try:
         classes = fitted["classes_"]
-        classes = classes.numpy() if isinstance(classes, torch.Tensor) else \
-            np.asarray(classes, dtype=object if any(isinstance(c, str)
-                                                    for c in classes) else None)
+        classes = (
+            classes.numpy()
+            if isinstance(classes, torch.Tensor)
+            else np.asarray(
+                classes,
+                dtype=object if any(isinstance(c, str) for c in classes) else None,
+            )
+        )
         estimator.__dict__["_classes"] = classes
         estimator._n_flat_features = int(fitted["_n_flat_features"])
         for attr in _FITTED:
@@ -246,8 +293,10 @@ def load(path, *, device=None, trusted=None):
                     value = np.asarray(value, dtype=object)
                 setattr(estimator, attr, value)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{os.fspath(path)!r} is malformed: fitted state "
-                         f"({type(exc).__name__}: {exc}).") from None
+        raise ValueError(
+            f"{os.fspath(path)!r} is malformed: fitted state "
+            f"({type(exc).__name__}: {exc})."
+        ) from None
     estimator._seed, estimator._fit_calls = 0, 1
     estimator.initialize()
     try:

@@ -33,9 +33,10 @@ def format_table(result):
     >>> from skimb.comparison import ComparisonResult
     >>> rows = pd.DataFrame([{"method": "baseline", "seed": 0, "fold": 0,
     ...     "status": "error", "error": "ValueError: boom"}])
-    >>> print(format_table(ComparisonResult(rows, {"methods": ["baseline"]})))
-    | method | bal. acc | macro F1 | G-mean | minority rec. | majority rec. | fit s | samples/epoch | test bal. acc |
-    |---|---|---|---|---|---|---|---|---|
+    >>> table = format_table(ComparisonResult(rows, {"methods": ["baseline"]}))
+    >>> print(table.splitlines()[0][:42])
+    | method | bal. acc | macro F1 | G-mean |
+    >>> print(table.splitlines()[-1])
     | baseline | error: ValueError: boom |  |  |  |  |  |  |  |
     """
     summary = result.summary()
@@ -48,8 +49,11 @@ def format_table(result):
             cells = []
             for key, _, fmt in _COLUMNS:
                 mean, std = rec[f"{key}_mean"], rec[f"{key}_std"]
-                cells.append("n/a" if np.isnan(mean) else
-                             f"{fmt.format(mean)} ± {fmt.format(std)}")
+                cells.append(
+                    "n/a"
+                    if np.isnan(mean)
+                    else f"{fmt.format(mean)} ± {fmt.format(std)}"
+                )
             test = rec["test_balanced_accuracy"]
             cells.append("n/a" if np.isnan(test) else f"{test:.3f}")
         lines.append("| " + " | ".join([rec["method"], *cells]) + " |")
@@ -90,8 +94,12 @@ def save_plots(result, output):
     ax.set_xlabel("class")
     ax.set_ylabel("recall (CV mean)")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize="small", ncols=min(4, max(1, len(methods))),
-              loc="upper center", bbox_to_anchor=(0.5, -0.15))
+    ax.legend(
+        fontsize="small",
+        ncols=min(4, max(1, len(methods))),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.15),
+    )
     ax.set_title("Per-class recall by method")
     fig.tight_layout()
     paths.append(output / "recall_by_class.png")
@@ -102,8 +110,15 @@ def save_plots(result, output):
     for method in methods:
         m = cv[cv["method"] == method]
         t, b = m["fit_time"].astype(float), m["balanced_accuracy"].astype(float)
-        ax.errorbar(t.mean(), b.mean(), xerr=t.std(ddof=0), yerr=b.std(ddof=0),
-                    fmt="o", capsize=3, label=method)
+        ax.errorbar(
+            t.mean(),
+            b.mean(),
+            xerr=t.std(ddof=0),
+            yerr=b.std(ddof=0),
+            fmt="o",
+            capsize=3,
+            label=method,
+        )
     ax.set_xscale("log")
     ax.set_xlabel("fit time per fold (s, log scale)")
     ax.set_ylabel("balanced accuracy (CV)")
@@ -116,8 +131,11 @@ def save_plots(result, output):
 
     test = ok[ok["fold"] == "test"]
     for method in methods:
-        mats = [np.asarray(c) for c in test[test["method"] == method]["confusion"]
-                if isinstance(c, list)]
+        mats = [
+            np.asarray(c)
+            for c in test[test["method"] == method]["confusion"]
+            if isinstance(c, list)
+        ]
         if not mats:
             continue
         cm = np.sum(mats, axis=0)
@@ -128,8 +146,15 @@ def save_plots(result, output):
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         for (i, j), v in np.ndenumerate(cm):
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
-                    color="white" if v > cm.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(v),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if v > cm.max() / 2 else "black",
+            )
         fig.colorbar(im, ax=ax)
         ax.set_title(f"{method}: test-part confusion matrix")
         fig.tight_layout()

@@ -21,8 +21,9 @@ __all__ = [
 
 def _check_real(name, value, *, low, high=None, high_open=True, allowed):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {allowed}; got {value!r} of type "
-                        f"{type(value).__name__}.")
+        raise TypeError(
+            f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}."
+        )
     too_high = high is not None and (value >= high if high_open else value > high)
     if not np.isfinite(value) or value < low or too_high:
         raise ValueError(f"{name} must be {allowed}; got {value!r}.")
@@ -63,11 +64,13 @@ class EffectiveNumber:
         self.beta = beta
 
     def __call__(self, counts):
-        beta = _check_real("beta", self.beta, low=0.0, high=1.0,
-                           allowed="a real number in [0, 1)")
+        beta = _check_real(
+            "beta", self.beta, low=0.0, high=1.0, allowed="a real number in [0, 1)"
+        )
         counts = np.asarray(counts, dtype=np.float64)
-        raw = (1.0 - beta) / np.maximum(-np.expm1(counts * np.log(beta))
-                                        if beta > 0 else 1.0, 1e-300)
+        raw = (1.0 - beta) / np.maximum(
+            -np.expm1(counts * np.log(beta)) if beta > 0 else 1.0, 1e-300
+        )
         return _normalise(raw, counts)
 
     def __repr__(self):
@@ -129,9 +132,13 @@ CLASS_WEIGHT_RULES = {
     "effective": "EffectiveNumber(beta=0.999)",
 }
 
-_ALLOWED = "None, " + ", ".join(repr(r) for r in CLASS_WEIGHT_RULES) + (
-    ", an EffectiveNumber or PowerRule rule, or a dict mapping class labels to "
-    "non-negative finite weights"
+_ALLOWED = (
+    "None, "
+    + ", ".join(repr(r) for r in CLASS_WEIGHT_RULES)
+    + (
+        ", an EffectiveNumber or PowerRule rule, or a dict mapping class labels to "
+        "non-negative finite weights"
+    )
 )
 
 
@@ -210,7 +217,8 @@ def class_counts(classes, y, sample_weight=None):
     classes = np.asarray(classes)
     index = np.searchsorted(classes, np.asarray(y))
     return np.bincount(index, weights=sample_weight, minlength=len(classes)).astype(
-        np.float64)
+        np.float64
+    )
 
 
 def _balanced(classes, y, sample_weight):

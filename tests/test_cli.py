@@ -11,14 +11,33 @@ from skimb.cli import main
 
 def test_compare_end_to_end(tmp_path, capsys):
     out = tmp_path / "res"
-    rc = main(["compare", "--cv", "2", "--max-epochs", "2", "--hidden-units", "8",
-               "--methods", "baseline,weighted-loss,weighted-sampler,random-under",
-               "--output", str(out), "--quiet", "--device", "cpu"])
+    rc = main(
+        [
+            "compare",
+            "--cv",
+            "2",
+            "--max-epochs",
+            "2",
+            "--hidden-units",
+            "8",
+            "--methods",
+            "baseline,weighted-loss,weighted-sampler,random-under",
+            "--output",
+            str(out),
+            "--quiet",
+            "--device",
+            "cpu",
+        ]
+    )
     assert rc == 0
     table = capsys.readouterr().out
     lines = [ln for ln in table.splitlines() if ln.startswith("| ")]
     assert [ln.split(" | ")[0][2:] for ln in lines[1:]] == [
-        "baseline", "weighted-loss", "weighted-sampler", "random-under"]
+        "baseline",
+        "weighted-loss",
+        "weighted-sampler",
+        "random-under",
+    ]
     saved = json.loads((out / "results.json").read_text())
     assert len(saved["rows"]) == 4 * 3
     assert all(0 <= r["balanced_accuracy"] <= 1 for r in saved["rows"])
@@ -48,14 +67,28 @@ def test_bad_options_exit_2_before_work(args, message, tmp_path, capsys):
 
 
 def test_missing_mnist_files_is_a_clear_error(tmp_path, capsys):
-    rc = main(["compare", "--dataset", "mnist", "--data-dir", str(tmp_path),
-               "--output", str(tmp_path / "o"), "--quiet"])
+    rc = main(
+        [
+            "compare",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(tmp_path),
+            "--output",
+            str(tmp_path / "o"),
+            "--quiet",
+        ]
+    )
     assert rc == 1
     err = capsys.readouterr().err
     assert "MNIST/raw" in err and "train-images-idx3-ubyte" in err
 
 
 def test_console_script_help():
-    proc = subprocess.run([sys.executable, "-m", "skimb.cli", "compare", "--help"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "skimb.cli", "compare", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "--scheduler" in proc.stdout and "--resume" in proc.stdout

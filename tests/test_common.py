@@ -5,8 +5,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
 
 # Tiny settings in one place: enough training for the checks' accuracy bars.
-INIT_PARAMS = dict(max_epochs=20, lr=0.01, batch_size=32,
-                   random_state=0, device="cpu")
+INIT_PARAMS = dict(max_epochs=20, lr=0.01, batch_size=32, random_state=0, device="cpu")
 
 ESTIMATORS = [
     NetClassifier(**INIT_PARAMS),

@@ -10,8 +10,9 @@ from skimb import compare, run_comparison
 from skimb.comparison import METHODS
 from skimb.datasets import load_dataset
 
-TINY = dict(cv=2, max_epochs=2, hidden_units=8, batch_size=64, progress=False,
-            device="cpu")
+TINY = dict(
+    cv=2, max_epochs=2, hidden_units=8, batch_size=64, progress=False, device="cpu"
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +26,13 @@ def test_rows_and_files(split, tmp_path):
     rows = result.rows
     assert len(rows) == len(methods) * (2 + 1)  # 2 folds + test, one seed
     assert (rows["status"] == "ok").all()
-    for metric in ("balanced_accuracy", "macro_f1", "geometric_mean",
-                   "minority_recall", "majority_recall"):
+    for metric in (
+        "balanced_accuracy",
+        "macro_f1",
+        "geometric_mean",
+        "minority_recall",
+        "majority_recall",
+    ):
         assert rows[metric].between(0, 1).all()
     assert (rows["fit_time"] > 0).all()
     assert {f"recall_{c}" for c in range(10)} <= set(rows.columns)
@@ -36,8 +42,14 @@ def test_rows_and_files(split, tmp_path):
     spe = summary.set_index("method")["samples_per_epoch_mean"]
     assert spe["random-over"] > 3 * spe["baseline"]
     assert spe["weighted-sampler"] == spe["baseline"]
-    for name in ("results.csv", "summary.csv", "results.json", "recall_by_class.png",
-                 "accuracy_vs_time.png", "confusion_baseline.png"):
+    for name in (
+        "results.csv",
+        "summary.csv",
+        "results.json",
+        "recall_by_class.png",
+        "accuracy_vs_time.png",
+        "confusion_baseline.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0
     saved = json.loads((tmp_path / "results.json").read_text())
     assert len(saved["rows"]) == len(rows)
@@ -51,19 +63,25 @@ def test_failing_method_becomes_error_row(split, tmp_path, monkeypatch):
         raise RuntimeError("deliberate failure")
 
     monkeypatch.setitem(METHODS, "broken", broken)
-    result = run_comparison(data=split, methods=["broken", "baseline"],
-                            output=tmp_path, **TINY)
+    result = run_comparison(
+        data=split, methods=["broken", "baseline"], output=tmp_path, **TINY
+    )
     rows = result.rows
     bad = rows[rows["method"] == "broken"]
     assert (bad["status"] == "error").all()
     assert bad["error"].str.contains("RuntimeError: deliberate failure").all()
     assert (rows[rows["method"] == "baseline"]["status"] == "ok").all()
-    assert result.summary().set_index("method").loc["broken", "error"].startswith(
-        "RuntimeError")
+    assert (
+        result.summary()
+        .set_index("method")
+        .loc["broken", "error"]
+        .startswith("RuntimeError")
+    )
 
 
-def test_interrupt_keeps_finished_methods_and_resume_finishes(split, tmp_path,
-                                                             monkeypatch):
+def test_interrupt_keeps_finished_methods_and_resume_finishes(
+    split, tmp_path, monkeypatch
+):
     calls = []
 
     def interrupt(net, y, seed):
@@ -72,16 +90,22 @@ def test_interrupt_keeps_finished_methods_and_resume_finishes(split, tmp_path,
 
     monkeypatch.setitem(METHODS, "weighted-loss", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        run_comparison(data=split, methods=["baseline", "weighted-loss"],
-                       output=tmp_path, **TINY)
+        run_comparison(
+            data=split, methods=["baseline", "weighted-loss"], output=tmp_path, **TINY
+        )
     saved = json.loads((tmp_path / "results.json").read_text())
     assert {r["method"] for r in saved["rows"]} == {"baseline"}
     assert len(saved["rows"]) == 3
     assert not list(tmp_path.glob(".*.tmp"))  # no half-written files left
 
     monkeypatch.undo()
-    resumed = run_comparison(data=split, methods=["baseline", "weighted-loss"],
-                             output=tmp_path, resume=True, **TINY)
+    resumed = run_comparison(
+        data=split,
+        methods=["baseline", "weighted-loss"],
+        output=tmp_path,
+        resume=True,
+        **TINY,
+    )
     rows = resumed.rows
     assert len(rows) == 6 and (rows["status"] == "ok").all()
     # the baseline rows were taken from disk, not recomputed
@@ -93,18 +117,26 @@ def test_interrupt_keeps_finished_methods_and_resume_finishes(split, tmp_path,
 def test_resume_refuses_other_configuration(split, tmp_path):
     run_comparison(data=split, methods=["baseline"], output=tmp_path, **TINY)
     with pytest.raises(ValueError, match="another configuration"):
-        run_comparison(data=split, methods=["baseline"], output=tmp_path, resume=True,
-                       **{**TINY, "max_epochs": 3})
+        run_comparison(
+            data=split,
+            methods=["baseline"],
+            output=tmp_path,
+            resume=True,
+            **{**TINY, "max_epochs": 3},
+        )
 
 
 def test_seeds_repeat_and_reproduce(split):
-    a = run_comparison(data=split, methods=["weighted-sampler"], seeds=[0, 1],
-                       output=None, **TINY)
-    b = run_comparison(data=split, methods=["weighted-sampler"], seeds=[0, 1],
-                       output=None, **TINY)
+    a = run_comparison(
+        data=split, methods=["weighted-sampler"], seeds=[0, 1], output=None, **TINY
+    )
+    b = run_comparison(
+        data=split, methods=["weighted-sampler"], seeds=[0, 1], output=None, **TINY
+    )
     assert len(a.rows) == 6
-    pd.testing.assert_series_equal(a.rows["balanced_accuracy"],
-                                   b.rows["balanced_accuracy"])
+    pd.testing.assert_series_equal(
+        a.rows["balanced_accuracy"], b.rows["balanced_accuracy"]
+    )
 
 
 def test_parallel_and_dask_match_serial(split):

@@ -62,8 +62,9 @@ def test_defaults_construct_and_fit(small):
 @pytest.mark.parametrize("container", ["numpy", "pandas"])
 def test_string_labels_and_dataframes(Estimator, container, small):
     X, y = small
-    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
-                      "eight", "nine"])
+    names = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )
     labels = names[y]
     if container == "pandas":
         X = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
@@ -92,27 +93,38 @@ def test_noncontiguous_int_labels(small):
 
 def test_pipeline_and_grid_search(small):
     X, y = small
-    pipe = make_pipeline(StandardScaler(), WeightedLossClassifier(random_state=0, **TINY))
+    pipe = make_pipeline(
+        StandardScaler(), WeightedLossClassifier(random_state=0, **TINY)
+    )
     pipe.fit(X, y)
     assert pipe.score(X, y) > 0.2
     grid = GridSearchCV(
         WeightedLossClassifier(random_state=0, **TINY),
-        {"class_weight": [None, "balanced"], "lr": [1e-3, 1e-2],
-         "module__hidden_units": [8, 16]},
-        cv=2, scoring="balanced_accuracy",
+        {
+            "class_weight": [None, "balanced"],
+            "lr": [1e-3, 1e-2],
+            "module__hidden_units": [8, 16],
+        },
+        cv=2,
+        scoring="balanced_accuracy",
     )
     grid.fit(X, y)
     assert set(grid.best_params_) == {"class_weight", "lr", "module__hidden_units"}
-    assert grid.best_estimator_.module_.fc1.out_features == \
-        grid.best_params_["module__hidden_units"]
+    assert (
+        grid.best_estimator_.module_.fc1.out_features
+        == grid.best_params_["module__hidden_units"]
+    )
     assert len(grid.cv_results_["mean_test_score"]) == 8
 
 
 def test_cross_validate_stratified(small):
     X, y = small
     res = cross_validate(
-        WeightedSamplerClassifier(random_state=0, **{**TINY, "lr": 0.01, "max_epochs": 10}),
-        X, y,
+        WeightedSamplerClassifier(
+            random_state=0, **{**TINY, "lr": 0.01, "max_epochs": 10}
+        ),
+        X,
+        y,
         cv=StratifiedKFold(3, shuffle=True, random_state=0),
         scoring="balanced_accuracy",
     )
@@ -120,8 +132,9 @@ def test_cross_validate_stratified(small):
     assert np.all((res["test_score"] > 0.5) & (res["test_score"] <= 1))
 
 
-@pytest.mark.parametrize("sampler", [SMOTE(k_neighbors=2, random_state=0),
-                                     RandomOverSampler(random_state=0)])
+@pytest.mark.parametrize(
+    "sampler", [SMOTE(k_neighbors=2, random_state=0), RandomOverSampler(random_state=0)]
+)
 def test_imblearn_pipeline(sampler, small):
     X, y = small
     Xi, yi = make_imbalance(X, y, sampling_strategy={1: 5, 2: 5}, random_state=0)
@@ -152,7 +165,7 @@ def test_random_state_reproducible(Estimator, small):
     a = Estimator(random_state=3, **TINY).fit(X, y)
     b = Estimator(random_state=3, **TINY).fit(X, y)
     c = Estimator(random_state=4, **TINY).fit(X, y)
-    for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
+    for pa, pb in zip(a.module_.parameters(), b.module_.parameters(), strict=True):
         assert torch.equal(pa, pb)
     assert not torch.equal(a.module_.fc1.weight, c.module_.fc1.weight)
     # The caller's global torch RNG is left alone.
@@ -172,14 +185,16 @@ def test_clone_keeps_params():
     assert params["device"] == "auto"
 
 
-@pytest.mark.parametrize("Estimator", [NetClassifier, WeightedLossClassifier,
-                                       WeightedSamplerClassifier])
+@pytest.mark.parametrize(
+    "Estimator", [NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier]
+)
 def test_zero_sample_weight_class_never_learned(Estimator, digits):
     X, y = digits
     X, y = X[:400], y[:400]
     sample_weight = np.where(y == 3, 0.0, 1.0)
     clf = Estimator(random_state=0, max_epochs=15, device="cpu").fit(
-        X, y, sample_weight=sample_weight)
+        X, y, sample_weight=sample_weight
+    )
     assert not np.any(clf.predict(X) == 3)
     # Without the zero weights the class is learned.
     ref = Estimator(random_state=0, max_epochs=15, device="cpu").fit(X, y)
@@ -218,7 +233,9 @@ def test_partial_fit_and_warm_start(small):
     assert len(clf.history_) == 6
     assert not torch.equal(w, clf.module_.fc1.weight)
     with pytest.raises(ValueError, match="not seen in the first fit"):
-        NetClassifier(**TINY).partial_fit(X[:50], y[:50] % 2).partial_fit(X[:50], y[:50])
+        NetClassifier(**TINY).partial_fit(X[:50], y[:50] % 2).partial_fit(
+            X[:50], y[:50]
+        )
 
     warm = NetClassifier(random_state=0, warm_start=True, **TINY).fit(X, y)
     first = warm.module_
@@ -231,7 +248,10 @@ def test_partial_fit_and_warm_start(small):
 def test_history_and_callbacks(small, tmp_path):
     X, y = small
     clf = WeightedLossClassifier(
-        random_state=0, max_epochs=20, batch_size=32, device="cpu",
+        random_state=0,
+        max_epochs=20,
+        batch_size=32,
+        device="cpu",
         train_split=ValidSplit(4, stratified=True),
         callbacks=[
             ("bal_acc", EpochScoring("balanced_accuracy", lower_is_better=False)),
@@ -275,8 +295,9 @@ def test_sampler_num_samples_sets_steps(small):
 def test_weighted_estimators_raise_minority_recall(digits):
     """The seed document's claim on digits: one class whole, others cut to 1/10."""
     X, y = digits
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.5, stratify=y,
-                                          random_state=0)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.5, stratify=y, random_state=0
+    )
     counts = np.bincount(ytr)
     target = {c: counts[c] if c == 0 else counts[c] // 10 for c in range(10)}
     Xi, yi = make_imbalance(Xtr, ytr, sampling_strategy=target, random_state=0)

@@ -12,9 +12,13 @@ def _main(name):
     return runpy.run_path(str(EXAMPLES / name))["main"]
 
 
-@pytest.mark.parametrize("name, better", [("weighted_loss.py", "WeightedLossClassifier"),
-                                          ("oversampling.py",
-                                           "WeightedSamplerClassifier")])
+@pytest.mark.parametrize(
+    "name, better",
+    [
+        ("weighted_loss.py", "WeightedLossClassifier"),
+        ("oversampling.py", "WeightedSamplerClassifier"),
+    ],
+)
 def test_seed_methods(name, better):
     scores = _main(name)(["--max-epochs", "10"])
     assert scores[better] > scores["NetClassifier"]
@@ -27,8 +31,14 @@ def test_grid_search():
 
 def test_imblearn_pipelines():
     scores = _main("imblearn_pipelines.py")(["--max-epochs", "2", "--cv", "2"])
-    assert set(scores) == {"baseline", "random-over", "smote", "random-under",
-                           "weighted-loss", "weighted-sampler"}
+    assert set(scores) == {
+        "baseline",
+        "random-over",
+        "smote",
+        "random-under",
+        "weighted-loss",
+        "weighted-sampler",
+    }
     assert all(0 <= s <= 1 for s in scores.values())
 
 

@@ -5,7 +5,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from skimb import NetClassifier, SimpleNet, WeightedLossClassifier, WeightedSamplerClassifier
+from skimb import (
+    NetClassifier,
+    SimpleNet,
+    WeightedLossClassifier,
+    WeightedSamplerClassifier,
+)
 
 
 def _data(n=103, d=12, k=3, seed=0):
@@ -22,13 +27,20 @@ def _seeds(random_state):
     return seed, seed + 1
 
 
-@pytest.mark.parametrize("Estimator, weighted", [(NetClassifier, False),
-                                                 (WeightedLossClassifier, True)])
+@pytest.mark.parametrize(
+    "Estimator, weighted", [(NetClassifier, False), (WeightedLossClassifier, True)]
+)
 def test_one_epoch_matches_reference_loop(Estimator, weighted):
     X, y = _data()
     bs, lr = 16, 1e-2
-    clf = Estimator(max_epochs=2, batch_size=bs, lr=lr, module__hidden_units=10,
-                    random_state=7, device="cpu").fit(X, y)
+    clf = Estimator(
+        max_epochs=2,
+        batch_size=bs,
+        lr=lr,
+        module__hidden_units=10,
+        random_state=7,
+        device="cpu",
+    ).fit(X, y)
 
     init_seed, gen_seed = _seeds(7)
     torch.manual_seed(init_seed)
@@ -44,14 +56,14 @@ def test_one_epoch_matches_reference_loop(Estimator, weighted):
     for _ in range(2):
         perm = torch.randperm(len(y), generator=g)
         for start in range(0, len(y), bs):
-            idx = perm[start:start + bs]
+            idx = perm[start : start + bs]
             opt.zero_grad()
             loss = F.cross_entropy(ref(Xt[idx]), yt[idx], weight=weight)
             loss.backward()
             opt.step()
             losses.append(loss.item())
 
-    for p_ref, p in zip(ref.parameters(), clf.module_.parameters()):
+    for p_ref, p in zip(ref.parameters(), clf.module_.parameters(), strict=True):
         torch.testing.assert_close(p, p_ref, atol=1e-5, rtol=1e-4)
     recorded = [b["train_loss"] for epoch in clf.history_ for b in epoch["batches"]]
     np.testing.assert_allclose(recorded, losses, rtol=1e-4)
@@ -73,16 +85,19 @@ def test_weighted_loss_equals_weighted_cross_entropy():
     torch.testing.assert_close(got, expected_sw)
     # scaling all sample weights changes nothing
     torch.testing.assert_close(
-        clf.get_loss(logits, target, X={"X": None, "sample_weight": 7.5 * s}), got)
+        clf.get_loss(logits, target, X={"X": None, "sample_weight": 7.5 * s}), got
+    )
 
 
-@pytest.mark.parametrize("Estimator", [NetClassifier, WeightedLossClassifier,
-                                       WeightedSamplerClassifier])
+@pytest.mark.parametrize(
+    "Estimator", [NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier]
+)
 @pytest.mark.parametrize("batch_size, epochs", [(16, 1), (32, 3), (200, 2)])
 def test_optimizer_steps_per_epoch(Estimator, batch_size, epochs):
     X, y = _data()
-    clf = Estimator(max_epochs=epochs, batch_size=batch_size, random_state=0,
-                    device="cpu").fit(X, y)
+    clf = Estimator(
+        max_epochs=epochs, batch_size=batch_size, random_state=0, device="cpu"
+    ).fit(X, y)
     p = next(clf.module_.parameters())
     steps = int(clf.optimizer_.state[p]["step"])
     assert steps == epochs * -(-len(y) // batch_size)
@@ -90,8 +105,9 @@ def test_optimizer_steps_per_epoch(Estimator, batch_size, epochs):
 
 def test_sampler_num_samples_sets_optimizer_steps():
     X, y = _data()
-    clf = WeightedSamplerClassifier(max_epochs=2, batch_size=10, num_samples=55,
-                                    random_state=0, device="cpu").fit(X, y)
+    clf = WeightedSamplerClassifier(
+        max_epochs=2, batch_size=10, num_samples=55, random_state=0, device="cpu"
+    ).fit(X, y)
     p = next(clf.module_.parameters())
     assert int(clf.optimizer_.state[p]["step"]) == 2 * 6
 
@@ -104,5 +120,7 @@ def test_fused_optimizer_by_default_and_opt_out():
     plain = NetClassifier(max_epochs=1, device="cpu", optimizer__fused=False).fit(X, y)
     assert not plain.optimizer_.defaults["fused"]
     sgd = NetClassifier(max_epochs=1, device="cpu", optimizer=torch.optim.RMSprop)
-    assert "fused" not in sgd.fit(X, y).optimizer_.defaults or \
-        not sgd.optimizer_.defaults["fused"]
+    assert (
+        "fused" not in sgd.fit(X, y).optimizer_.defaults
+        or not sgd.optimizer_.defaults["fused"]
+    )

@@ -36,10 +36,14 @@ def test_full_disk_mid_run_keeps_earlier_files(split, tmp_path, monkeypatch):
         return real(path, text)
 
     monkeypatch.setattr(comparison, "_atomic_write", failing)
-    with pytest.raises(OSError, match="could not write results to .*No space left "
-                                      "on device.*written before are intact"):
-        run_comparison(data=split, methods=["baseline", "weighted-loss"],
-                       output=tmp_path, **TINY)
+    with pytest.raises(
+        OSError,
+        match="could not write results to .*No space left "
+        "on device.*written before are intact",
+    ):
+        run_comparison(
+            data=split, methods=["baseline", "weighted-loss"], output=tmp_path, **TINY
+        )
     saved = json.loads((tmp_path / "results.json").read_text())
     assert {r["method"] for r in saved["rows"]} == {"baseline"}
     assert len(saved["rows"]) == 3 and all(r["status"] == "ok" for r in saved["rows"])
@@ -70,11 +74,27 @@ def test_unwritable_output_fails_before_work(tmp_path, capsys):
 
 def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
     out = tmp_path / "res"
-    cmd = [sys.executable, "-m", "skimb.cli", "compare", "--quiet", "--no-plots",
-           "--cv", "2", "--max-epochs", "25", "--device", "cpu", "--output", str(out),
-           "--methods", "baseline,weighted-loss,random-over,smote,weighted-sampler"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "skimb.cli",
+        "compare",
+        "--quiet",
+        "--no-plots",
+        "--cv",
+        "2",
+        "--max-epochs",
+        "25",
+        "--device",
+        "cpu",
+        "--output",
+        str(out),
+        "--methods",
+        "baseline,weighted-loss,random-over,smote,weighted-sampler",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.time() + 120
     while not (out / "results.json").exists() and time.time() < deadline:
         if proc.poll() is not None:
@@ -90,8 +110,9 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
     for method in finished:  # every finished method is complete: 2 folds + test
         assert sum(r["method"] == method for r in saved["rows"]) == 3
 
-    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        cmd + ["--resume"], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     rows = json.loads((out / "results.json").read_text())["rows"]
     assert len(rows) == 5 * 3
@@ -102,8 +123,9 @@ def test_data_too_large_for_device_is_refused_before_training(monkeypatch):
     monkeypatch.setattr(estimators, "_available_host_memory", lambda: 1024)
     clf = NetClassifier(max_epochs=1, device="cpu")
     X = np.zeros((100, 10))  # float64: needs a float32 copy of 4000 bytes
-    with pytest.raises(ValueError, match="needs 0.00 GiB as float32 but host memory "
-                                         ".* cannot hold it"):
+    with pytest.raises(
+        ValueError, match="needs 0.00 GiB as float32 but host memory .* cannot hold it"
+    ):
         clf.fit(X, np.arange(100) % 2)
     assert not hasattr(clf, "module_")
 

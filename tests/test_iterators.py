@@ -18,15 +18,25 @@ from skimb.iterators import (
 def _dataset(counts, sample_weight=None):
     y = torch.cat([torch.full((c,), k) for k, c in enumerate(counts)])
     X = torch.arange(len(y), dtype=torch.float32)[:, None]
-    w = None if sample_weight is None else torch.as_tensor(sample_weight,
-                                                           dtype=torch.float32)
+    w = (
+        None
+        if sample_weight is None
+        else torch.as_tensor(sample_weight, dtype=torch.float32)
+    )
     return DeviceDataset(X, y, w)
 
 
 def _draws(ds, class_weight, m, *, replacement=True, index=None, seed=0):
     g = torch.Generator().manual_seed(seed)
-    it = WeightedSamplerBatches(ds, index, 10_000, class_weight=torch.tensor(class_weight),
-                                num_samples=m, replacement=replacement, generator=g)
+    it = WeightedSamplerBatches(
+        ds,
+        index,
+        10_000,
+        class_weight=torch.tensor(class_weight),
+        num_samples=m,
+        replacement=replacement,
+        generator=g,
+    )
     return it.order()
 
 
@@ -107,8 +117,9 @@ def test_sampler_without_replacement():
     assert set(idx.tolist()) == set(range(35))  # zero-weight samples never drawn
     # heavy class first: with 20 of 40 draws, the weighted subsample favours it
     ds2 = _dataset([30, 10])
-    picks = torch.cat([_draws(ds2, [1.0, 9.0], 20, replacement=False, seed=s)
-                       for s in range(50)])
+    picks = torch.cat(
+        [_draws(ds2, [1.0, 9.0], 20, replacement=False, seed=s) for s in range(50)]
+    )
     assert (ds2.y[picks] == 1).float().mean() > 0.35
 
 

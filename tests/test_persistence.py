@@ -18,13 +18,22 @@ X = np.random.default_rng(0).random((60, 6), dtype=np.float32)
 y = np.repeat(["ant", "bee", "cat"], [40, 15, 5])
 
 
-@pytest.mark.parametrize("estimator", [
-    NetClassifier(max_epochs=2, random_state=0, posthoc_tau=0.5),
-    WeightedLossClassifier(max_epochs=2, random_state=0, criterion=FocalLoss,
-                           class_weight=EffectiveNumber(0.9), reweight_epoch=1),
-    WeightedSamplerClassifier(max_epochs=2, random_state=0, num_samples=30,
-                              module__hidden_units=7),
-])
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        NetClassifier(max_epochs=2, random_state=0, posthoc_tau=0.5),
+        WeightedLossClassifier(
+            max_epochs=2,
+            random_state=0,
+            criterion=FocalLoss,
+            class_weight=EffectiveNumber(0.9),
+            reweight_epoch=1,
+        ),
+        WeightedSamplerClassifier(
+            max_epochs=2, random_state=0, num_samples=30, module__hidden_units=7
+        ),
+    ],
+)
 def test_round_trip_predicts_identically(estimator, tmp_path):
     estimator.set_params(device="cpu").fit(X, y)
     path = estimator.save(tmp_path / "model.skimb")
@@ -32,7 +41,9 @@ def test_round_trip_predicts_identically(estimator, tmp_path):
     assert type(loaded) is type(estimator)
     np.testing.assert_array_equal(loaded.predict_proba(X), estimator.predict_proba(X))
     np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
-    assert loaded.get_params(deep=False).keys() == estimator.get_params(deep=False).keys()
+    assert (
+        loaded.get_params(deep=False).keys() == estimator.get_params(deep=False).keys()
+    )
     assert list(loaded.classes_) == ["ant", "bee", "cat"]
     if hasattr(estimator, "class_weight_"):
         np.testing.assert_array_equal(loaded.class_weight_, estimator.class_weight_)
@@ -47,8 +58,9 @@ def test_feature_names_survive(tmp_path):
 
 
 def test_training_only_params_dropped_with_warning(tmp_path):
-    clf = NetClassifier(max_epochs=1, device="cpu",
-                        callbacks=[("f1", EpochScoring("f1_macro"))]).fit(X, y)
+    clf = NetClassifier(
+        max_epochs=1, device="cpu", callbacks=[("f1", EpochScoring("f1_macro"))]
+    ).fit(X, y)
     with pytest.warns(UserWarning, match="training-only parameters \\['callbacks'\\]"):
         path = clf.save(tmp_path / "m")
     assert skimb.load(path).callbacks is None
@@ -57,6 +69,7 @@ def test_training_only_params_dropped_with_warning(tmp_path):
 class _Boom:
     def __reduce__(self):
         import os
+
         return (os.system, ("touch /tmp/skimb-pwned",))
 
 
@@ -77,15 +90,23 @@ def test_malicious_pickle_refused_and_not_run(tmp_path):
         skimb.load(tmp_path / "pickled")
 
 
-@pytest.mark.parametrize("tamper, match", [
-    (lambda p: p.update(format="other"), "not a skimb-estimator file"),
-    (lambda p: p.update(version=99), "format version 99"),
-    (lambda p: p.update(estimator="os.system"), "unknown estimator"),
-    (lambda p: p["params"].update(module={"class": "os.system"}), "not in the allow-list"),
-    (lambda p: p["module_state"].update({"fc1.weight": torch.zeros(2, 2)}),
-     "weights do not fit"),
-    (lambda p: p.pop("fitted"), "'fitted' is missing"),
-])
+@pytest.mark.parametrize(
+    "tamper, match",
+    [
+        (lambda p: p.update(format="other"), "not a skimb-estimator file"),
+        (lambda p: p.update(version=99), "format version 99"),
+        (lambda p: p.update(estimator="os.system"), "unknown estimator"),
+        (
+            lambda p: p["params"].update(module={"class": "os.system"}),
+            "not in the allow-list",
+        ),
+        (
+            lambda p: p["module_state"].update({"fc1.weight": torch.zeros(2, 2)}),
+            "weights do not fit",
+        ),
+        (lambda p: p.pop("fitted"), "'fitted' is missing"),
+    ],
+)
 def test_tampered_files_refused(tamper, match, tmp_path):
     clf = NetClassifier(max_epochs=1, device="cpu").fit(X, y)
     path = clf.save(tmp_path / "m")
@@ -111,8 +132,9 @@ class Wide(SimpleNet):
 def test_custom_module_needs_trust(tmp_path):
     clf = NetClassifier(Wide, max_epochs=1, device="cpu").fit(X, y)
     path = clf.save(tmp_path / "m")
-    with pytest.raises(ValueError, match="names the class '.*Wide'.*not in the "
-                                         "allow-list.*trusted="):
+    with pytest.raises(
+        ValueError, match="names the class '.*Wide'.*not in the allow-list.*trusted="
+    ):
         skimb.load(path)
     name = f"{Wide.__module__}.{Wide.__qualname__}"
     loaded = skimb.load(path, trusted={name: Wide})

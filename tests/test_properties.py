@@ -21,8 +21,9 @@ def _relabel(codes, kind):
         "str": lambda c: f"class-{c:02d}",
         "float": lambda c: c / 4.0,
     }[kind]
-    return np.array([mapping(int(c)) for c in codes], dtype=object if kind == "str"
-                    else None)
+    return np.array(
+        [mapping(int(c)) for c in codes], dtype=object if kind == "str" else None
+    )
 
 
 @st.composite
@@ -47,16 +48,21 @@ def test_balanced_gives_equal_class_totals(codes, kind):
 def test_dict_weights_follow_labels_through_encoding(codes, kind, data):
     y = _relabel(codes, kind)
     classes = np.unique(y)
-    chosen = data.draw(st.lists(st.sampled_from(list(classes)), unique=True,
-                                max_size=len(classes)))
+    chosen = data.draw(
+        st.lists(st.sampled_from(list(classes)), unique=True, max_size=len(classes))
+    )
     weights = {c: float(i + 2) for i, c in enumerate(chosen)}
     w = check_class_weight(weights, classes=classes, y=y)
     for i, c in enumerate(classes):
         assert w[i] == weights.get(c, 1.0)
 
 
-@given(st.integers(2, 6), st.integers(1, 40), st.floats(0.01, 1e3),
-       st.integers(0, 2**31 - 1))
+@given(
+    st.integers(2, 6),
+    st.integers(1, 40),
+    st.floats(0.01, 1e3),
+    st.integers(0, 2**31 - 1),
+)
 def test_scaling_weights_leaves_weighted_loss_unchanged(k, n, scale, seed):
     g = torch.Generator().manual_seed(seed)
     logits = torch.randn(n, k, generator=g, dtype=torch.float64)
@@ -92,13 +98,22 @@ def test_sampler_frequencies_match_targets(problem):
     counts, cw, with_sw, seed = problem
     n = sum(counts)
     rng = np.random.default_rng(seed)
-    sw = torch.as_tensor(rng.uniform(0.1, 2.0, n), dtype=torch.float32) if with_sw \
+    sw = (
+        torch.as_tensor(rng.uniform(0.1, 2.0, n), dtype=torch.float32)
+        if with_sw
         else None
+    )
     ds = _dataset(counts, sw)
     m = 40_000
-    it = WeightedSamplerBatches(ds, None, m, class_weight=torch.tensor(cw),
-                                num_samples=m, replacement=True,
-                                generator=torch.Generator().manual_seed(seed))
+    it = WeightedSamplerBatches(
+        ds,
+        None,
+        m,
+        class_weight=torch.tensor(cw),
+        num_samples=m,
+        replacement=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
     idx = it.order()
     assert idx.min() >= 0 and idx.max() < n  # every draw is a valid index
     per_sample = np.asarray(cw)[ds.y.numpy()] * (sw.numpy() if with_sw else 1.0)
@@ -108,9 +123,15 @@ def test_sampler_frequencies_match_targets(problem):
     bound = 5 * np.sqrt(target * (1 - target) / m) + 1e-4
     assert np.all(np.abs(observed - target) <= bound)
     # same seed, same draws
-    again = WeightedSamplerBatches(ds, None, m, class_weight=torch.tensor(cw),
-                                   num_samples=m, replacement=True,
-                                   generator=torch.Generator().manual_seed(seed))
+    again = WeightedSamplerBatches(
+        ds,
+        None,
+        m,
+        class_weight=torch.tensor(cw),
+        num_samples=m,
+        replacement=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
     assert torch.equal(again.order(), idx)
 
 
@@ -120,32 +141,46 @@ def test_sampler_without_replacement_never_repeats(problem, data):
     counts, cw, with_sw, seed = problem
     n = sum(counts)
     m = data.draw(st.integers(1, n))
-    it = WeightedSamplerBatches(_dataset(counts, None), None, m,
-                                class_weight=torch.tensor(cw), num_samples=m,
-                                replacement=False,
-                                generator=torch.Generator().manual_seed(seed))
+    it = WeightedSamplerBatches(
+        _dataset(counts, None),
+        None,
+        m,
+        class_weight=torch.tensor(cw),
+        num_samples=m,
+        replacement=False,
+        generator=torch.Generator().manual_seed(seed),
+    )
     idx = it.order().tolist()
     assert len(idx) == m and len(set(idx)) == m
     assert all(0 <= i < n for i in idx)
 
 
-ESTIMATORS = st.sampled_from([NetClassifier, WeightedLossClassifier,
-                              WeightedSamplerClassifier])
+ESTIMATORS = st.sampled_from(
+    [NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier]
+)
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # float labels such as 0.25 are "continuous" to scikit-learn and rightly refused
-@given(ESTIMATORS, label_vectors(max_classes=4), st.sampled_from(["negint", "str"]),
-       st.integers(0, 1000))
+@given(
+    ESTIMATORS,
+    label_vectors(max_classes=4),
+    st.sampled_from(["negint", "str"]),
+    st.integers(0, 1000),
+)
 def test_estimator_invariants(Estimator, codes, kind, seed):
     rng = np.random.default_rng(seed)
     X = rng.random((len(codes), 3)).astype(np.float32)
     y = _relabel(codes, kind)
     sw = rng.uniform(0.5, 2.0, len(codes))
     X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
-    clf = Estimator(max_epochs=2, batch_size=16, module__hidden_units=4,
-                    random_state=seed, device="cpu").fit(X, y, sample_weight=sw)
+    clf = Estimator(
+        max_epochs=2,
+        batch_size=16,
+        module__hidden_units=4,
+        random_state=seed,
+        device="cpu",
+    ).fit(X, y, sample_weight=sw)
     # inputs untouched
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
@@ -156,7 +191,11 @@ def test_estimator_invariants(Estimator, codes, kind, seed):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     # the same problem under another (order-preserving) naming of the classes
     # trains the same net: nothing depends on the label values or types
-    other = Estimator(max_epochs=2, batch_size=16, module__hidden_units=4,
-                      random_state=seed, device="cpu").fit(X, _relabel(codes, "int"),
-                                                           sample_weight=sw)
+    other = Estimator(
+        max_epochs=2,
+        batch_size=16,
+        module__hidden_units=4,
+        random_state=seed,
+        device="cpu",
+    ).fit(X, _relabel(codes, "int"), sample_weight=sw)
     np.testing.assert_array_equal(other.predict_proba(X), proba)

@@ -46,8 +46,9 @@ def test_balanced_with_sample_weight_and_empty_class():
 )
 def test_class_weight_errors(class_weight, error, match):
     with pytest.raises(error, match=match):
-        check_class_weight(class_weight, classes=np.array(["a", "b"]),
-                           y=np.array(["a", "b"]))
+        check_class_weight(
+            class_weight, classes=np.array(["a", "b"]), y=np.array(["a", "b"])
+        )
 
 
 @pytest.mark.parametrize(
