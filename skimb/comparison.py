@@ -14,6 +14,7 @@ import signal
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import RandomUnderSampler
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
     balanced_accuracy_score,
@@ -191,6 +193,8 @@ class ComparisonResult:
             rec = {"method": method}
             errors = mrows[mrows["status"] == "error"]["error"]
             rec["error"] = errors.iloc[0] if len(errors) else ""
+            rec["n_failed"] = int(len(errors))
+            rec["n_runs"] = int(len(mrows))
             m_cv = cv[cv["method"] == method]
             for metric in METRICS:
                 values = pd.to_numeric(m_cv[metric], errors="coerce")
@@ -287,6 +291,15 @@ def _samples_per_epoch(estimator):
 
 def _score(estimator, X, y, classes, majority, minority):
     y_pred = estimator.predict(X)
+    with warnings.catch_warnings():
+        # A small validation fold may lack a rare class: its recall is 0 by the
+        # zero_division convention, which the metrics would warn about per fold.
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        return _metrics(y, y_pred, classes, majority, minority), y_pred
+
+
+def _metrics(y, y_pred, classes, majority, minority):
     recalls = recall_score(y, y_pred, labels=classes, average=None, zero_division=0)
     row = {
         "balanced_accuracy": balanced_accuracy_score(y, y_pred),
@@ -305,7 +318,7 @@ def _score(estimator, X, y, classes, majority, minority):
     }
     for label, r in zip(classes, recalls, strict=True):
         row[f"recall_{label}"] = r
-    return row, y_pred
+    return row
 
 
 def _run_task(
@@ -502,7 +515,17 @@ def run_comparison(
         counts = {c: int(np.sum(y == c)) for c in classes}
         majority = max(counts, key=counts.get)
         minority = [c for c in classes if counts[c] <= counts[majority] / 2]
-        folds = list(StratifiedKFold(cv, shuffle=True, random_state=seed).split(X, y))
+        smallest = min(counts.values())
+        if smallest < cv:
+            warnings.warn(
+                f"seed {seed}: the rarest class has {smallest} training sample(s), "
+                f"fewer than cv={cv}; some validation folds miss it (its recall "
+                "counts as 0 there) and resamplers that need neighbours may fail "
+                "on it (error rows).", UserWarning, stacklevel=2)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The least populated class")
+            folds = list(StratifiedKFold(cv, shuffle=True, random_state=seed)
+                         .split(X, y))
         per_seed[seed] = (X, y, majority, minority, folds)
 
     rows = list(done)

@@ -56,7 +56,10 @@ def format_table(result):
                 )
             test = rec["test_balanced_accuracy"]
             cells.append("n/a" if np.isnan(test) else f"{test:.3f}")
-        lines.append("| " + " | ".join([rec["method"], *cells]) + " |")
+        name = rec["method"]
+        if 0 < rec.get("n_failed", 0) and not np.isnan(rec["balanced_accuracy_mean"]):
+            name += f" ({rec['n_failed']}/{rec['n_runs']} runs failed)"
+        lines.append("| " + " | ".join([name, *cells]) + " |")
     return "\n".join(lines)
 
 

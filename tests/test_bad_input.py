@@ -200,3 +200,66 @@ def test_errors_leave_a_fitted_model_untouched():
     np.testing.assert_array_equal(
         clf.set_params(batch_size=64).predict_proba(X), before
     )
+
+
+# ---- long-tail options -------------------------------------------------------
+LONGTAIL_CASES = [
+    (lambda: WeightedLossClassifier(class_weight=__import__(
+        "skimb.weighting").weighting.EffectiveNumber(1.5), max_epochs=1).fit(X, y),
+     ValueError, r"beta must be a real number in \[0, 1\); got 1.5"),
+    (lambda: WeightedLossClassifier(reweight_epoch=-2, max_epochs=1).fit(X, y),
+     ValueError, r"reweight_epoch .* non-negative integer; got -2"),
+    (lambda: NetClassifier(posthoc_tau=-0.5, max_epochs=1).fit(X, y),
+     ValueError, r"posthoc_tau must be a non-negative finite float; got -0.5"),
+    (lambda: __import__("skimb.losses").losses.LogitAdjustedLoss([1.0, 2.0], tau=-1),
+     ValueError, r"tau must be a non-negative finite float; got -1"),
+    (lambda: __import__("skimb.losses").losses.FocalLoss(gamma=-1),
+     ValueError, r"gamma must be a non-negative finite float; got -1"),
+    (lambda: __import__("skimb.losses").losses.LDAMLoss([1.0, 2.0], s=0),
+     ValueError, r"s must be"),
+    (lambda: WeightedSamplerClassifier(schedule="cosine", max_epochs=1).fit(X, y),
+     ValueError, r"schedule must be 'constant' or 'progressive'; got 'cosine'"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", LONGTAIL_CASES)
+def test_bad_longtail_options(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---- compare options (the CLI turns each into exit status 2) -----------------
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        (dict(dataset="cifar"), r"dataset must be one of \['digits', 'synthetic', "),
+        (dict(methods=["magic"]), r"methods must be a non-empty subset .*magic"),
+        (dict(methods=[]), r"methods must be a non-empty subset"),
+        (dict(cv=1), r"cv must be an integer >= 2; got 1"),
+        (dict(seeds=[-1]), r"seeds must be non-negative integers; got \[-1\]"),
+        (dict(imbalance="zipf"), r"recipe must be"),
+        (dict(imbalance="step", ratio=0.5), r"ratio must be"),
+        (dict(majority_keep=0), r"majority_keep must be"),
+        (dict(minority_keep=2), r"minority_keep must be"),
+        (dict(resume=True, output=None), r"resume=True needs an output folder"),
+    ],
+)
+def test_bad_compare_options(options, match):
+    from skimb import run_comparison
+
+    with pytest.raises(ValueError, match=match):
+        run_comparison(**{"output": None, "progress": False, **options})
+
+
+# ---- persistence files -------------------------------------------------------
+def test_bad_persistence_files(tmp_path):
+    import skimb
+
+    (tmp_path / "junk").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="refused to load .*not a skimb model file"):
+        skimb.load(tmp_path / "junk")
+    torch.save({"format": "something-else"}, tmp_path / "other")
+    with pytest.raises(ValueError, match="not a skimb-estimator file"):
+        skimb.load(tmp_path / "other")
+    with pytest.raises(FileNotFoundError):
+        skimb.load(tmp_path / "missing")

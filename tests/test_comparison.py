@@ -150,6 +150,18 @@ def test_parallel_and_dask_match_serial(split):
     pd.testing.assert_frame_equal(serial.rows[cols], dask.rows[cols])
 
 
+def test_external_dask_scheduler(split):
+    distributed = pytest.importorskip("distributed")
+    kwargs = dict(data=split, methods=["weighted-sampler"], output=None, **TINY)
+    serial = run_comparison(**kwargs)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        remote = run_comparison(scheduler=cluster.scheduler_address, **kwargs)
+    cols = ["method", "seed", "fold", "balanced_accuracy"]
+    pd.testing.assert_frame_equal(serial.rows[cols], remote.rows[cols])
+
+
 @pytest.mark.parametrize(
     "options, match",
     [
@@ -165,3 +177,20 @@ def test_parallel_and_dask_match_serial(split):
 def test_bad_options(options, match):
     with pytest.raises(ValueError, match=match):
         run_comparison(**{"output": None, "progress": False, **options})
+
+
+def test_partial_failures_are_marked(split, monkeypatch):
+    from skimb.comparison import NetClassifier
+    from skimb.report import format_table
+
+    calls = []
+
+    def sometimes(net, y, seed):
+        calls.append(1)
+        if len(calls) == 1:  # the first fold fails, the rest work
+            raise ValueError("flaky")
+        return NetClassifier(**net)
+
+    monkeypatch.setitem(METHODS, "flaky", sometimes)
+    result = run_comparison(data=split, methods=["flaky"], output=None, **TINY)
+    assert "| flaky (1/3 runs failed) | 0." in format_table(result)
