@@ -204,21 +204,44 @@ def test_errors_leave_a_fitted_model_untouched():
 
 # ---- long-tail options -------------------------------------------------------
 LONGTAIL_CASES = [
-    (lambda: WeightedLossClassifier(class_weight=__import__(
-        "skimb.weighting").weighting.EffectiveNumber(1.5), max_epochs=1).fit(X, y),
-     ValueError, r"beta must be a real number in \[0, 1\); got 1.5"),
-    (lambda: WeightedLossClassifier(reweight_epoch=-2, max_epochs=1).fit(X, y),
-     ValueError, r"reweight_epoch .* non-negative integer; got -2"),
-    (lambda: NetClassifier(posthoc_tau=-0.5, max_epochs=1).fit(X, y),
-     ValueError, r"posthoc_tau must be a non-negative finite float; got -0.5"),
-    (lambda: __import__("skimb.losses").losses.LogitAdjustedLoss([1.0, 2.0], tau=-1),
-     ValueError, r"tau must be a non-negative finite float; got -1"),
-    (lambda: __import__("skimb.losses").losses.FocalLoss(gamma=-1),
-     ValueError, r"gamma must be a non-negative finite float; got -1"),
-    (lambda: __import__("skimb.losses").losses.LDAMLoss([1.0, 2.0], s=0),
-     ValueError, r"s must be"),
-    (lambda: WeightedSamplerClassifier(schedule="cosine", max_epochs=1).fit(X, y),
-     ValueError, r"schedule must be 'constant' or 'progressive'; got 'cosine'"),
+    (
+        lambda: WeightedLossClassifier(
+            class_weight=__import__("skimb.weighting").weighting.EffectiveNumber(1.5),
+            max_epochs=1,
+        ).fit(X, y),
+        ValueError,
+        r"beta must be a real number in \[0, 1\); got 1.5",
+    ),
+    (
+        lambda: WeightedLossClassifier(reweight_epoch=-2, max_epochs=1).fit(X, y),
+        ValueError,
+        r"reweight_epoch .* non-negative integer; got -2",
+    ),
+    (
+        lambda: NetClassifier(posthoc_tau=-0.5, max_epochs=1).fit(X, y),
+        ValueError,
+        r"posthoc_tau must be a non-negative finite float; got -0.5",
+    ),
+    (
+        lambda: __import__("skimb.losses").losses.LogitAdjustedLoss([1.0, 2.0], tau=-1),
+        ValueError,
+        r"tau must be a non-negative finite float; got -1",
+    ),
+    (
+        lambda: __import__("skimb.losses").losses.FocalLoss(gamma=-1),
+        ValueError,
+        r"gamma must be a non-negative finite float; got -1",
+    ),
+    (
+        lambda: __import__("skimb.losses").losses.LDAMLoss([1.0, 2.0], s=0),
+        ValueError,
+        r"s must be",
+    ),
+    (
+        lambda: WeightedSamplerClassifier(schedule="cosine", max_epochs=1).fit(X, y),
+        ValueError,
+        r"schedule must be 'constant' or 'progressive'; got 'cosine'",
+    ),
 ]
 
 

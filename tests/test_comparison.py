@@ -154,8 +154,13 @@ def test_external_dask_scheduler(split):
     distributed = pytest.importorskip("distributed")
     kwargs = dict(data=split, methods=["weighted-sampler"], output=None, **TINY)
     serial = run_comparison(**kwargs)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         remote = run_comparison(scheduler=cluster.scheduler_address, **kwargs)
     cols = ["method", "seed", "fold", "balanced_accuracy"]
