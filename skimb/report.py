@@ -34,7 +34,7 @@ def format_table(result):
     >>> rows = pd.DataFrame([{"method": "baseline", "seed": 0, "fold": 0,
     ...     "status": "error", "error": "ValueError: boom"}])
     >>> table = format_table(ComparisonResult(rows, {"methods": ["baseline"]}))
-    >>> print(table.splitlines()[0][:42])
+    >>> print(table.splitlines()[0][:41])
     | method | bal. acc | macro F1 | G-mean |
     >>> print(table.splitlines()[-1])
     | baseline | error: ValueError: boom |  |  |  |  |  |  |  |
