@@ -566,7 +566,15 @@ class _ImbalancedNetMixin:
         return y_enc.astype(np.int64)
 
     def _resolve_weights(self, y, sample_weight):
-        """Resolve data-dependent weights before the criterion is initialised."""
+        """Resolve ``class_weight`` (where the estimator has one) into
+        ``class_weight_`` before the criterion is initialised."""
+        if "class_weight" in self._get_param_names():
+            self.class_weight_ = check_class_weight(
+                self.class_weight,
+                classes=self.classes_,
+                y=y,
+                sample_weight=sample_weight,
+            )
 
     def _check_input_size(self, X, device):
         shape = getattr(X, "shape", None)
@@ -844,11 +852,6 @@ class WeightedLossClassifier(NetClassifier):
         self.class_weight = class_weight
         self.reweight_epoch = reweight_epoch
 
-    def _resolve_weights(self, y, sample_weight):
-        self.class_weight_ = check_class_weight(
-            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
-        )
-
     @property
     def _default_callbacks(self):
         callbacks = list(super()._default_callbacks)
@@ -992,11 +995,6 @@ class WeightedSamplerClassifier(NetClassifier):
         self.num_samples = num_samples
         self.replacement = replacement
         self.schedule = schedule
-
-    def _resolve_weights(self, y, sample_weight):
-        self.class_weight_ = check_class_weight(
-            self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
-        )
 
     def _check_train_data(self, dataset):
         if not isinstance(self.replacement, (bool, np.bool_)):
