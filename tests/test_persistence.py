@@ -73,6 +73,7 @@ class _Boom:
         return (os.system, ("touch /tmp/skimb-pwned",))
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_malicious_pickle_refused_and_not_run(tmp_path):
     import os
 
