@@ -107,6 +107,14 @@ def _check_int(name, value, *, low, allowed, extra=()):
         raise ValueError(f"{name} must be {allowed}; got {value!r}.")
 
 
+def _on_device(tensor, device):
+    # 'cuda' names the current CUDA device; the tensor says 'cuda:0'.
+    device = torch.device(device)
+    return tensor.device.type == device.type and (
+        device.index is None or tensor.device.index == device.index
+    )
+
+
 def _check_tau(tau, name="posthoc_tau"):
     if (
         isinstance(tau, bool)
@@ -362,7 +370,7 @@ class _ImbalancedNetMixin:
     def infer(self, x, **fit_params):
         if isinstance(x, Mapping) and "sample_weight" in x:
             x = x["X"]
-        if isinstance(x, torch.Tensor) and x.device == torch.device(self.device):
+        if isinstance(x, torch.Tensor) and _on_device(x, self.device):
             return self.module_(x, **fit_params)
         return super().infer(x, **fit_params)
 
