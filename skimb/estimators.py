@@ -490,10 +490,36 @@ class _ImbalancedNetMixin:
         return self._fit(X, y, sample_weight, fit_params, fresh=fresh, classes=classes)
 
     def _fit(self, X, y, sample_weight, fit_params, *, fresh, classes):
+        # Everything up to the first optimizer step either succeeds or leaves
+        # the estimator exactly as it was: a bad input never costs a fitted model.
+        saved = dict(self.__dict__)
+        try:
+            dataset, y_enc, device = self._prepare_fit(
+                X, y, sample_weight, fresh=fresh, classes=classes
+            )
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        seed = (self._seed + 7919 * self._fit_calls) % (2**63 - 1)
+        self._fit_calls += 1
+        generator = torch.Generator(device=device)
+        generator.manual_seed(seed + 1)
+        self.__dict__["_fit_generator"] = generator
+        try:
+            with _seeded(seed, device):
+                if fresh:
+                    self.initialize()
+                super().partial_fit(dataset, y_enc, **fit_params)
+        finally:
+            del self.__dict__["_fit_generator"]
+        return self
+
+    def _prepare_fit(self, X, y, sample_weight, *, fresh, classes):
+        """Validate the parameters and data; return the device-resident dataset."""
         device = self._check_params()
         if isinstance(X, torch.utils.data.Dataset) and not _is_internal_dataset(X):
-            # A user's own Dataset: skorch's DataLoader path, labels as given.
-            return self._fit_user_dataset(X, y, fit_params, fresh=fresh)
+            self._reject_user_dataset(X)
         self._check_input_size(X, device)
         X, y = validate_data(
             self,
@@ -522,21 +548,9 @@ class _ImbalancedNetMixin:
             self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         dataset = self._to_device_dataset(X, y_enc, sample_weight, device)
         self._check_train_data(dataset)
-        seed = (self._seed + 7919 * self._fit_calls) % (2**63 - 1)
-        self._fit_calls += 1
-        generator = torch.Generator(device=device)
-        generator.manual_seed(seed + 1)
-        self.__dict__["_fit_generator"] = generator
-        try:
-            with _seeded(seed, device):
-                if fresh:
-                    self.initialize()
-                super().partial_fit(dataset, y_enc, **fit_params)
-        finally:
-            del self.__dict__["_fit_generator"]
-        return self
+        return dataset, y_enc, device
 
-    def _fit_user_dataset(self, X, y, fit_params, *, fresh):
+    def _reject_user_dataset(self, X):
         raise TypeError(
             "skimb estimators take array-like X (numpy, pandas, torch tensors); "
             f"got a {type(X).__name__}. Pass arrays, or use skorch's "

@@ -202,6 +202,23 @@ def test_errors_leave_a_fitted_model_untouched():
     )
 
 
+def test_late_data_errors_leave_a_fitted_model_untouched():
+    """Errors found after the labels and weights were read (here the sampler's
+    num_samples against the new data) restore the previous fitted state."""
+    clf = WeightedSamplerClassifier(
+        max_epochs=1, random_state=0, replacement=False, num_samples=30
+    ).fit(X, y)
+    before = clf.predict_proba(X)
+    state = (list(clf.classes_), clf.n_features_in_, clf.class_weight_.copy())
+    X_new = np.random.default_rng(1).random((20, 3), dtype=np.float32)
+    y_new = np.repeat(["x", "y"], 10)
+    with pytest.raises(ValueError, match="at most the number of training samples"):
+        clf.fit(X_new, y_new)
+    assert (list(clf.classes_), clf.n_features_in_) == state[:2]
+    np.testing.assert_array_equal(clf.class_weight_, state[2])
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
 # ---- long-tail options -------------------------------------------------------
 LONGTAIL_CASES = [
     (
