@@ -32,6 +32,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._docstring import Substitution
+
+_REDUCTION = """reduction : {'mean', 'sum', 'none'}, default='mean'
+        ``'mean'`` is the weighted mean ``sum(w_yi l_i) / sum(w_yi)``;
+        ``'none'`` returns the weighted per-sample losses ``w_yi l_i``."""
+_shared = Substitution(reduction=_REDUCTION)
+
 __all__ = ["FocalLoss", "LDAMLoss", "LogitAdjustedLoss"]
 
 #: The values ``reduction`` accepts.
@@ -185,6 +192,7 @@ class _ClassLoss(nn.Module):
 # --------------------------------------------------------------------------
 
 
+@_shared
 class LogitAdjustedLoss(_ClassLoss):
     """Logit-adjusted cross-entropy for long-tailed classification.
 
@@ -208,9 +216,7 @@ class LogitAdjustedLoss(_ClassLoss):
     weight : array-like of shape (n_classes,), default=None
         Per-class weights ``w``: sample ``i``'s loss is multiplied by
         ``w[y_i]``, as in :func:`torch.nn.functional.cross_entropy`.
-    reduction : {'mean', 'sum', 'none'}, default='mean'
-        ``'mean'`` is the weighted mean ``sum(w_yi l_i) / sum(w_yi)``;
-        ``'none'`` returns the weighted per-sample losses ``w_yi l_i``.
+    {reduction}
 
     Attributes
     ----------
@@ -267,6 +273,7 @@ class LogitAdjustedLoss(_ClassLoss):
         )
 
 
+@_shared
 class FocalLoss(_ClassLoss):
     """Focal loss ``-alpha_t (1 - p_t)^gamma log(p_t)``.
 
@@ -291,9 +298,7 @@ class FocalLoss(_ClassLoss):
     weight : array-like of shape (n_classes,), default=None
         Per-class weights ``alpha``: sample ``i``'s loss is multiplied by
         ``alpha[y_i]``.
-    reduction : {'mean', 'sum', 'none'}, default='mean'
-        ``'mean'`` is the weighted mean ``sum(w_yi l_i) / sum(w_yi)``;
-        ``'none'`` returns the weighted per-sample losses ``w_yi l_i``.
+    {reduction}
 
     Attributes
     ----------
@@ -341,6 +346,7 @@ class FocalLoss(_ClassLoss):
         return _reduce(loss, target, _cast(weight, logits), self.reduction)
 
 
+@_shared
 class LDAMLoss(_ClassLoss):
     """Label-distribution-aware margin (LDAM) loss.
 
@@ -367,9 +373,7 @@ class LDAMLoss(_ClassLoss):
     weight : array-like of shape (n_classes,), default=None
         Per-class weights ``w``: sample ``i``'s loss is multiplied by
         ``w[y_i]`` (LDAM-DRW passes re-weighting here).
-    reduction : {'mean', 'sum', 'none'}, default='mean'
-        ``'mean'`` is the weighted mean ``sum(w_yi l_i) / sum(w_yi)``;
-        ``'none'`` returns the weighted per-sample losses ``w_yi l_i``.
+    {reduction}
 
     Attributes
     ----------
