@@ -312,3 +312,23 @@ def test_weighted_estimators_raise_minority_recall(digits):
     base = minority_recall(NetClassifier)
     assert minority_recall(WeightedLossClassifier) > base + 0.2
     assert minority_recall(WeightedSamplerClassifier) > base + 0.2
+
+
+def test_metadata_routing_passes_sample_weight(digits):
+    import sklearn
+
+    X, y = digits
+    X, y = X[:400], y[:400]
+    sw = np.where(y == 3, 0.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = (
+            WeightedLossClassifier(max_epochs=10, random_state=0, device="cpu")
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=False)
+        )
+        res = cross_validate(
+            est, X, y, params={"sample_weight": sw}, cv=2, return_estimator=True
+        )
+    for fitted in res["estimator"]:
+        # the zero weights reached fit: class 3 is never learned
+        assert not np.any(fitted.predict(X) == 3)
