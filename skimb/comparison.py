@@ -216,6 +216,9 @@ def _atomic_write(path, text):
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600 files
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -273,7 +276,7 @@ def _save_result(result, output):
     _atomic_write(output / "results.csv", flat.to_csv(index=False))
     _atomic_write(output / "summary.csv", summary.to_csv(index=False))
     payload = {
-        "config": result.config,
+        "config": _jsonable(result.config),
         "classes": result.classes,
         "rows": _jsonable(rows.to_dict(orient="records")),
         "summary": _jsonable(summary.to_dict(orient="records")),
@@ -556,7 +559,8 @@ def run_comparison(
     bar = tqdm(total=n_tasks, desc="methods x folds", disable=not progress)
     bar.update(len(done_keys))
     parallel_run = n_jobs != 1 or dask
-    threads = max(1, (os.cpu_count() or 1) // max(1, n_jobs)) if parallel_run else None
+    workers = joblib.effective_n_jobs(n_jobs)
+    threads = max(1, (os.cpu_count() or 1) // workers) if parallel_run else None
     with _interrupts_stop_the_run(), _backend(n_jobs, scheduler, dask):
         for method in methods:
             tasks = []
@@ -626,7 +630,7 @@ def _backend(n_jobs, scheduler, dask):
         else:
             cluster = stack.enter_context(
                 LocalCluster(
-                    n_workers=max(1, n_jobs),
+                    n_workers=joblib.effective_n_jobs(n_jobs),
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",

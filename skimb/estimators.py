@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 )
 from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset as SkorchDataset
+from skorch.utils import to_numpy
 from torch.utils.data import DataLoader, Subset
 
 from ._docstring import NET_DOCS, Substitution
@@ -236,10 +237,7 @@ class _ImbalancedNetMixin:
         names |= {
             k
             for k in self.__dict__
-            if "__" in k
-            and not k.startswith("_")
-            and not k.endswith("_")
-            and not k.startswith("callbacks__")
+            if "__" in k and not k.startswith("_") and not k.endswith("_")
         }
         # Any other keyword given at init or set_params is a parameter too;
         # skorch rejects unknown names at fit (initialize), not before.
@@ -305,6 +303,12 @@ class _ImbalancedNetMixin:
             raise TypeError(
                 "callbacks must be None or a list of skorch callbacks or "
                 f"(name, callback) tuples; got {self.callbacks!r}."
+            )
+        if self.use_caching is False and self.train_split is not None:
+            raise ValueError(
+                "use_caching=False is not supported with a train_split: skimb's "
+                "scoring callbacks read the validation predictions cached during "
+                "the epoch. Use use_caching='auto' (the default) or True."
             )
         check_random_state(self.random_state)
         _check_tau(self.posthoc_tau)
@@ -377,6 +381,11 @@ class _ImbalancedNetMixin:
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if isinstance(X, Mapping) and "sample_weight" in X:
             return self._sample_weighted_loss(y_pred, y_true, X["sample_weight"])
+        if self.__dict__.get("_zero_class_weight", False):
+            # A batch of zero-weight classes only would make torch's weighted
+            # mean 0/0 = NaN and wreck the parameters; the guarded mean gives 0.
+            ones = torch.ones(len(y_pred), dtype=y_pred.dtype, device=y_pred.device)
+            return self._sample_weighted_loss(y_pred, y_true, ones)
         return super().get_loss(y_pred, y_true, X=X, training=training)
 
     def _sample_weighted_loss(self, y_pred, y_true, sample_weight):
@@ -392,6 +401,9 @@ class _ImbalancedNetMixin:
                 "sample_weight needs a criterion with a 'reduction' attribute "
                 f"(per-sample losses); got {type(criterion).__name__}."
             )
+        y_true = torch.as_tensor(y_true, device=y_pred.device)
+        if isinstance(criterion, torch.nn.NLLLoss):  # as skorch's get_loss does
+            y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
         saved = criterion.reduction
         criterion.reduction = "none"
         try:
@@ -487,15 +499,17 @@ class _ImbalancedNetMixin:
         label that later calls will bring.
         """
         fresh = not self.initialized_
-        return self._fit(X, y, sample_weight, fit_params, fresh=fresh, classes=classes)
+        return self._fit(
+            X, y, sample_weight, fit_params, fresh=fresh, classes=classes, partial=True
+        )
 
-    def _fit(self, X, y, sample_weight, fit_params, *, fresh, classes):
+    def _fit(self, X, y, sample_weight, fit_params, *, fresh, classes, partial=False):
         # Everything up to the first optimizer step either succeeds or leaves
         # the estimator exactly as it was: a bad input never costs a fitted model.
         saved = dict(self.__dict__)
         try:
             dataset, y_enc, device = self._prepare_fit(
-                X, y, sample_weight, fresh=fresh, classes=classes
+                X, y, sample_weight, fresh=fresh, classes=classes, partial=partial
             )
         except BaseException:
             self.__dict__.clear()
@@ -515,11 +529,13 @@ class _ImbalancedNetMixin:
             del self.__dict__["_fit_generator"]
         return self
 
-    def _prepare_fit(self, X, y, sample_weight, *, fresh, classes):
+    def _prepare_fit(self, X, y, sample_weight, *, fresh, classes, partial):
         """Validate the parameters and data; return the device-resident dataset."""
         device = self._check_params()
         if isinstance(X, torch.utils.data.Dataset) and not _is_internal_dataset(X):
             self._reject_user_dataset(X)
+        if isinstance(X, torch.Tensor):
+            X = X.detach().cpu().numpy()
         self._check_input_size(X, device)
         X, y = validate_data(
             self,
@@ -536,16 +552,22 @@ class _ImbalancedNetMixin:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-            if np.all(sample_weight == sample_weight[0]):
-                # Constant weights cancel in the normalised weighted mean.
-                sample_weight = None
+        counts = class_counts(self.classes_, y, sample_weight)
         if fresh:
             self._n_flat_features = int(np.prod(X.shape[1:]))
-            self.class_counts_ = class_counts(self.classes_, y, sample_weight)
-            self.class_prior_ = self.class_counts_ / self.class_counts_.sum()
-            self._resolve_weights(y, sample_weight)
             self._fit_calls = 0
             self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        elif partial:
+            # partial_fit accumulates the class statistics of everything seen,
+            # so a class absent from the first chunk is weighted once it comes.
+            counts = counts + self.class_counts_
+        self.class_counts_ = counts
+        self.class_prior_ = counts / counts.sum()
+        self._resolve_weights()
+        if sample_weight is not None and np.all(sample_weight == sample_weight[0]):
+            # Constant weights cancel in the normalised weighted mean (after
+            # they counted in the class statistics above).
+            sample_weight = None
         dataset = self._to_device_dataset(X, y_enc, sample_weight, device)
         self._check_train_data(dataset)
         return dataset, y_enc, device
@@ -575,6 +597,13 @@ class _ImbalancedNetMixin:
                     f"y holds only one class: {labels.tolist()!r}."
                 )
             self.__dict__["_classes"] = labels
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(np.asarray(classes)).tolist()!r} differs from the "
+                f"classes of the first partial_fit call {self.classes_.tolist()!r}."
+            )
         labels = self.classes_
         y_enc = np.searchsorted(labels, y)
         unseen = (y_enc >= len(labels)) | (
@@ -587,16 +616,26 @@ class _ImbalancedNetMixin:
             )
         return y_enc.astype(np.int64)
 
-    def _resolve_weights(self, y, sample_weight):
-        """Resolve ``class_weight`` (where the estimator has one) into
-        ``class_weight_`` before the criterion is initialised."""
-        if "class_weight" in self._get_param_names():
-            self.class_weight_ = check_class_weight(
-                self.class_weight,
-                classes=self.classes_,
-                y=y,
-                sample_weight=sample_weight,
-            )
+    def _resolve_weights(self):
+        """Resolve ``class_weight`` (where the estimator has one) from
+        ``class_counts_`` into ``class_weight_``, before the criterion is
+        initialised; keep an initialised criterion's weights in step."""
+        if "class_weight" not in self._get_param_names():
+            return
+        self.class_weight_ = check_class_weight(
+            self.class_weight, classes=self.classes_, counts=self.class_counts_
+        )
+        self._zero_class_weight = bool((self.class_weight_ == 0).any())
+        weight = getattr(self.__dict__.get("criterion_"), "weight", None)
+        if (
+            isinstance(weight, torch.Tensor)
+            and "criterion__weight" not in self.__dict__
+        ):
+            if weight.shape == self.class_weight_.shape:
+                with torch.no_grad():
+                    weight.copy_(
+                        torch.as_tensor(self.class_weight_, dtype=weight.dtype)
+                    )
 
     def _check_input_size(self, X, device):
         shape = getattr(X, "shape", None)
@@ -636,6 +675,8 @@ class _ImbalancedNetMixin:
         if _is_internal_dataset(X):
             return X
         check_is_fitted(self)
+        if isinstance(X, torch.Tensor):
+            X = X.detach().cpu().numpy()
         X = validate_data(self, X, reset=False, dtype=np.float32, allow_nd=True)
         if not X.flags.writeable:
             X = X.copy()
@@ -666,7 +707,7 @@ class _ImbalancedNetMixin:
         probas = []
         for yp in self.forward_iter(dataset, training=False):
             yp = yp[0] if isinstance(yp, tuple) else yp
-            probas.append(torch.softmax(yp - shift, dim=-1).numpy())
+            probas.append(to_numpy(torch.softmax(yp - shift.to(yp.device), dim=-1)))
         return np.concatenate(probas, 0)
 
     def _get_predict_nonlinearity(self):
@@ -1031,25 +1072,35 @@ class WeightedSamplerClassifier(NetClassifier):
             raise ValueError(
                 "schedule='progressive' draws with replacement; got replacement=False."
             )
+        self.num_samples_ = self._resolve_num_samples(dataset, None)
+
+    def _resolve_num_samples(self, dataset, index):
+        """Draws per epoch on the training part (the whole data, or the
+        training split's ``index``); without replacement at most the number
+        of samples with a non-zero draw probability there."""
+        y = dataset.y if index is None else dataset.y.index_select(0, index)
         n_positive = None
         if not self.replacement:
-            p = self.class_weight_[dataset.y.cpu().numpy()]
+            p = self.class_weight_[y.cpu().numpy()]
             if dataset.sample_weight is not None:
-                p = p * dataset.sample_weight.cpu().numpy()
+                sw = dataset.sample_weight
+                sw = sw if index is None else sw.index_select(0, index)
+                p = p * sw.cpu().numpy()
             n_positive = int(np.count_nonzero(p))
-        self.num_samples_ = check_num_samples(
-            self.num_samples,
-            len(dataset),
+        num_samples = self.num_samples
+        if num_samples is None and n_positive is not None:
+            num_samples = min(len(y), n_positive)
+        return check_num_samples(
+            num_samples,
+            len(y),
             replacement=bool(self.replacement),
             n_positive=n_positive,
         )
 
     def _train_batches(self, dataset, index, batch_size):
+        if index is not None:  # a validation split: draw from the training part
+            self.num_samples_ = self._resolve_num_samples(dataset, index)
         num_samples = self.num_samples_
-        if self.num_samples is None and index is not None:
-            num_samples = len(index)  # one draw per sample of the training split
-        if not self.replacement and index is not None:
-            num_samples = min(num_samples, len(index))
         return WeightedSamplerBatches(
             dataset,
             index,

@@ -197,8 +197,11 @@ class WeightedSamplerBatches(_Batches):
         y = dataset.y.index_select(0, idx)
         n_classes = len(class_weight)
         sw = dataset.sample_weight
-        sw = None if sw is None else sw.index_select(0, idx).to(torch.float64)
-        cw = class_weight.to(device=device, dtype=torch.float64)
+        # Cumulative weights in float64 for exact inverse-CDF search over large
+        # n; MPS has no float64, so it uses float32 there.
+        self._fdt = fdt = torch.float32 if device.type == "mps" else torch.float64
+        sw = None if sw is None else sw.index_select(0, idx).to(fdt)
+        cw = class_weight.to(device=device, dtype=fdt)
         if replacement:
             # Samples sorted by class: class c occupies [start[c], start[c] + count[c]).
             by_class = torch.argsort(y, stable=True)
@@ -207,14 +210,14 @@ class WeightedSamplerBatches(_Batches):
             self._start = torch.cumsum(counts, 0) - counts
             self._count = counts
             if sw is None:
-                self._class_sw = counts.to(torch.float64)
+                self._class_sw = counts.to(fdt)
                 self._cum = None
             else:
                 # Inverse-CDF search within a class: the class's mass starts at
                 # _cum_start[c] in the cumulative sample weights.
                 sw_sorted = sw.index_select(0, by_class)
                 self._class_sw = torch.zeros(
-                    n_classes, dtype=torch.float64, device=device
+                    n_classes, dtype=fdt, device=device
                 ).index_add_(0, y, sw)
                 self._cum = torch.cumsum(sw_sorted, 0)
                 self._cum_start = torch.cumsum(self._class_sw, 0) - self._class_sw
@@ -243,7 +246,7 @@ class WeightedSamplerBatches(_Batches):
         g, m = self.generator, self.num_samples
         if not self.replacement:
             u = torch.rand(
-                len(self._p), generator=g, device=self.device, dtype=torch.float64
+                len(self._p), generator=g, device=self.device, dtype=self._fdt
             )
             keys = torch.log(u) / self._p  # -inf for zero weights: never chosen
             chosen = torch.topk(keys, m, sorted=False).indices
@@ -255,7 +258,7 @@ class WeightedSamplerBatches(_Batches):
                 torch.float32
             )
         cls = torch.multinomial(self._class_p, m, replacement=True, generator=g)
-        u = torch.rand(m, generator=g, device=self.device, dtype=torch.float64)
+        u = torch.rand(m, generator=g, device=self.device, dtype=self._fdt)
         if self._cum is None:
             count = self._count.index_select(0, cls)
             offset = (u * count).long().clamp_max_(count - 1)

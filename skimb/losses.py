@@ -418,7 +418,17 @@ class LDAMLoss(_ClassLoss):
         self.max_margin = _check_scalar(max_margin, "max_margin")
         self.s = _check_scalar(s, "s", strict=True)
         inverse_quartic_root = counts.pow(-0.25)
-        margins = inverse_quartic_root * (self.max_margin / inverse_quartic_root.max())
+        # Scale over the classes that have samples: an empty class (clamped
+        # count) must not shrink every other margin; it gets max_margin.
+        seen = counts > MIN_COUNT
+        top = (
+            inverse_quartic_root[seen].max()
+            if seen.any()
+            else inverse_quartic_root.max()
+        )
+        margins = (inverse_quartic_root * (self.max_margin / top)).clamp_max(
+            self.max_margin
+        )
         dtype = torch.get_default_dtype()
         self.register_buffer("class_counts", counts.to(dtype))
         self.register_buffer("margins", margins.to(dtype))

@@ -1,5 +1,7 @@
 """The default network: the seed document's two-layer perceptron."""
 
+import numbers
+
 import torch
 from torch import nn
 
@@ -39,11 +41,20 @@ class SimpleNet(nn.Module):
             ("n_classes", n_classes),
             ("hidden_units", hidden_units),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < 1
+            ):
                 raise ValueError(
                     f"SimpleNet parameter {name!r} must be a positive int; "
                     f"got {value!r}."
                 )
+        n_features, n_classes, hidden_units = (
+            int(n_features),
+            int(n_classes),
+            int(hidden_units),
+        )
         self.n_features = n_features
         self.n_classes = n_classes
         self.hidden_units = hidden_units

@@ -94,8 +94,19 @@ def _is_plain(value):
 def _encode(name, value):
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, torch.device):
+        value = str(value)
     if _is_plain(value):
         return {"plain": list(value) if isinstance(value, tuple) else value}
+    if isinstance(value, dict) and all(
+        _is_plain(v) and (_is_plain(k) or isinstance(k, np.generic))
+        for k, v in value.items()
+    ):
+        # Non-string keys (a class_weight for int labels, say) as pairs.
+        items = [
+            [k.item() if isinstance(k, np.generic) else k, v] for k, v in value.items()
+        ]
+        return {"items": items}
     if isinstance(value, type):
         # Only the name is stored; load() rebuilds it from the allow-list or
         # from classes the caller passes as trusted.
@@ -115,6 +126,11 @@ def _decode(name, spec, trusted):
         raise ValueError(f"parameter {name!r} is malformed in the file: {spec!r}.")
     if "plain" in spec:
         return spec["plain"]
+    if "items" in spec and isinstance(spec["items"], list):
+        try:
+            return {k: v for k, v in spec["items"]}
+        except (TypeError, ValueError):
+            raise ValueError(f"parameter {name!r} is malformed in the file.") from None
     if "class" in spec:
         dotted = spec["class"]
         allowed = {**ALLOWED_CLASSES, **(trusted or {})}
@@ -137,6 +153,12 @@ def _plain_array(value):
     if array.dtype.kind in "fiub":
         return torch.as_tensor(array)
     return [v.item() if isinstance(v, np.generic) else v for v in array.tolist()]
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save(estimator, path):
@@ -198,6 +220,7 @@ def save(estimator, path):
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

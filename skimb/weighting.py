@@ -142,7 +142,9 @@ _ALLOWED = (
 )
 
 
-def check_class_weight(class_weight, *, classes, y, sample_weight=None):
+def check_class_weight(
+    class_weight, *, classes, y=None, sample_weight=None, counts=None
+):
     """Validate ``class_weight`` and resolve it to one weight per class.
 
     Parameters
@@ -161,6 +163,10 @@ def check_class_weight(class_weight, *, classes, y, sample_weight=None):
         Training labels (original, not encoded).
     sample_weight : array-like of shape (n_samples,), default=None
         Used by ``'balanced'`` to count each class.
+    counts : array-like of shape (n_classes,), default=None
+        (Weighted) class counts to use instead of ``y`` and
+        ``sample_weight`` (for example accumulated over ``partial_fit``
+        calls). Classes with count 0 get weight 0 under every rule.
 
     Returns
     -------
@@ -194,10 +200,15 @@ def check_class_weight(class_weight, *, classes, y, sample_weight=None):
                 f"class_weight must be {_ALLOWED}; got the string {class_weight!r}."
             )
         if class_weight == "balanced":
+            if counts is not None:
+                # n / (n_present * n_c): the same numbers as scikit-learn's rule
+                return PowerRule(1.0)(counts)
             return _balanced(classes, np.asarray(y), sample_weight)
         class_weight = PowerRule(0.5) if class_weight == "sqrt" else EffectiveNumber()
     if isinstance(class_weight, (PowerRule, EffectiveNumber)):
-        return class_weight(class_counts(classes, y, sample_weight))
+        if counts is None:
+            counts = class_counts(classes, y, sample_weight)
+        return class_weight(np.asarray(counts, dtype=np.float64))
     if isinstance(class_weight, Mapping):
         return _dict_class_weight(class_weight, classes)
     raise TypeError(
