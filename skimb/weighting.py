@@ -8,7 +8,6 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 
 __all__ = [
     "CLASS_WEIGHT_RULES",
@@ -199,12 +198,12 @@ def check_class_weight(
             raise ValueError(
                 f"class_weight must be {_ALLOWED}; got the string {class_weight!r}."
             )
-        if class_weight == "balanced":
-            if counts is not None:
-                # n / (n_present * n_c): the same numbers as scikit-learn's rule
-                return PowerRule(1.0)(counts)
-            return _balanced(classes, np.asarray(y), sample_weight)
-        class_weight = PowerRule(0.5) if class_weight == "sqrt" else EffectiveNumber()
+        # 'balanced' is n / (n_present * n_c): scikit-learn's compute_class_weight
+        # numbers (tested against it), from counts so that partial_fit can
+        # accumulate them; a class without samples gets weight 0.
+        class_weight = {"balanced": PowerRule(1.0), "sqrt": PowerRule(0.5)}.get(
+            class_weight, EffectiveNumber()
+        )
     if isinstance(class_weight, (PowerRule, EffectiveNumber)):
         if counts is None:
             counts = class_counts(classes, y, sample_weight)
@@ -230,27 +229,6 @@ def class_counts(classes, y, sample_weight=None):
     return np.bincount(index, weights=sample_weight, minlength=len(classes)).astype(
         np.float64
     )
-
-
-def _balanced(classes, y, sample_weight):
-    # A class whose samples all weigh 0 takes no part in training: weight 0
-    # (scikit-learn's formula would divide by its zero count).
-    weights = np.zeros(len(classes), dtype=np.float64)
-    if sample_weight is None:
-        present = np.isin(classes, y)
-        mask = slice(None)
-    else:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        positive = sample_weight > 0
-        present = np.isin(classes, y[positive])
-        mask = positive
-    weights[present] = compute_class_weight(
-        "balanced",
-        classes=classes[present],
-        y=y[mask],
-        sample_weight=None if sample_weight is None else sample_weight[mask],
-    )
-    return weights
 
 
 def _dict_class_weight(class_weight, classes):

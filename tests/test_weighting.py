@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.utils.class_weight import compute_class_weight
 
 from skimb.weighting import check_class_weight, check_num_samples
 
@@ -8,6 +9,15 @@ def test_balanced_matches_inverse_frequency():
     y = np.array([0] * 90 + [1] * 9 + [2] * 1)
     w = check_class_weight("balanced", classes=np.arange(3), y=y)
     np.testing.assert_allclose(w, 100 / (3 * np.array([90, 9, 1])))
+    np.testing.assert_allclose(
+        w, compute_class_weight("balanced", classes=np.arange(3), y=y), rtol=1e-12
+    )
+    sw = np.linspace(0.1, 2, len(y))
+    np.testing.assert_allclose(
+        check_class_weight("balanced", classes=np.arange(3), y=y, sample_weight=sw),
+        compute_class_weight("balanced", classes=np.arange(3), y=y, sample_weight=sw),
+        rtol=1e-12,
+    )
     # every class carries the same total weight
     totals = w * np.bincount(y)
     np.testing.assert_allclose(totals, totals[0])
