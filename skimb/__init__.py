@@ -1,29 +1,31 @@
 """skimb: class-imbalanced learning with PyTorch nets as scikit-learn estimators."""
 
 from . import datasets
-from .comparison import DEFAULT_METHODS, METHODS, ComparisonResult, run_comparison
+from .callbacks import DeferredReweighting
+from .comparison import ComparisonResult
 from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
+from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from .nets import SimpleNet
-from .persistence import load
-from .report import compare, format_table, save_plots
-from .weighting import check_class_weight
+from .persistence import load, save
+from .report import compare
+from .weighting import EffectiveNumber, PowerRule
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ComparisonResult",
-    "DEFAULT_METHODS",
-    "METHODS",
-    "compare",
-    "datasets",
-    "format_table",
-    "load",
-    "run_comparison",
-    "save_plots",
+    "DeferredReweighting",
+    "EffectiveNumber",
+    "FocalLoss",
+    "LDAMLoss",
+    "LogitAdjustedLoss",
     "NetClassifier",
+    "PowerRule",
     "SimpleNet",
     "WeightedLossClassifier",
     "WeightedSamplerClassifier",
-    "check_class_weight",
-    "__version__",
+    "compare",
+    "datasets",
+    "load",
+    "save",
 ]

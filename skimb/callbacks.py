@@ -5,6 +5,8 @@ import numbers
 import torch
 from skorch.callbacks import Callback
 
+from ._validation import check_number
+
 __all__ = ["DeferredReweighting"]
 
 
@@ -29,16 +31,13 @@ class DeferredReweighting(Callback):
         self.start_epoch = start_epoch
 
     def initialize(self):
-        value = self.start_epoch
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or value < 0
-        ):
-            raise ValueError(
-                f"reweight_epoch (DRW start epoch) must be None or a non-negative "
-                f"integer; got {value!r}."
-            )
+        check_number(
+            self.start_epoch,
+            "reweight_epoch",
+            numbers.Integral,
+            min_val=0,
+            allowed="None or a non-negative integer: the epoch at which DRW starts",
+        )
         return self
 
     def on_epoch_begin(self, net, **kwargs):

@@ -86,7 +86,7 @@ METHODS = {
     "logreg-balanced": lambda net, y, seed: LogisticRegression(
         class_weight="balanced", max_iter=2000, random_state=seed
     ),
-    # Long-tail methods (issue: beyond the anchors).
+    # Long-tail methods.
     "effective-number": lambda net, y, seed: WeightedLossClassifier(
         class_weight="effective", **net
     ),
@@ -383,9 +383,13 @@ def _interrupts_stop_the_run():
     def handler(signum, frame):
         raise _Interrupted(signum)
 
-    previous = {
-        sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    # An inherited SIG_IGN for SIGINT is a background job's convention (nohup,
+    # many CI runners): keep it, so a Ctrl-C meant for the terminal does not
+    # stop the run; SIGTERM always stops it cleanly.
+    signals = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signals.append(signal.SIGINT)
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     except _Interrupted as exc:

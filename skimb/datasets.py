@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from ._validation import check_number
+
 __all__ = [
     "DATASETS",
     "IMBALANCE_RECIPES",
@@ -81,27 +83,15 @@ def _counts(y):
     return {int(label): int(count) for label, count in zip(labels, counts, strict=True)}
 
 
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be a positive int; got {value!r} of type "
-            f"{type(value).__name__}."
-        )
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}.")
-    return int(value)
-
-
 def _check_test_size(test_size):
-    allowed = "a float in the open interval (0, 1)"
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(
-            f"test_size must be {allowed}; got {test_size!r} of type "
-            f"{type(test_size).__name__}."
-        )
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must be {allowed}; got {test_size!r}.")
-    return float(test_size)
+    return check_number(
+        test_size,
+        "test_size",
+        min_val=0,
+        max_val=1,
+        include_boundaries="neither",
+        allowed="a float in the open interval (0, 1)",
+    )
 
 
 def load_dataset(
@@ -179,9 +169,9 @@ def load_dataset(
     elif name == "synthetic":
         X_train, X_test, y_train, y_test, info = _load_synthetic(
             test_size,
-            _check_positive_int(n_samples, "n_samples"),
-            _check_positive_int(n_features, "n_features"),
-            _check_positive_int(n_classes, "n_classes"),
+            check_number(n_samples, "n_samples", numbers.Integral, min_val=1),
+            check_number(n_features, "n_features", numbers.Integral, min_val=1),
+            check_number(n_classes, "n_classes", numbers.Integral, min_val=1),
             random_state,
         )
     else:
@@ -309,15 +299,6 @@ def _load_torchvision(name, data_dir, download):
     return X_train, X_test, y_train, y_test, info
 
 
-def _check_real(value, name, allowed, valid):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}."
-        )
-    if not (math.isfinite(value) and valid(value)):
-        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
-
-
 def check_imbalance_options(
     recipe, *, majority_class, majority_keep, minority_keep, ratio, classes=None
 ):
@@ -364,9 +345,25 @@ def check_imbalance_options(
             f"recipe must be {_allowed(IMBALANCE_RECIPES)}; got {recipe!r}."
         )
     fraction = "a real number in (0, 1]"
-    _check_real(majority_keep, "majority_keep", fraction, lambda v: 0 < v <= 1)
-    _check_real(minority_keep, "minority_keep", fraction, lambda v: 0 < v <= 1)
-    _check_real(ratio, "ratio", "a finite real number greater than 1", lambda v: v > 1)
+    for name, value in (
+        ("majority_keep", majority_keep),
+        ("minority_keep", minority_keep),
+    ):
+        check_number(
+            value,
+            name,
+            min_val=0,
+            max_val=1,
+            include_boundaries="right",
+            allowed=fraction,
+        )
+    check_number(
+        ratio,
+        "ratio",
+        min_val=1,
+        include_boundaries="neither",
+        allowed="a finite real number greater than 1",
+    )
     if recipe == "seed" and classes is not None:
         labels = np.unique(np.asarray(classes)).tolist()
         allowed = f"one of the classes present ({_allowed(labels)})"

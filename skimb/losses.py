@@ -25,14 +25,12 @@ Shared conventions, matching :func:`torch.nn.functional.cross_entropy`:
   or the largest margin (``LDAMLoss``).
 """
 
-import math
-import numbers
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ._docstring import Substitution
+from ._validation import check_number
 
 _REDUCTION = """reduction : {'mean', 'sum', 'none'}, default='mean'
         ``'mean'`` is the weighted mean ``sum(w_yi l_i) / sum(w_yi)``;
@@ -62,14 +60,9 @@ def _check_reduction(reduction):
 
 def _check_scalar(value, name, *, strict=False):
     """A finite real ``>= 0`` (``> 0`` when ``strict``) returned as float."""
-    kind = "positive" if strict else "non-negative"
-    message = f"{name} must be a {kind} finite float; got {value!r}."
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (strict and value == 0):
-        raise ValueError(message)
-    return value
+    return check_number(
+        value, name, min_val=0, include_boundaries="neither" if strict else "left"
+    )
 
 
 def _as_vector(values, name, what):

@@ -1,9 +1,11 @@
-"""The default network: the seed document's two-layer perceptron."""
+"""The default network: a two-layer perceptron (784 -> 256 -> 10 by default)."""
 
 import numbers
 
 import torch
 from torch import nn
+
+from ._validation import check_number
 
 __all__ = ["SimpleNet"]
 
@@ -36,24 +38,13 @@ class SimpleNet(nn.Module):
 
     def __init__(self, n_features=784, n_classes=10, hidden_units=256):
         super().__init__()
-        for name, value in (
-            ("n_features", n_features),
-            ("n_classes", n_classes),
-            ("hidden_units", hidden_units),
-        ):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or value < 1
-            ):
-                raise ValueError(
-                    f"SimpleNet parameter {name!r} must be a positive int; "
-                    f"got {value!r}."
-                )
         n_features, n_classes, hidden_units = (
-            int(n_features),
-            int(n_classes),
-            int(hidden_units),
+            check_number(value, f"SimpleNet's {name}", numbers.Integral, min_val=1)
+            for name, value in (
+                ("n_features", n_features),
+                ("n_classes", n_classes),
+                ("hidden_units", hidden_units),
+            )
         )
         self.n_features = n_features
         self.n_classes = n_classes

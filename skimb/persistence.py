@@ -25,11 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import Dataset as SkorchDataset
 
 from . import losses
+from ._device import check_device
 from .estimators import (
     NetClassifier,
     WeightedLossClassifier,
     WeightedSamplerClassifier,
-    check_device,
 )
 from .nets import SimpleNet
 from .weighting import EffectiveNumber, PowerRule
@@ -71,14 +71,6 @@ ALLOWED_CLASSES = {
 }
 
 _TRAINING_ONLY = ("callbacks", "train_split")
-_FITTED = (
-    "n_features_in_",
-    "feature_names_in_",
-    "class_weight_",
-    "class_counts_",
-    "class_prior_",
-    "num_samples_",
-)
 
 
 def _is_plain(value):
@@ -193,18 +185,11 @@ def save(estimator, path):
             UserWarning,
             stacklevel=2,
         )
-    fitted = {
-        "classes_": _plain_array(estimator.classes_),
-        "_n_flat_features": int(estimator._n_flat_features),
-    }
-    for attr in _FITTED:
-        if hasattr(estimator, attr):
-            value = getattr(estimator, attr)
-            fitted[attr] = (
-                int(value)
-                if isinstance(value, (int, np.integer))
-                else _plain_array(value)
-            )
+    fitted = {}
+    for attr, value in estimator._get_fitted_state().items():
+        fitted[attr] = (
+            int(value) if isinstance(value, (int, np.integer)) else _plain_array(value)
+        )
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -294,36 +279,30 @@ def load(path, *, device=None, trusted=None):
     estimator = _ESTIMATORS[name](**params)
     dev = check_device(params.get("device", "auto"))
 
-    fitted = payload["fitted"]
+    state = {}
     try:
-        classes = fitted["classes_"]
-        classes = (
-            classes.numpy()
-            if isinstance(classes, torch.Tensor)
-            else np.asarray(
-                classes,
-                dtype=object if any(isinstance(c, str) for c in classes) else None,
-            )
-        )
-        estimator.__dict__["_classes"] = classes
-        estimator._n_flat_features = int(fitted["_n_flat_features"])
-        for attr in _FITTED:
-            if attr in fitted:
-                value = fitted[attr]
-                if isinstance(value, torch.Tensor):
-                    value = value.numpy()
-                elif isinstance(value, list):
-                    value = np.asarray(value, dtype=object)
-                setattr(estimator, attr, value)
-    except (KeyError, TypeError, ValueError) as exc:
+        for attr, value in payload["fitted"].items():
+            if isinstance(value, torch.Tensor):
+                value = value.numpy()
+            elif isinstance(value, list):
+                strings = any(isinstance(v, str) for v in value)
+                value = np.asarray(value, dtype=object if strings else None)
+            state[attr] = value
+        missing = {"classes_", "_n_flat_features"} - state.keys()
+        if missing:
+            raise KeyError(f"missing {sorted(missing)}")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(
             f"{os.fspath(path)!r} is malformed: fitted state "
             f"({type(exc).__name__}: {exc})."
         ) from None
-    estimator._seed, estimator._fit_calls = 0, 1
-    estimator.initialize()
     try:
-        estimator.module_.load_state_dict(payload["module_state"], strict=True)
+        estimator._set_fitted_state(state, payload["module_state"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{os.fspath(path)!r} is malformed: fitted state "
+            f"({type(exc).__name__}: {exc})."
+        ) from None
     except RuntimeError as exc:
         raise ValueError(
             f"refused to load {os.fspath(path)!r}: its weights do not fit the saved "

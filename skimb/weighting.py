@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._validation import check_number
+
 __all__ = [
     "CLASS_WEIGHT_RULES",
     "EffectiveNumber",
@@ -16,17 +18,6 @@ __all__ = [
     "check_class_weight",
     "check_num_samples",
 ]
-
-
-def _check_real(name, value, *, low, high=None, high_open=True, allowed):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}."
-        )
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if not np.isfinite(value) or value < low or too_high:
-        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
-    return float(value)
 
 
 def _normalise(raw, counts):
@@ -63,8 +54,13 @@ class EffectiveNumber:
         self.beta = beta
 
     def __call__(self, counts):
-        beta = _check_real(
-            "beta", self.beta, low=0.0, high=1.0, allowed="a real number in [0, 1)"
+        beta = check_number(
+            self.beta,
+            "beta",
+            min_val=0.0,
+            max_val=1.0,
+            include_boundaries="left",
+            allowed="a real number in [0, 1)",
         )
         counts = np.asarray(counts, dtype=np.float64)
         raw = (1.0 - beta) / np.maximum(
@@ -109,7 +105,7 @@ class PowerRule:
         self.q = q
 
     def __call__(self, counts):
-        q = _check_real("q", self.q, low=0.0, allowed="a non-negative real number")
+        q = check_number(self.q, "q", min_val=0.0, allowed="a non-negative real number")
         counts = np.asarray(counts, dtype=np.float64)
         raw = np.power(np.maximum(counts, 1e-300), -q)
         return _normalise(raw, counts)
@@ -288,16 +284,13 @@ def check_num_samples(num_samples, n_samples, *, replacement=True, n_positive=No
     """
     if num_samples is None:
         num_samples = n_samples
-    elif isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
-        raise TypeError(
-            "num_samples must be None or a positive integer; got "
-            f"{num_samples!r} of type {type(num_samples).__name__}."
-        )
-    elif num_samples < 1:
-        raise ValueError(
-            f"num_samples must be None or a positive integer; got {num_samples!r}."
-        )
-    num_samples = int(num_samples)
+    num_samples = check_number(
+        num_samples,
+        "num_samples",
+        numbers.Integral,
+        min_val=1,
+        allowed="None or a positive integer",
+    )
     if not replacement:
         n_positive = n_samples if n_positive is None else n_positive
         if num_samples > n_positive:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skimb import compare, run_comparison
-from skimb.comparison import METHODS
+from skimb import compare
+from skimb.comparison import METHODS, run_comparison
 from skimb.datasets import load_dataset
 
 TINY = dict(

@@ -44,7 +44,7 @@ def test_save_on_gpu_load_on_cpu(tmp_path):
     clf = WeightedSamplerClassifier(max_epochs=2, random_state=0, device="cuda").fit(
         X, y
     )
-    loaded = skimb.load(clf.save(tmp_path / "m"), device="cpu")
+    loaded = skimb.load(skimb.save(clf, tmp_path / "m"), device="cpu")
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-5)
 
 

@@ -231,9 +231,9 @@ def test_bad_test_size_type(test_size):
 
 @pytest.mark.parametrize("param", ["n_samples", "n_features", "n_classes"])
 def test_bad_synthetic_sizes(param):
-    with pytest.raises(ValueError, match=f"{param} must be a positive int; got 0"):
+    with pytest.raises(ValueError, match=f"{param} must be a positive integer; got 0"):
         load_dataset("synthetic", **{param: 0})
-    with pytest.raises(TypeError, match=f"{param} must be a positive int"):
+    with pytest.raises(TypeError, match=f"{param} must be a positive integer"):
         load_dataset("synthetic", **{param: 10.0})
 
 

@@ -11,10 +11,11 @@ import time
 import numpy as np
 import pytest
 
+import skimb._device as _device
 import skimb.comparison as comparison
-import skimb.estimators as estimators
-from skimb import NetClassifier, run_comparison
+from skimb import NetClassifier
 from skimb.cli import main
+from skimb.comparison import run_comparison
 from skimb.datasets import load_dataset
 
 TINY = dict(cv=2, max_epochs=2, hidden_units=8, progress=False, device="cpu")
@@ -72,19 +73,40 @@ def test_unwritable_output_fails_before_work(tmp_path, capsys):
     assert "cannot write to the output folder" in capsys.readouterr().err
 
 
+# Runs the CLI, but once the first method's results are on disk it says so
+# through a marker file and waits: the SIGTERM then lands at a known point.
+_PAUSE_AFTER_FIRST_METHOD = """
+import pathlib, sys, time
+import skimb.comparison as comparison
+from skimb.cli import main
+
+marker = pathlib.Path(sys.argv[1])
+real = comparison.save_result
+
+def save_then_wait(result, output):
+    real(result, output)
+    marker.write_text("saved")
+    while True:
+        time.sleep(0.05)
+
+comparison.save_result = save_then_wait
+sys.exit(main(sys.argv[2:]))
+"""
+
+
 def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
     out = tmp_path / "res"
-    cmd = [
-        sys.executable,
-        "-m",
-        "skimb.cli",
+    marker = tmp_path / "first-method-saved"
+    script = tmp_path / "pause.py"
+    script.write_text(_PAUSE_AFTER_FIRST_METHOD)
+    args = [
         "compare",
         "--quiet",
         "--no-plots",
         "--cv",
         "2",
         "--max-epochs",
-        "25",
+        "3",
         "--device",
         "cpu",
         "--output",
@@ -93,25 +115,27 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
         "baseline,weighted-loss,random-over,smote,weighted-sampler",
     ]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, str(script), str(marker), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    deadline = time.time() + 120
-    while not (out / "results.json").exists() and time.time() < deadline:
-        if proc.poll() is not None:
-            break
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()[1]
         time.sleep(0.02)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=600)
     assert proc.returncode == 130, err
     assert "--resume" in err
     saved = json.loads((out / "results.json").read_text())
-    finished = {r["method"] for r in saved["rows"]}
-    assert "baseline" in finished and len(finished) < 5
-    for method in finished:  # every finished method is complete: 2 folds + test
-        assert sum(r["method"] == method for r in saved["rows"]) == 3
+    assert {r["method"] for r in saved["rows"]} == {"baseline"}
+    assert len(saved["rows"]) == 3  # complete: 2 folds + test
 
     done = subprocess.run(
-        cmd + ["--resume"], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "skimb.cli", *args, "--resume"],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     rows = json.loads((out / "results.json").read_text())["rows"]
@@ -120,7 +144,7 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
 
 
 def test_data_too_large_for_device_is_refused_before_training(monkeypatch):
-    monkeypatch.setattr(estimators, "_available_host_memory", lambda: 1024)
+    monkeypatch.setattr(_device, "_available_host_memory", lambda: 1024)
     clf = NetClassifier(max_epochs=1, device="cpu")
     X = np.zeros((100, 10))  # float64: needs a float32 copy of 4000 bytes
     with pytest.raises(
@@ -133,20 +157,49 @@ def test_data_too_large_for_device_is_refused_before_training(monkeypatch):
 def test_interrupt_inside_a_fit_stops_the_run(split, tmp_path, monkeypatch):
     """skorch swallows KeyboardInterrupt in fit; the run must still stop and must
     not record the half-trained net."""
-    import skimb.estimators as est
+    # Whatever disposition the test runner inherited, this test needs Python's
+    # default handler, as an interactive session has.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_third_epoch(monkeypatch, signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt, match="signal"):
+            run_comparison(data=split, methods=["baseline"], output=tmp_path, **TINY)
+        assert not (tmp_path / "results.json").exists()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
-    real = est.NetClassifier.run_single_epoch
+
+def _interrupt_third_epoch(monkeypatch, signum):
+    real = NetClassifier.run_single_epoch
     seen = []
 
     def interrupting(self, *args, **kwargs):
         seen.append(1)
         if len(seen) == 3:
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(1)  # the handler fires here
+            signal.raise_signal(signum)  # its Python handler runs right here
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(est.NetClassifier, "run_single_epoch", interrupting)
-    with pytest.raises(KeyboardInterrupt, match="signal"):
-        run_comparison(data=split, methods=["baseline"], output=tmp_path, **TINY)
-    assert not (tmp_path / "results.json").exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    monkeypatch.setattr(NetClassifier, "run_single_epoch", interrupting)
+
+
+def test_ignored_sigint_stays_ignored_and_sigterm_still_stops(
+    split, tmp_path, monkeypatch
+):
+    """A background job inherits SIGINT ignored: the run leaves that in place
+    (a stray Ctrl-C in the terminal must not stop it) but stops on SIGTERM."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _interrupt_third_epoch(monkeypatch, signal.SIGINT)
+        result = run_comparison(
+            data=split, methods=["baseline"], output=tmp_path, **TINY
+        )
+        assert (result.rows["status"] == "ok").all()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+        _interrupt_third_epoch(monkeypatch, signal.SIGTERM)
+        with pytest.raises(KeyboardInterrupt, match="signal"):
+            run_comparison(data=split, methods=["baseline"], output=None, **TINY)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

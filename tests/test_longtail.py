@@ -178,6 +178,6 @@ def test_losses_receive_what_they_need(criterion, kwargs):
 
 def test_reweight_epoch_errors():
     with pytest.raises(
-        ValueError, match="reweight_epoch .* non-negative integer; got -1"
+        ValueError, match="reweight_epoch .* non-negative integer.*; got -1"
     ):
         WeightedLossClassifier(reweight_epoch=-1, max_epochs=1).fit(X, Y)

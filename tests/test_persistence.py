@@ -36,7 +36,7 @@ y = np.repeat(["ant", "bee", "cat"], [40, 15, 5])
 )
 def test_round_trip_predicts_identically(estimator, tmp_path):
     estimator.set_params(device="cpu").fit(X, y)
-    path = estimator.save(tmp_path / "model.skimb")
+    path = skimb.save(estimator, tmp_path / "model.skimb")
     loaded = skimb.load(path)
     assert type(loaded) is type(estimator)
     np.testing.assert_array_equal(loaded.predict_proba(X), estimator.predict_proba(X))
@@ -52,7 +52,7 @@ def test_round_trip_predicts_identically(estimator, tmp_path):
 def test_feature_names_survive(tmp_path):
     df = pd.DataFrame(X, columns=list("abcdef"))
     clf = NetClassifier(max_epochs=1, device="cpu").fit(df, y)
-    loaded = skimb.load(clf.save(tmp_path / "m"))
+    loaded = skimb.load(skimb.save(clf, tmp_path / "m"))
     assert list(loaded.feature_names_in_) == list("abcdef")
     np.testing.assert_array_equal(loaded.predict(df), clf.predict(df))
 
@@ -62,7 +62,7 @@ def test_training_only_params_dropped_with_warning(tmp_path):
         max_epochs=1, device="cpu", callbacks=[("f1", EpochScoring("f1_macro"))]
     ).fit(X, y)
     with pytest.warns(UserWarning, match="training-only parameters \\['callbacks'\\]"):
-        path = clf.save(tmp_path / "m")
+        path = skimb.save(clf, tmp_path / "m")
     assert skimb.load(path).callbacks is None
 
 
@@ -110,7 +110,7 @@ def test_malicious_pickle_refused_and_not_run(tmp_path):
 )
 def test_tampered_files_refused(tamper, match, tmp_path):
     clf = NetClassifier(max_epochs=1, device="cpu").fit(X, y)
-    path = clf.save(tmp_path / "m")
+    path = skimb.save(clf, tmp_path / "m")
     payload = torch.load(path, weights_only=True)
     tamper(payload)
     torch.save(payload, path)
@@ -132,7 +132,7 @@ class Wide(SimpleNet):
 
 def test_custom_module_needs_trust(tmp_path):
     clf = NetClassifier(Wide, max_epochs=1, device="cpu").fit(X, y)
-    path = clf.save(tmp_path / "m")
+    path = skimb.save(clf, tmp_path / "m")
     with pytest.raises(
         ValueError, match="names the class '.*Wide'.*not in the allow-list.*trusted="
     ):
@@ -147,14 +147,14 @@ def test_non_plain_parameter_refused(tmp_path):
     clf.__dict__.pop("module__init_scale")
     clf.fit(X, y)
     clf.set_params(lr=np.float64(0.01))  # numpy scalars are fine
-    clf.save(tmp_path / "ok")
+    skimb.save(clf, tmp_path / "ok")
     clf.lr = object()
     with pytest.raises(TypeError, match="parameter lr=.* cannot be saved"):
-        clf.save(tmp_path / "m")
+        skimb.save(clf, tmp_path / "m")
 
 
 def test_unfitted_cannot_be_saved(tmp_path):
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        NetClassifier().save(tmp_path / "m")
+        skimb.save(NetClassifier(), tmp_path / "m")

@@ -137,7 +137,7 @@ def test_save_int_keyed_class_weight_and_torch_device(tmp_path):
     clf = WeightedLossClassifier(
         class_weight={0: 1.0, 1: 5.0}, max_epochs=1, device=torch.device("cpu")
     ).fit(X, y)
-    path = clf.save(tmp_path / "m")
+    path = skimb.save(clf, tmp_path / "m")
     loaded = skimb.load(path)
     assert loaded.class_weight == {0: 1.0, 1: 5.0}
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
@@ -179,7 +179,7 @@ def test_ldam_margins_with_an_empty_class():
 
 
 def test_numpy_majority_class_in_compare():
-    res = skimb.run_comparison(
+    res = skimb.comparison.run_comparison(
         methods=["baseline"],
         majority_class=np.int64(0),
         cv=2,
