@@ -2,12 +2,12 @@
 
 from . import datasets
 from .callbacks import DeferredReweighting
-from .comparison import ComparisonResult
+from .comparison import compare
 from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
 from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from .nets import SimpleNet
 from .persistence import load, save
-from .report import compare
+from .results import ComparisonResult
 from .weighting import EffectiveNumber, PowerRule
 
 __version__ = "0.1.0"

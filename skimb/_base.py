@@ -14,6 +14,7 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -53,6 +54,12 @@ _FUSABLE_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
 
 # Criteria that take logits: predict_proba applies a softmax after them.
 _LOGIT_LOSSES = (torch.nn.CrossEntropyLoss, LogitAdjustedLoss, FocalLoss, LDAMLoss)
+
+
+def _dense(X):
+    # The net trains on dense device tensors; the memory check before this
+    # (``_check_input_size``) counted the dense size, not the sparse one.
+    return X.toarray() if sp.issparse(X) else X
 
 
 def _is_internal_dataset(X):
@@ -172,7 +179,7 @@ class BaseNetClassifier(NeuralNetClassifier):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = False
         return tags
 
@@ -426,10 +433,12 @@ class BaseNetClassifier(NeuralNetClassifier):
             X,
             y,
             reset=fresh,
+            accept_sparse=("csr", "csc", "coo"),
             dtype=np.float32,
             allow_nd=True,
             ensure_min_samples=1,
         )
+        X = _dense(X)
         check_classification_targets(y)
         y_enc = self._encode_labels(y, fresh=fresh, classes=classes)
         if sample_weight is not None:
@@ -509,8 +518,11 @@ class BaseNetClassifier(NeuralNetClassifier):
         if shape is None or len(shape) < 2:
             return  # validate_data reports malformed input
         n_bytes = 4 * int(np.prod(shape, dtype=np.float64))
+        device = torch.device(device)
         on_host_already = (
-            device.type == "cpu" and getattr(X, "dtype", None) == np.float32
+            device.type == "cpu"
+            and getattr(X, "dtype", None) == np.float32
+            and not sp.issparse(X)
         )
         if not on_host_already:
             check_fits_on_device(n_bytes, device)
@@ -558,7 +570,16 @@ class BaseNetClassifier(NeuralNetClassifier):
         check_is_fitted(self)
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
-        X = validate_data(self, X, reset=False, dtype=np.float32, allow_nd=True)
+        self._check_input_size(X, self.device)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc", "coo"),
+            dtype=np.float32,
+            allow_nd=True,
+        )
+        X = _dense(X)
         if not X.flags.writeable:
             X = X.copy()
         return DeviceDataset(torch.as_tensor(X, device=self.device))

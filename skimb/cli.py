@@ -1,10 +1,17 @@
-"""``skimb`` command line: a thin layer over :func:`skimb.report.compare`."""
+"""``skimb`` command line: parses options and calls :func:`skimb.compare`.
+
+Every option maps to a parameter of the library function, which does all the
+validation; the command only turns a bad option into exit status 2 before
+any work starts.
+"""
 
 import argparse
 import sys
 
-from .comparison import DEFAULT_METHODS, METHODS, check_compare_options
+from .comparison import check_compare_options, compare
 from .datasets import DATASETS, IMBALANCE_RECIPES
+from .methods import DEFAULT_METHODS, METHODS
+from .report import format_table
 
 __all__ = ["main"]
 
@@ -22,6 +29,15 @@ def _name_list(text):
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
+def _label(text):
+    # Labels on the command line are text; an integer-looking one may name an
+    # integer class (the comparison matches either).
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skimb", description="Class-imbalanced learning with PyTorch nets."
@@ -33,7 +49,20 @@ def build_parser():
         "resamplers under stratified cross-validation",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--dataset", default="digits", help=f"one of {', '.join(DATASETS)}")
+    data = p.add_mutually_exclusive_group()
+    data.add_argument(
+        "--dataset", default="digits", help=f"built-in data: {', '.join(DATASETS)}"
+    )
+    data.add_argument(
+        "--data", default=None, help="your table: a .csv, .tsv or .parquet file"
+    )
+    p.add_argument("--target", default=None, help="the label column of --data")
+    p.add_argument(
+        "--positive-label",
+        type=_label,
+        default=None,
+        help="positive class of a binary problem (default: the minority class)",
+    )
     p.add_argument(
         "--data-dir", default=None, help="folder holding MNIST/raw or FashionMNIST/raw"
     )
@@ -50,10 +79,17 @@ def build_parser():
     )
     p.add_argument(
         "--imbalance",
-        default="seed",
-        help=f"recipe for the train part: {', '.join(IMBALANCE_RECIPES)}",
+        default=None,
+        help=f"recipe for the train part: {', '.join(IMBALANCE_RECIPES)} "
+        "(default: seed for built-in data, none for --data)",
     )
-    p.add_argument("--majority-class", type=int, default=0)
+    p.add_argument(
+        "--majority-class",
+        type=_label,
+        default=None,
+        help="the class the seed recipe keeps mostly (default: 0 for built-in "
+        "data, the most frequent class for --data)",
+    )
     p.add_argument("--majority-keep", type=float, default=0.9)
     p.add_argument("--minority-keep", type=float, default=0.1)
     p.add_argument(
@@ -69,7 +105,7 @@ def build_parser():
         default=[0],
         help="comma-separated seeds; each repeats everything",
     )
-    p.add_argument("--test-size", type=float, default=0.25)
+    p.add_argument("--test-size", type=float, default=0.25, help="held-out part")
     p.add_argument("--max-epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -91,70 +127,52 @@ def build_parser():
     return parser
 
 
-def _check(parser, args):
-    """Reject bad options with exit status 2 before any work starts."""
-    imbalance = dict(
-        recipe=args.imbalance,
+def _options(args):
+    return dict(
+        methods=args.methods,
+        cv=args.cv,
+        seeds=args.seeds,
+        imbalance=args.imbalance,
         majority_class=args.majority_class,
         majority_keep=args.majority_keep,
         minority_keep=args.minority_keep,
         ratio=args.ratio,
+        max_epochs=args.max_epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        hidden_units=args.hidden_units,
+        test_size=args.test_size,
+        n_jobs=args.n_jobs,
     )
-    try:
-        check_compare_options(
-            dataset=args.dataset,
-            methods=args.methods,
-            cv=args.cv,
-            seeds=args.seeds,
-            imbalance=imbalance,
-        )
-    except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
-    for name in ("max_epochs", "batch_size", "hidden_units", "n_jobs"):
-        value = getattr(args, name)
-        low = 0 if name == "max_epochs" else 1
-        if value < low and not (name == "n_jobs" and value == -1):
-            parser.error(f"--{name.replace('_', '-')} must be >= {low}; got {value}.")
-    if not 0 < args.test_size < 1:
-        parser.error(f"--test-size must be in (0, 1); got {args.test_size}.")
-    if args.lr <= 0:
-        parser.error(f"--lr must be > 0; got {args.lr}.")
-    if args.dataset in ("mnist", "fashion-mnist") and args.data_dir is None:
-        parser.error(f"--data-dir is required for --dataset {args.dataset}.")
 
 
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    _check(parser, args)
-    from .report import compare, format_table
-
+    options = _options(args)
+    try:
+        check_compare_options(**options)
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    if args.data is None and args.target is not None:
+        parser.error("--target names the label column of --data; give --data too.")
+    if args.dataset in ("mnist", "fashion-mnist") and args.data_dir is None:
+        parser.error(f"--data-dir is required for --dataset {args.dataset}.")
     try:
         result = compare(
-            args.dataset,
-            methods=args.methods,
-            imbalance=args.imbalance,
-            majority_class=args.majority_class,
-            majority_keep=args.majority_keep,
-            minority_keep=args.minority_keep,
-            ratio=args.ratio,
-            cv=args.cv,
-            seeds=args.seeds,
-            max_epochs=args.max_epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            hidden_units=args.hidden_units,
+            args.data if args.data is not None else args.dataset,
+            target=args.target,
+            positive_label=args.positive_label,
             device=args.device,
-            test_size=args.test_size,
             data_dir=args.data_dir,
             download=args.download,
-            n_jobs=args.n_jobs,
             scheduler=args.scheduler,
             dask=args.dask,
             output=args.output,
             resume=args.resume,
             progress=not args.quiet,
             plots=not args.no_plots,
+            **options,
         )
     except KeyboardInterrupt:
         print(
@@ -163,7 +181,7 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 130
-    except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
+    except (ValueError, TypeError, ImportError, OSError) as exc:
         print(f"skimb: error: {exc}", file=sys.stderr)
         return 1
     print(format_table(result))

@@ -1,327 +1,213 @@
 """Run imbalance-handling methods side by side under stratified cross-validation.
 
+:func:`compare` is the main job, on a built-in data set or on the user's own
+(a table file, a DataFrame, X/y or a :class:`~skimb.datasets.DataSplit`).
 Every method trains the same net (same epochs, batch size, learning rate,
-width and seed); only the way it handles the imbalance differs. Folds run in
-parallel through joblib, on a Dask distributed cluster when asked. Results are
-written atomically after each method, so an interrupted run keeps what
-finished and ``resume=True`` picks up the rest.
+width and seed) on the same preprocessed features; only the way it handles
+the imbalance differs. Folds run in parallel through joblib, on a Dask
+distributed cluster when asked. Results are written atomically after each
+method, so an interrupted run keeps what finished and ``resume=True`` picks
+up the rest.
 """
 
 import contextlib
-import json
+import difflib
+import numbers
 import os
 import signal
-import tempfile
+import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
-from imblearn.metrics import geometric_mean_score
-from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
-from imblearn.pipeline import Pipeline
-from imblearn.under_sampling import RandomUnderSampler
-from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (
-    balanced_accuracy_score,
-    confusion_matrix,
-    f1_score,
-    recall_score,
-)
+from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
-from .datasets import DATASETS, check_imbalance_options, load_dataset, make_imbalanced
-from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
-from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
-
-__all__ = [
-    "DEFAULT_METHODS",
-    "METHODS",
-    "ComparisonResult",
-    "check_compare_options",
-    "run_comparison",
-]
-
-METRICS = (
-    "balanced_accuracy",
-    "macro_f1",
-    "geometric_mean",
-    "minority_recall",
-    "majority_recall",
-    "fit_time",
-    "samples_per_epoch",
+from ._validation import check_number
+from .datasets import (
+    DATASETS,
+    DataSplit,
+    check_imbalance_options,
+    load_dataset,
+    make_imbalanced,
+)
+from .estimators import NetClassifier
+from .methods import DEFAULT_METHODS, METHODS, build
+from .metrics import (
+    decision_metrics,
+    pr_curve,
+    probability_metrics,
+    reliability_curve,
+)
+from .preprocessing import check_encodable, make_preprocessor
+from .report import save_plots
+from .results import (
+    ComparisonResult,
+    check_output_writable,
+    load_previous,
+    save_result,
+)
+from .user_data import (
+    TABLE_SUFFIXES,
+    check_target,
+    read_table,
+    split_target,
+    user_split,
 )
 
-
-def _neighbors(y, wanted=5):
-    # SMOTE/ADASYN need k < the smallest class; cap k rather than fail a fold.
-    return max(
-        1, min(wanted, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()) - 1)
-    )
+__all__ = ["check_compare_options", "compare", "load_data"]
 
 
-def _resampled(sampler):
-    def build(net, y, seed):
-        return Pipeline([("resample", sampler(y, seed)), ("net", NetClassifier(**net))])
-
-    return build
-
-
-METHODS = {
-    "baseline": lambda net, y, seed: NetClassifier(**net),
-    "weighted-loss": lambda net, y, seed: WeightedLossClassifier(**net),
-    "weighted-sampler": lambda net, y, seed: WeightedSamplerClassifier(**net),
-    "random-over": _resampled(lambda y, s: RandomOverSampler(random_state=s)),
-    "smote": _resampled(lambda y, s: SMOTE(k_neighbors=_neighbors(y), random_state=s)),
-    "random-under": _resampled(lambda y, s: RandomUnderSampler(random_state=s)),
-    "adasyn": _resampled(
-        lambda y, s: ADASYN(n_neighbors=_neighbors(y), random_state=s)
-    ),
-    "logreg-balanced": lambda net, y, seed: LogisticRegression(
-        class_weight="balanced", max_iter=2000, random_state=seed
-    ),
-    # Long-tail methods.
-    "effective-number": lambda net, y, seed: WeightedLossClassifier(
-        class_weight="effective", **net
-    ),
-    "sqrt-sampler": lambda net, y, seed: WeightedSamplerClassifier(
-        class_weight="sqrt", **net
-    ),
-    "progressive-sampler": lambda net, y, seed: WeightedSamplerClassifier(
-        schedule="progressive", **net
-    ),
-    # tau = 1: logit adjustment (Menon et al.), identical to Balanced Softmax.
-    "logit-adjusted": lambda net, y, seed: WeightedLossClassifier(
-        criterion=LogitAdjustedLoss, class_weight=None, **net
-    ),
-    "focal": lambda net, y, seed: WeightedLossClassifier(
-        criterion=FocalLoss, class_weight="balanced", **net
-    ),
-    # SimpleNet's logits are not cosine-normalised, so LDAM's scale s is 1, not
-    # the 30 of Cao et al.; DRW switches effective-number weights on at 80 %.
-    "ldam-drw": lambda net, y, seed: WeightedLossClassifier(
-        criterion=LDAMLoss,
-        criterion__s=1.0,
-        class_weight="effective",
-        reweight_epoch=int(0.8 * net["max_epochs"]),
-        **net,
-    ),
-    "posthoc-la": lambda net, y, seed: NetClassifier(posthoc_tau=1.0, **net),
-}
-"""Method name -> ``build(net_params, y_train, seed)`` -> an unfitted estimator."""
-
-DEFAULT_METHODS = (
-    "baseline",
-    "weighted-loss",
-    "weighted-sampler",
-    "random-over",
-    "smote",
-    "random-under",
-)
-
-
-def check_compare_options(*, dataset, methods, cv, seeds, imbalance):
+def check_compare_options(
+    *,
+    methods=DEFAULT_METHODS,
+    cv=5,
+    seeds=(0,),
+    imbalance="none",
+    majority_class=None,
+    majority_keep=0.9,
+    minority_keep=0.1,
+    ratio=10.0,
+    max_epochs=30,
+    batch_size=64,
+    lr=1e-3,
+    hidden_units=256,
+    test_size=0.25,
+    n_jobs=1,
+):
     """Validate the comparison's options before any work starts.
 
-    Raises ``ValueError`` naming the option, the allowed values and what was
-    received.
+    Raises ``ValueError`` (or ``TypeError``) naming the option, the allowed
+    values and what was received. The ``skimb compare`` command calls it too.
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {list(DATASETS)}; got {dataset!r}.")
     unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
         raise ValueError(
             f"methods must be a non-empty subset of {list(METHODS)}; got "
             f"{list(methods)!r}" + (f" (unknown: {unknown})." if unknown else ".")
         )
-    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
-        raise ValueError(f"cv must be an integer >= 2; got {cv!r}.")
+    check_number(cv, "cv", numbers.Integral, min_val=2, allowed="an integer >= 2")
     if not seeds or any(
-        isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0
+        isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0
         for s in seeds
     ):
         raise ValueError(f"seeds must be non-negative integers; got {seeds!r}.")
     check_imbalance_options(
-        imbalance["recipe"],
-        majority_class=imbalance["majority_class"],
-        majority_keep=imbalance["majority_keep"],
-        minority_keep=imbalance["minority_keep"],
-        ratio=imbalance["ratio"],
+        imbalance if imbalance is not None else "none",
+        majority_class=majority_class,
+        majority_keep=majority_keep,
+        minority_keep=minority_keep,
+        ratio=ratio,
     )
+    check_number(max_epochs, "max_epochs", numbers.Integral, min_val=0)
+    check_number(batch_size, "batch_size", numbers.Integral, min_val=1)
+    check_number(lr, "lr", min_val=0, include_boundaries="neither")
+    check_number(hidden_units, "hidden_units", numbers.Integral, min_val=1)
+    check_number(
+        test_size,
+        "test_size",
+        min_val=0,
+        max_val=1,
+        include_boundaries="neither",
+        allowed="a float in the open interval (0, 1)",
+    )
+    if n_jobs != -1:
+        check_number(
+            n_jobs, "n_jobs", numbers.Integral, min_val=1, allowed="-1 or an int >= 1"
+        )
 
 
-@dataclass
-class ComparisonResult:
-    """Rows (one per method x seed x fold, fold ``'test'`` for the held-out
-    part) and their summary.
+def load_data(
+    data="digits",
+    y=None,
+    *,
+    target=None,
+    name=None,
+    test_size=0.25,
+    data_dir=None,
+    download=False,
+):
+    """The comparison's data as a train/test split, and whether it is built in.
 
-    Attributes
+    Parameters
     ----------
-    rows : pandas.DataFrame
-        ``method, seed, fold, status, error`` and one column per metric plus
-        ``recall_<label>`` per class and ``confusion`` (test rows only).
-    config : dict
-        The options the run used.
-    output : pathlib.Path or None
-        Where the files were written.
+    data : str, path, DataFrame, array-like or DataSplit, default='digits'
+        A built-in data set name (:data:`skimb.datasets.DATASETS`); a
+        ``.csv``, ``.tsv`` or ``.parquet`` file (with ``target``); a
+        DataFrame (with ``target``, or with ``y``); features ``X`` (with
+        ``y``); or a :class:`~skimb.datasets.DataSplit` the user already has.
+    y : array-like or None
+        Labels, when ``data`` holds the features only.
+    target : str or None
+        The label column of a table.
+    name : str or None
+        The data set's name in the results (default: the built-in name, the
+        file's stem, or ``'data'``).
+
+    Returns
+    -------
+    split : DataSplit
+    builtin : bool
     """
-
-    rows: pd.DataFrame
-    config: dict
-    output: Path | None = None
-    classes: list = field(default_factory=list)
-
-    def summary(self):
-        """Mean and standard deviation over CV folds (and seeds) per method,
-        plus the held-out test score, in the order the methods were asked for."""
-        missing = [m for m in METRICS if m not in self.rows.columns]
-        rows = self.rows.reindex(columns=[*self.rows.columns, *missing])
-        ok = rows[rows["status"] == "ok"]
-        cv = ok[ok["fold"] != "test"]
-        test = ok[ok["fold"] == "test"]
-        out = []
-        for method in self.config["methods"]:
-            mrows = rows[rows["method"] == method]
-            if mrows.empty:
-                continue
-            rec = {"method": method}
-            errors = mrows[mrows["status"] == "error"]["error"]
-            rec["error"] = errors.iloc[0] if len(errors) else ""
-            rec["n_failed"] = int(len(errors))
-            rec["n_runs"] = int(len(mrows))
-            m_cv = cv[cv["method"] == method]
-            for metric in METRICS:
-                values = pd.to_numeric(m_cv[metric], errors="coerce")
-                rec[f"{metric}_mean"] = values.mean()
-                rec[f"{metric}_std"] = values.std(ddof=0)
-            m_test = test[test["method"] == method]
-            rec["test_balanced_accuracy"] = pd.to_numeric(
-                m_test["balanced_accuracy"], errors="coerce"
-            ).mean()
-            out.append(rec)
-        return pd.DataFrame(out)
-
-
-def _atomic_write(path, text):
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    if isinstance(data, DataSplit):
+        if name is not None:
+            data = DataSplit(
+                data.X_train, data.y_train, data.X_test, data.y_test, name, data.info
+            )
+        return data, data.info.get("source", "").startswith(("sklearn", "torchvision"))
+    if isinstance(data, (str, os.PathLike)) and y is None:
+        text = os.fspath(data)
+        if text in DATASETS:
+            split = load_dataset(
+                text,
+                data_dir=data_dir,
+                download=download,
+                test_size=test_size,
+                random_state=0,
+            )
+            return split, True
+        if Path(text).suffix.lower() in TABLE_SUFFIXES or Path(text).exists():
+            frame = read_table(text)
+            X, labels = split_target(frame, target)
+            return user_split(
+                X, labels, test_size=test_size, name=name or Path(text).stem
+            ), False
+        close = difflib.get_close_matches(text, DATASETS, n=2)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"data must be a built-in data set ({', '.join(DATASETS)}), a "
+            f"{'/'.join(TABLE_SUFFIXES)} file, a DataFrame or X with y; got "
+            f"{text!r}, which is none of these.{hint}"
+        )
+    if isinstance(data, pd.DataFrame) and y is None:
+        X, labels = split_target(data, target)
+        return user_split(X, labels, test_size=test_size, name=name or "data"), False
+    if y is None:
+        raise TypeError(
+            "compare(X, y): y is required when data holds the features only; got "
+            f"data of type {type(data).__name__} and y=None."
+        )
+    if target is not None:
+        raise ValueError("give either y or target, not both.")
+    X = data if hasattr(data, "iloc") or hasattr(data, "tocsr") else np.asarray(data)
+    return user_split(X, y, test_size=test_size, name=name or "data"), False
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
-def check_output_writable(output):
-    """Create ``output`` and prove a file can be written there, before any work."""
-    output = Path(output)
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        _atomic_write(output / ".skimb-write-test", "ok")
-        os.unlink(output / ".skimb-write-test")
-    except OSError as exc:
-        raise OSError(
-            f"cannot write to the output folder {str(output)!r}: {exc.strerror or exc}."
-        ) from exc
-
-
-def save_result(result, output):
-    """Write ``results.csv``, ``summary.csv`` and ``results.json`` atomically.
-
-    A failed write raises ``OSError`` naming the folder; files written earlier
-    stay as they were (each is replaced only by a complete new version).
-    """
-    try:
-        _save_result(result, output)
-    except OSError as exc:
-        raise OSError(
-            f"could not write results to {str(output)!r} ({exc.strerror or exc}); "
-            "the files written before are intact. Free space or choose another "
-            "--output, then rerun with --resume."
-        ) from exc
-
-
-def _save_result(result, output):
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    rows = result.rows
-    flat = rows.drop(columns=["confusion"], errors="ignore")
-    summary = result.summary()
-    _atomic_write(output / "results.csv", flat.to_csv(index=False))
-    _atomic_write(output / "summary.csv", summary.to_csv(index=False))
-    payload = {
-        "config": _jsonable(result.config),
-        "classes": result.classes,
-        "rows": _jsonable(rows.to_dict(orient="records")),
-        "summary": _jsonable(summary.to_dict(orient="records")),
-    }
-    _atomic_write(output / "results.json", json.dumps(payload, indent=1))
+def _take(X, index):
+    return X.iloc[index] if hasattr(X, "iloc") else X[index]
 
 
 def _samples_per_epoch(estimator):
-    net = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    net = estimator[-1] if hasattr(estimator, "steps") else estimator
     history = getattr(net, "history_", None)
     if not history:
         return np.nan
     return float(sum(history[-1, "batches", :, "train_batch_size"]))
-
-
-def _score(estimator, X, y, classes, majority, minority):
-    y_pred = estimator.predict(X)
-    with warnings.catch_warnings():
-        # A small validation fold may lack a rare class: its recall is 0 by the
-        # zero_division convention, which the metrics would warn about per fold.
-        warnings.simplefilter("ignore", UndefinedMetricWarning)
-        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
-        return _metrics(y, y_pred, classes, majority, minority), y_pred
-
-
-def _metrics(y, y_pred, classes, majority, minority):
-    recalls = recall_score(y, y_pred, labels=classes, average=None, zero_division=0)
-    row = {
-        "balanced_accuracy": balanced_accuracy_score(y, y_pred),
-        "macro_f1": f1_score(
-            y, y_pred, labels=classes, average="macro", zero_division=0
-        ),
-        "geometric_mean": geometric_mean_score(
-            y, y_pred, labels=classes, average="multiclass"
-        ),
-        "majority_recall": recalls[classes.index(majority)],
-        "minority_recall": (
-            float(np.mean([recalls[classes.index(c)] for c in minority]))
-            if minority
-            else np.nan
-        ),
-    }
-    for label, r in zip(classes, recalls, strict=True):
-        row[f"recall_{label}"] = r
-    return row
 
 
 _WARM = []
@@ -336,9 +222,48 @@ def _warm_up():
         NetClassifier(max_epochs=1, device="cpu").fit(X, np.array([0, 1, 0, 1]))
 
 
-def _run_task(
-    task, X, y, X_test, y_test, net, classes, majority, minority, threads=None
-):
+def _score(estimator, X, y, context, *, train_prior, test):
+    """Decision and probability metrics (and the curves on the test part)."""
+    classes = context["classes"]
+    y_pred = estimator.predict(X)
+    row = decision_metrics(
+        y,
+        y_pred,
+        classes=classes,
+        majority=context["majority"],
+        minority=context["minority"],
+    )
+    if test:
+        row["confusion"] = confusion_matrix(y, y_pred, labels=classes).tolist()
+    if not hasattr(estimator, "predict_proba"):
+        return row
+    positive = context["positive"]
+    proba = estimator.predict_proba(X)
+    row.update(probability_metrics(y, proba, classes=classes, positive=positive))
+    if test:
+        row["reliability"] = reliability_curve(
+            y, proba, classes=classes, positive=positive
+        )
+        if positive is not None:
+            row["pr_curve"] = pr_curve(y, proba, classes=classes, positive=positive)
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    if "prior" in final.get_params():
+        # The same fitted net, its output moved to the training data's class
+        # prior (Saerens et al., 2002): calibrated probabilities, no refit.
+        saved = final.get_params()["prior"]
+        final.set_params(prior=train_prior)
+        try:
+            corrected = probability_metrics(
+                y, estimator.predict_proba(X), classes=classes, positive=positive
+            )
+        finally:
+            final.set_params(prior=saved)
+        for key in ("log_loss", "brier", "ece"):
+            row[f"{key}_corrected"] = corrected[key]
+    return row
+
+
+def _run_task(task, X, y, X_test, y_test, context, threads=None):
     """Fit one method on one fold (or the whole train part) and score it."""
     if threads is not None:
         # Parallel workers share the cores: oversubscribed torch threads spin
@@ -350,19 +275,26 @@ def _run_task(
     base = {"method": method, "seed": seed, "fold": fold}
     _warm_up()
     try:
-        Xtr, ytr = X[train_idx], y[train_idx]
+        Xtr, ytr = _take(X, train_idx), y[train_idx]
         if fold == "test":
             Xev, yev = X_test, y_test
         else:
-            Xev, yev = X[val_idx], y[val_idx]
-        estimator = METHODS[method]({**net, "random_state": seed}, ytr, seed)
+            Xev, yev = _take(X, val_idx), y[val_idx]
+        estimator = build(
+            method,
+            net=context["net"],
+            seed=seed,
+            y=ytr,
+            preprocessor=context["preprocessor"],
+        )
         start = time.perf_counter()
         estimator.fit(Xtr, ytr)
         fit_time = time.perf_counter() - start
-        row, y_pred = _score(estimator, Xev, yev, classes, majority, minority)
+        train_prior = {c: n / len(ytr) for c, n in _counts(ytr).items()}
+        row = _score(
+            estimator, Xev, yev, context, train_prior=train_prior, test=fold == "test"
+        )
         row.update(fit_time=fit_time, samples_per_epoch=_samples_per_epoch(estimator))
-        if fold == "test":
-            row["confusion"] = confusion_matrix(yev, y_pred, labels=classes).tolist()
         return {**base, "status": "ok", "error": "", **row}
     except Exception as exc:  # one failing method must not stop the others
         return {**base, "status": "error", "error": f"{type(exc).__name__}: {exc}"}
@@ -399,33 +331,47 @@ def _interrupts_stop_the_run():
             signal.signal(sig, old)
 
 
-def _load_previous(output, config):
-    path = Path(output) / "results.json"
-    if not path.exists():
-        return []
-    try:
-        previous = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"resume: cannot read {path}: {exc}") from None
-    keys = ("dataset", "imbalance", "cv", "net", "test_size")
-    if any(previous.get("config", {}).get(k) != config[k] for k in keys):
-        raise ValueError(
-            f"resume: {path} holds results of another configuration "
-            f"({ {k: previous.get('config', {}).get(k) for k in keys} }); use a new "
-            "--output folder or drop --resume."
-        )
-    return [r for r in previous.get("rows", []) if r.get("status") == "ok"]
+def _label(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
-def run_comparison(
-    dataset="digits",
+def _counts(y):
+    labels, counts = np.unique(y, return_counts=True)
+    return {_label(c): int(n) for c, n in zip(labels, counts, strict=True)}
+
+
+def _resolve_positive(positive_label, classes, counts):
+    if len(classes) != 2:
+        if positive_label is not None:
+            raise ValueError(
+                "positive_label names the positive class of a binary problem; "
+                f"this one has {len(classes)} classes."
+            )
+        return None
+    if positive_label is None:
+        return min(classes, key=lambda c: counts[c])  # the minority class
+    for c in classes:
+        if c == positive_label or str(c) == str(positive_label):
+            return c
+    raise ValueError(
+        f"positive_label must be one of the classes {classes!r}; got "
+        f"{positive_label!r}."
+    )
+
+
+def compare(
+    data="digits",
+    y=None,
     *,
+    target=None,
+    name=None,
     methods=DEFAULT_METHODS,
-    imbalance="seed",
-    majority_class=0,
+    imbalance=None,
+    majority_class=None,
     majority_keep=0.9,
     minority_keep=0.1,
     ratio=10.0,
+    positive_label=None,
     cv=5,
     seeds=(0,),
     max_epochs=30,
@@ -442,26 +388,50 @@ def run_comparison(
     output="skimb-results",
     resume=False,
     progress=True,
-    data=None,
+    plots=True,
 ):
     """Compare imbalance-handling methods on one data set.
 
     Parameters
     ----------
-    dataset : str, default='digits'
-        A name from :data:`skimb.datasets.DATASETS`.
+    data : str, path, DataFrame, array-like or DataSplit, default='digits'
+        A built-in data set (``'digits'``, ``'synthetic'``, ``'mnist'``,
+        ``'fashion-mnist'``), a ``.csv``/``.tsv``/``.parquet`` file or a
+        DataFrame with a ``target`` column, features ``X`` with labels ``y``,
+        or a :class:`~skimb.datasets.DataSplit`. A user's data is split into
+        a training and a stratified held-out part (``test_size``).
+    y : array-like or None
+        The labels when ``data`` holds features only: ``compare(X, y)``.
+    target : str or None
+        The label column of a table file or DataFrame; labels may be strings.
+    name : str or None
+        The data set's name in the results (default: the built-in name, the
+        file's stem, or ``'data'``).
     methods : sequence of str, default=DEFAULT_METHODS
-        Names from :data:`METHODS`.
-    imbalance : {'none', 'seed', 'step', 'longtail'}, default='seed'
-        Recipe applied to the train part (the test part stays untouched).
-    majority_class, majority_keep, minority_keep, ratio
+        Names from :data:`skimb.methods.METHODS`.
+    imbalance : {'none', 'seed', 'step', 'longtail'} or None, default=None
+        Recipe applied to the training part (the test part stays untouched).
+        None means ``'seed'`` for built-in data (class 0 keeps 90 %, the
+        others 10 %) and ``'none'`` for a user's data, which is imbalanced
+        already.
+    majority_class : label or None, default=None
+        The class the ``'seed'`` recipe keeps mostly; None means 0 for
+        built-in data and the most frequent class for a user's data.
+    majority_keep, minority_keep, ratio
         The recipe's options (see :func:`skimb.datasets.make_imbalanced`).
+    positive_label : label or None, default=None
+        The positive class of a binary problem, for average precision, ROC-AUC
+        and the Brier score; None means the minority class.
     cv : int, default=5
-        Stratified folds on the imbalanced train part.
+        Stratified folds on the (imbalanced) training part.
     seeds : sequence of int, default=(0,)
         Each seed repeats everything (imbalance draw, folds, nets, resamplers).
     max_epochs, batch_size, lr, hidden_units, device
         Reach every net.
+    test_size : float, default=0.25
+        The held-out part of a built-in or user data set.
+    data_dir, download
+        Where MNIST-style files are, and whether torchvision may download.
     n_jobs : int, default=1
         Folds in parallel through joblib.
     scheduler : str or None
@@ -471,30 +441,97 @@ def run_comparison(
         Start a local Dask cluster (``n_jobs`` workers) for the run.
     output : str, path or None, default='skimb-results'
         Folder for ``results.csv``, ``summary.csv`` and ``results.json``
-        (rewritten atomically after each method); None writes nothing.
+        (rewritten atomically after each method) and the plots; None writes
+        nothing.
     resume : bool, default=False
-        Skip the (method, seed, fold) results already in ``output``.
-    data : DataSplit, optional
-        Use this split instead of loading ``dataset``.
+        Skip the (method, seed, fold) results already in ``output`` (for the
+        same data set, class counts and settings).
+    progress : bool, default=True
+        Show a progress bar.
+    plots : bool, default=True
+        Write the PNG plots into ``output``.
 
     Returns
     -------
     ComparisonResult
+        ``result.rows`` holds a row per method x seed x fold;
+        ``result.summary()`` the per-method means and standard deviations.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(300, weights=[0.9], random_state=0)
+    >>> result = compare(X, y, methods=["baseline", "weighted-loss"], cv=2,
+    ...                  max_epochs=2, hidden_units=8, output=None,
+    ...                  progress=False)
+    >>> result.config["dataset"], result.config["positive"]
+    ('data', 1)
+    >>> sorted(result.rows["fold"].astype(str).unique())
+    ['0', '1', 'test']
     """
     methods = list(methods)
-    seeds = [int(s) if isinstance(s, (np.integer,)) else s for s in seeds]
-    imb = dict(
-        recipe=imbalance,
+    seeds = [int(s) if isinstance(s, np.integer) else s for s in seeds]
+    check_compare_options(
+        methods=methods,
+        cv=cv,
+        seeds=seeds,
+        imbalance=imbalance,
         majority_class=majority_class,
         majority_keep=majority_keep,
         minority_keep=minority_keep,
         ratio=ratio,
-    )
-    check_compare_options(
-        dataset=dataset, methods=methods, cv=cv, seeds=seeds, imbalance=imb
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        lr=lr,
+        hidden_units=hidden_units,
+        test_size=test_size,
+        n_jobs=n_jobs,
     )
     if resume and output is None:
         raise ValueError("resume=True needs an output folder; got output=None.")
+    split, builtin = load_data(
+        data,
+        y,
+        target=target,
+        name=name,
+        test_size=test_size,
+        data_dir=data_dir,
+        download=download,
+    )
+    train_counts = _counts(split.y_train)
+    classes = list(train_counts)
+    labels = np.unique(split.y_train)
+    recipe = imbalance if imbalance is not None else ("seed" if builtin else "none")
+    if majority_class is None:
+        majority_class = 0 if builtin else max(classes, key=train_counts.get)
+    imb = dict(
+        recipe=recipe,
+        majority_class=_label(majority_class),
+        majority_keep=majority_keep,
+        minority_keep=minority_keep,
+        ratio=ratio,
+    )
+    check_imbalance_options(
+        recipe,
+        majority_class=majority_class,
+        majority_keep=majority_keep,
+        minority_keep=minority_keep,
+        ratio=ratio,
+        classes=labels,
+    )
+    if recipe == "none":
+        check_target(split.y_train, cv=cv, what=f"the training part of {split.name}")
+    preprocessor = None
+    if not builtin:
+        check_encodable(split.X_train)
+        preprocessor = make_preprocessor(split.X_train)
+        try:
+            preprocessor.fit(split.X_train)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"the features of {split.name} cannot be preprocessed: {exc}"
+            ) from None
+
     net = dict(
         max_epochs=max_epochs,
         batch_size=batch_size,
@@ -504,38 +541,30 @@ def run_comparison(
         verbose=0,
     )
     config = {
-        "dataset": dataset,
+        "dataset": split.name,
+        "class_counts": train_counts,
+        "test_counts": _counts(split.y_test),
         "methods": methods,
         "imbalance": imb,
         "cv": cv,
         "seeds": seeds,
         "net": net,
         "test_size": test_size,
+        "preprocessing": "none (pixels in [0, 1])" if builtin else "tabular",
     }
     if output is not None:
         check_output_writable(output)
-    done = _load_previous(output, config) if resume else []
+    done = load_previous(output, config) if resume else []
     done_keys = {(r["method"], r["seed"], str(r["fold"])) for r in done}
 
-    split = (
-        data
-        if data is not None
-        else load_dataset(
-            dataset,
-            data_dir=data_dir,
-            download=download,
-            test_size=test_size,
-            random_state=0,
-        )
-    )
-    classes = sorted(np.unique(split.y_train).tolist())
     per_seed = {}
     for seed in seeds:
-        X, y = make_imbalanced(split.X_train, split.y_train, random_state=seed, **imb)
-        counts = {c: int(np.sum(y == c)) for c in classes}
-        majority = max(counts, key=counts.get)
-        minority = [c for c in classes if counts[c] <= counts[majority] / 2]
-        smallest = min(counts.values())
+        X, yy = make_imbalanced(split.X_train, split.y_train, random_state=seed, **imb)
+        seed_counts = {c: int(np.sum(yy == c)) for c in classes}
+        majority = max(seed_counts, key=seed_counts.get)
+        minority = [c for c in classes if seed_counts[c] <= seed_counts[majority] / 2]
+        positive = _resolve_positive(positive_label, classes, seed_counts)
+        smallest = min(seed_counts.values())
         if smallest < cv:
             warnings.warn(
                 f"seed {seed}: the rarest class has {smallest} training sample(s), "
@@ -548,9 +577,35 @@ def run_comparison(
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The least populated class")
             folds = list(
-                StratifiedKFold(cv, shuffle=True, random_state=seed).split(X, y)
+                StratifiedKFold(cv, shuffle=True, random_state=seed).split(X, yy)
             )
-        per_seed[seed] = (X, y, majority, minority, folds)
+        context = {
+            "net": net,
+            "classes": classes,
+            "majority": majority,
+            "minority": minority,
+            "positive": positive,
+            "preprocessor": preprocessor,
+        }
+        per_seed[seed] = (X, yy, context, folds)
+    first = per_seed[seeds[0]][2]
+    config.update(
+        positive=first["positive"],
+        majority=first["majority"],
+        minority=first["minority"],
+    )
+    if progress:
+        print(
+            f"{split.name}: {len(split.y_train)} training rows "
+            f"({', '.join(f'{c}: {n}' for c, n in train_counts.items())}), "
+            f"{len(split.y_test)} held out; recipe {recipe!r}"
+            + (
+                f"; positive class {first['positive']!r}"
+                if first["positive"] is not None
+                else ""
+            ),
+            file=sys.stderr,
+        )
 
     rows = list(done)
     result = ComparisonResult(
@@ -569,8 +624,8 @@ def run_comparison(
         for method in methods:
             tasks = []
             for seed in seeds:
-                X, y, majority, minority, folds = per_seed[seed]
-                all_idx = np.arange(len(y))
+                X, yy, context, folds = per_seed[seed]
+                all_idx = np.arange(len(yy))
                 for fold, (tr, va) in [*enumerate(folds), ("test", (all_idx, None))]:
                     if (method, seed, str(fold)) not in done_keys:
                         tasks.append((seed, (method, seed, fold, tr, va)))
@@ -587,10 +642,7 @@ def run_comparison(
                     per_seed[seed][1],
                     split.X_test,
                     split.y_test,
-                    net,
-                    classes,
                     per_seed[seed][2],
-                    per_seed[seed][3],
                     threads,
                 )
                 for seed, task in tasks
@@ -602,6 +654,8 @@ def run_comparison(
                 save_result(result, output)
     bar.close()
     result.rows = _ordered(pd.DataFrame(rows), methods)
+    if plots and result.output is not None:
+        save_plots(result, result.output)
     return result
 
 

@@ -58,10 +58,11 @@ class DataSplit:
 
     Attributes
     ----------
-    X_train, X_test : ndarray of shape (n_samples, n_features), dtype float32
-        Features, scaled to ``[0, 1]``.
-    y_train, y_test : ndarray of shape (n_samples,), dtype int64
-        Class labels.
+    X_train, X_test : ndarray or DataFrame of shape (n_samples, n_features)
+        Features: float32 scaled to ``[0, 1]`` for the built-in data sets, as
+        given for a user's data (a DataFrame keeps its columns).
+    y_train, y_test : ndarray of shape (n_samples,)
+        Class labels (int64 for the built-in data sets, any type otherwise).
     name : str
         The data set's name, as given to :func:`load_dataset`.
     info : dict
@@ -430,7 +431,7 @@ def make_imbalanced(
 
     Parameters
     ----------
-    X : array-like or sparse matrix of shape (n_samples, n_features)
+    X : array-like, DataFrame or sparse matrix of shape (n_samples, n_features)
         Features.
     y : array-like of shape (n_samples,)
         Class labels.
@@ -456,7 +457,7 @@ def make_imbalanced(
 
     Returns
     -------
-    X_resampled : ndarray or sparse matrix
+    X_resampled : ndarray, DataFrame or sparse matrix
         The kept rows of ``X``.
     y_resampled : ndarray
         Their labels.
@@ -479,7 +480,7 @@ def make_imbalanced(
     >>> np.bincount(y)
     array([133,  79,  47,  28,  17,  10,   6,   3,   2,   1])
     """
-    if not sp.issparse(X):
+    if not (sp.issparse(X) or hasattr(X, "iloc")):
         X = np.asarray(X)
     y = np.asarray(y)
     if y.ndim != 1:
@@ -520,4 +521,6 @@ def make_imbalanced(
         index, y, sampling_strategy=targets, random_state=random_state
     )
     kept = np.sort(kept.ravel())
+    if hasattr(X, "iloc"):  # a DataFrame keeps its columns and dtypes
+        return X.iloc[kept].reset_index(drop=True), y[kept]
     return X[kept], y[kept]

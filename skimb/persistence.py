@@ -13,7 +13,6 @@ state, callbacks and custom modules, when you trust the file.
 
 import os
 import pickle
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -26,6 +25,7 @@ from skorch.dataset import Dataset as SkorchDataset
 
 from . import losses
 from ._device import check_device
+from ._files import atomic_write
 from .estimators import (
     NetClassifier,
     WeightedLossClassifier,
@@ -147,12 +147,6 @@ def _plain_array(value):
     return [v.item() if isinstance(v, np.generic) else v for v in array.tolist()]
 
 
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save(estimator, path):
     """Write a fitted skimb estimator to ``path`` without pickling code.
 
@@ -200,18 +194,7 @@ def save(estimator, path):
             k: v.detach().cpu() for k, v in estimator.module_.state_dict().items()
         },
     }
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(Path(path), writer=lambda tmp: torch.save(payload, tmp))
 
 
 def load(path, *, device=None, trusted=None):
