@@ -61,6 +61,7 @@ def decision_metrics(y_true, y_pred, *, classes, majority, minority):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        warnings.filterwarnings("ignore", "A single label was found")
         recalls = recall_score(
             y_true, y_pred, labels=classes, average=None, zero_division=0
         )

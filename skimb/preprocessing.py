@@ -21,8 +21,9 @@ CATEGORICAL_DTYPES = ["object", "category", "bool", "string"]
 
 
 def make_preprocessor(X):
-    """The preprocessing for ``X``: a ``ColumnTransformer`` for a DataFrame,
-    imputation and scaling for a numeric array.
+    """The preprocessing for ``X``: a ``ColumnTransformer`` that imputes and
+    scales the numeric columns and one-hot encodes the categorical ones (an
+    array's columns are all numeric).
 
     The one-hot part may make the output sparse (``OneHotEncoder``'s
     default); the skimb estimators, the resamplers and the linear reference
@@ -37,7 +38,7 @@ def make_preprocessor(X):
     """
     numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
     if not isinstance(X, pd.DataFrame):
-        return numeric
+        return ColumnTransformer([("numeric", numeric, slice(0, None))])
     return ColumnTransformer(
         [
             (
