@@ -9,7 +9,10 @@ A data set is named ``'<prefix>:<set>'``; the prefix says where it comes from:
     one-hot encoded and missing values imputed. Its multiclass sets (suite
     ``'keel-multiclass'``) are read from the raw KEEL ``.dat`` files by
     :func:`read_keel_dat` (the package's multiclass loaders fail), plus five
-    UCI text files it ships (abalone, ecoli, glass, satimage, yeast).
+    UCI text files it ships (abalone, ecoli, glass, yeast, and the 6-class
+    satimage as ``'satimage_multiclass'``: ``'satimage'`` is the binary set).
+    Names are the package's loader names (``load_<name>``), in lower case
+    with underscores; dashes are accepted (``'keel:page-blocks'``).
 ``imblearn:``
     The 27 binary sets of :func:`imblearn.datasets.fetch_datasets` (Ding,
     2011), downloaded once, all together, into ``<data_home>/zenodo/``.
