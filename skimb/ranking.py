@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._validation import check_number
+
 __all__ = [
     "friedman_test",
     "mean_ranks",
@@ -154,17 +156,6 @@ def friedman_test(scores):
     return float(result.statistic), float(result.pvalue)
 
 
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an int >= {minimum}; got {value!r} of type "
-            f"{type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
-    return int(value)
-
-
 def nemenyi_critical_difference(n_methods, n_datasets, alpha=0.05):
     """Smallest mean-rank difference that the Nemenyi test finds significant.
 
@@ -192,8 +183,8 @@ def nemenyi_critical_difference(n_methods, n_datasets, alpha=0.05):
     >>> round(nemenyi_critical_difference(4, 30), 3)
     0.856
     """
-    k = _check_int(n_methods, "n_methods", 2)
-    n = _check_int(n_datasets, "n_datasets", 1)
+    k = check_number(n_methods, "n_methods", numbers.Integral, min_val=2)
+    n = check_number(n_datasets, "n_datasets", numbers.Integral, min_val=1)
     allowed = "a float in the open interval (0, 1)"
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
         raise TypeError(
