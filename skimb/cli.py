@@ -1,4 +1,8 @@
-"""``skimb`` command line: parses options and calls :func:`skimb.compare`.
+"""``skimb`` command line: parses options and calls the library.
+
+``skimb compare`` calls :func:`skimb.compare`, ``skimb benchmark``
+:func:`skimb.benchmark`, ``skimb datasets``
+:func:`skimb.benchmark_data.list_benchmark_datasets`.
 
 Every option maps to a parameter of the library function, which does all the
 validation; the command only turns a bad option into exit status 2 before
@@ -8,6 +12,8 @@ any work starts.
 import argparse
 import sys
 
+from .benchmark import benchmark
+from .benchmark_data import SUITES, list_benchmark_datasets
 from .comparison import check_compare_options, compare
 from .datasets import DATASETS, IMBALANCE_RECIPES
 from .methods import DEFAULT_METHODS, METHODS
@@ -124,6 +130,36 @@ def build_parser():
     )
     p.add_argument("--no-plots", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    b = sub.add_parser(
+        "benchmark",
+        help="every method across many data sets, ranked (Friedman, Nemenyi)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    which = b.add_mutually_exclusive_group(required=True)
+    which.add_argument("--suite", help=f"one of {', '.join(SUITES)}")
+    which.add_argument(
+        "--datasets", type=_name_list, help="comma-separated, e.g. keel:yeast4"
+    )
+    b.add_argument("--methods", type=_name_list, default=list(DEFAULT_METHODS))
+    b.add_argument("--cv", type=int, default=5)
+    b.add_argument("--seeds", type=_int_list, default=[0])
+    b.add_argument("--test-size", type=float, default=0.25)
+    b.add_argument("--max-epochs", type=int, default=30)
+    b.add_argument("--batch-size", type=int, default=64)
+    b.add_argument("--lr", type=float, default=1e-3)
+    b.add_argument("--hidden-units", type=int, default=256)
+    b.add_argument("--device", default="auto")
+    b.add_argument("--n-jobs", type=int, default=1, help="data sets in parallel")
+    b.add_argument("--scheduler", default=None)
+    b.add_argument("--dask", action="store_true")
+    b.add_argument("--output", default="skimb-benchmark")
+    b.add_argument("--resume", action="store_true")
+    b.add_argument("--plots", action="store_true", help="per data set plots too")
+    b.add_argument("--quiet", action="store_true")
+
+    d = sub.add_parser("datasets", help="list the benchmark data sets")
+    d.add_argument("--suite", default=None, help=f"one of {', '.join(SUITES)}")
     return parser
 
 
@@ -146,9 +182,68 @@ def _options(args):
     )
 
 
+def _benchmark(parser, args):
+    options = dict(
+        methods=args.methods,
+        cv=args.cv,
+        seeds=args.seeds,
+        max_epochs=args.max_epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        hidden_units=args.hidden_units,
+        test_size=args.test_size,
+        n_jobs=args.n_jobs,
+    )
+    try:
+        check_compare_options(**options)
+        if args.suite is not None and args.suite not in SUITES:
+            raise ValueError(
+                f"--suite must be one of {list(SUITES)}; got {args.suite!r}."
+            )
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    try:
+        result = benchmark(
+            args.datasets,
+            suite=args.suite,
+            device=args.device,
+            scheduler=args.scheduler,
+            dask=args.dask,
+            output=args.output,
+            resume=args.resume,
+            progress=not args.quiet,
+            plots=args.plots,
+            **options,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\nskimb: interrupted; finished data sets are saved in {args.output}/. "
+            "Rerun with --resume to finish the rest.",
+            file=sys.stderr,
+        )
+        return 130
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        print(f"skimb: error: {exc}", file=sys.stderr)
+        return 1
+    print(result.ranks.to_markdown(index=False, floatfmt=".2f"))
+    for name, reason in result.skipped:
+        print(f"skipped {name}: {reason}")
+    print(f"\nPer data set results, ranks.csv and benchmark.json in {args.output}/")
+    return 0
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "datasets":
+        try:
+            table = list_benchmark_datasets(args.suite)
+        except ValueError as exc:
+            parser.error(str(exc))
+        print(table.to_markdown(index=False, floatfmt=".1f"))
+        return 0
+    if args.command == "benchmark":
+        return _benchmark(parser, args)
     options = _options(args)
     try:
         check_compare_options(**options)

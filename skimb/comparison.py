@@ -29,6 +29,7 @@ from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
 from ._validation import check_number
+from .benchmark_data import PREFIXES, load_benchmark_dataset
 from .datasets import (
     DATASETS,
     DataSplit,
@@ -138,7 +139,9 @@ def load_data(
     ----------
     data : str, path, DataFrame, array-like or DataSplit, default='digits'
         A built-in data set name (:data:`skimb.datasets.DATASETS`); a
-        ``.csv``, ``.tsv`` or ``.parquet`` file (with ``target``); a
+        benchmark set (``'keel:yeast4'``, ``'imblearn:NAME'``,
+        ``'openml:NAME_OR_ID'``); a ``.csv``, ``.tsv`` or ``.parquet`` file
+        (with ``target``); a
         DataFrame (with ``target``, or with ``y``); features ``X`` (with
         ``y``); or a :class:`~skimb.datasets.DataSplit` the user already has.
     y : array-like or None
@@ -171,6 +174,11 @@ def load_data(
                 random_state=0,
             )
             return split, True
+        if text.split(":", 1)[0] in PREFIXES and ":" in text:
+            found = load_benchmark_dataset(text, download=download)
+            return user_split(
+                found.X, found.y, test_size=test_size, name=name or found.name
+            ), False
         if Path(text).suffix.lower() in TABLE_SUFFIXES or Path(text).exists():
             frame = read_table(text)
             X, labels = split_target(frame, target)
@@ -181,6 +189,7 @@ def load_data(
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise ValueError(
             f"data must be a built-in data set ({', '.join(DATASETS)}), a "
+            f"benchmark set ({', '.join(p + ':NAME' for p in PREFIXES)}), a "
             f"{'/'.join(TABLE_SUFFIXES)} file, a DataFrame or X with y; got "
             f"{text!r}, which is none of these.{hint}"
         )

@@ -110,7 +110,11 @@ def test_nemenyi_demsar_worked_example():
     [
         ((1, 10), ValueError, "n_methods must be an integer >= 2; got 1"),
         ((3, 0), ValueError, "n_datasets must be a positive integer; got 0"),
-        ((3.0, 10), TypeError, "n_methods must be an integer >= 2; got 3.0 of type float"),
+        (
+            (3.0, 10),
+            TypeError,
+            "n_methods must be an integer >= 2; got 3.0 of type float",
+        ),
         ((3, 10, 1.5), ValueError, r"alpha must be a float in the open interval"),
         ((3, 10, True), TypeError, "alpha must be .* got True of type bool"),
     ],
