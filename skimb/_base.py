@@ -395,6 +395,25 @@ class BaseNetClassifier(NeuralNetClassifier):
         )
 
     def _fit(self, X, y, sample_weight, fit_params, *, fresh, classes, partial=False):
+        dataset, y_enc, device, seed = self._begin_fit(
+            X, y, sample_weight, fresh=fresh, classes=classes, partial=partial
+        )
+        try:
+            with seeded(seed, device):
+                super().partial_fit(dataset, y_enc, **fit_params)
+        finally:
+            del self.__dict__["_fit_generator"]
+        return self
+
+    def _begin_fit(self, X, y, sample_weight, *, fresh, classes, partial=False):
+        """Everything a fit does before its first epoch: validate, derive this
+        fit's seed, seed the batch generator, initialise (when ``fresh``).
+
+        Returns ``(dataset, y_enc, device, seed)``; the training loop then
+        runs under ``seeded(seed, device)``. Shared with
+        :func:`skimb.stacked.fit_many`, so a stacked fit starts exactly where
+        a separate one does.
+        """
         # Everything up to the first optimizer step either succeeds or leaves
         # the estimator exactly as it was: a bad input never costs a fitted model.
         saved = dict(self.__dict__)
@@ -402,23 +421,19 @@ class BaseNetClassifier(NeuralNetClassifier):
             dataset, y_enc, device = self._prepare_fit(
                 X, y, sample_weight, fresh=fresh, classes=classes, partial=partial
             )
+            seed = (self._seed + 7919 * self._fit_calls) % (2**63 - 1)
+            self._fit_calls += 1
+            generator = torch.Generator(device=device)
+            generator.manual_seed(seed + 1)
+            self.__dict__["_fit_generator"] = generator
+            if fresh:
+                with seeded(seed, device):
+                    self.initialize()
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
-        seed = (self._seed + 7919 * self._fit_calls) % (2**63 - 1)
-        self._fit_calls += 1
-        generator = torch.Generator(device=device)
-        generator.manual_seed(seed + 1)
-        self.__dict__["_fit_generator"] = generator
-        try:
-            with seeded(seed, device):
-                if fresh:
-                    self.initialize()
-                super().partial_fit(dataset, y_enc, **fit_params)
-        finally:
-            del self.__dict__["_fit_generator"]
-        return self
+        return dataset, y_enc, device, seed
 
     def _prepare_fit(self, X, y, sample_weight, *, fresh, classes, partial):
         """Validate the parameters and data; return the device-resident dataset."""

@@ -16,8 +16,9 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 
+from ._device import seeded as _seeded
 from .callbacks import DeferredReweighting
-from .estimators import NetClassifier, _seeded
+from .estimators import NetClassifier
 from .iterators import ShuffledBatches, WeightedSamplerBatches
 from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from .nets import SimpleNet
@@ -276,17 +277,10 @@ def _open_fit(est, X, y, sample_weight):
     those of a separate fit.
     """
     saved = dict(est.__dict__)
+    dataset, y_enc, device, seed = est._begin_fit(
+        X, y, sample_weight, fresh=True, classes=None
+    )
     try:
-        dataset, y_enc, device = est._prepare_fit(
-            X, y, sample_weight, fresh=True, classes=None, partial=False
-        )
-        seed = (est._seed + 7919 * est._fit_calls) % (2**63 - 1)
-        est._fit_calls += 1
-        generator = torch.Generator(device=device)
-        generator.manual_seed(seed + 1)
-        est.__dict__["_fit_generator"] = generator
-        with _seeded(seed, device):
-            est.initialize()
         member = _Member(est, saved, dataset, y_enc, device, seed)
         member.iterator = est.get_iterator(dataset, training=True)
     except BaseException:
