@@ -246,3 +246,33 @@ def test_cli_data_errors_exit_cleanly(tmp_path, capsys):
         main(["compare", "--lr", "0"])
     assert exc.value.code == 2
     assert "lr must be" in capsys.readouterr().err
+
+
+def test_vectorized_compare_equals_one_fit_at_a_time():
+    methods = [
+        "baseline",
+        "weighted-sampler",
+        "random-over",
+        "ldam-drw",
+        "logreg-balanced",
+    ]
+    kw = dict(methods=methods, output=None, seeds=[0, 1], **TINY)
+    stacked = skimb.compare(_churn(), target="label", vectorize=True, **kw).rows
+    alone = skimb.compare(_churn(), target="label", vectorize=False, **kw).rows
+    assert (stacked["status"] == "ok").all() and (alone["status"] == "ok").all()
+    numeric = [
+        c
+        for c in stacked.columns
+        if c not in ("fit_time", "method", "seed", "fold", "status", "error")
+        and stacked[c].dtype.kind == "f"
+    ]
+    assert len(numeric) > 10
+    np.testing.assert_allclose(
+        stacked[numeric].to_numpy(float),
+        alone[numeric].to_numpy(float),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    assert (
+        stacked["confusion"].dropna().tolist() == alone["confusion"].dropna().tolist()
+    )
