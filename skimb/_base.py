@@ -30,9 +30,11 @@ from torch.utils.data import Subset
 from ._device import (
     check_device,
     check_fits_on_device,
+    choose_threads,
     on_device,
     resolve_device,
     seeded,
+    torch_threads,
 )
 from ._validation import check_number
 from .iterators import (
@@ -194,6 +196,14 @@ class BaseNetClassifier(NeuralNetClassifier):
                 allowed="a positive integer or -1 (all samples)",
             )
         check_number(self.max_epochs, "max_epochs", numbers.Integral, min_val=0)
+        if self.n_threads not in ("auto", None):
+            check_number(
+                self.n_threads,
+                "n_threads",
+                numbers.Integral,
+                min_val=1,
+                allowed="'auto', None or a positive integer",
+            )
         check_number(self.lr, "lr", min_val=0)
         if not isinstance(self.callbacks, (list, tuple, type(None))):
             raise TypeError(
@@ -399,11 +409,19 @@ class BaseNetClassifier(NeuralNetClassifier):
             X, y, sample_weight, fresh=fresh, classes=classes, partial=partial
         )
         try:
-            with seeded(seed, device):
+            with seeded(seed, device), torch_threads(self._threads(device)):
                 super().partial_fit(dataset, y_enc, **fit_params)
         finally:
             del self.__dict__["_fit_generator"]
         return self
+
+    def _threads(self, device, n_nets=1):
+        """Torch threads for this fit, from ``n_threads`` and the work per
+        step (``n_nets`` stacked copies of the module)."""
+        params = sum(p.numel() for p in self.module_.parameters())
+        batch = self.batch_size if self.batch_size != -1 else 4096
+        work = 6.0 * batch * params * n_nets  # forward + backward
+        return choose_threads(self.n_threads, work, torch.device(device))
 
     def _begin_fit(self, X, y, sample_weight, *, fresh, classes, partial=False):
         """Everything a fit does before its first epoch: validate, derive this

@@ -17,6 +17,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 
 from ._device import seeded as _seeded
+from ._device import torch_threads
 from .callbacks import DeferredReweighting
 from .estimators import NetClassifier
 from .iterators import ShuffledBatches, WeightedSamplerBatches
@@ -157,10 +158,13 @@ def fit_many(estimators, Xs, ys, sample_weights=None):
             groups.setdefault(member.key, []).append(member)
     try:
         for group in groups.values():
-            if len(group) == 1:
-                _train_alone(group[0])
-            else:
-                _train_stacked(group)
+            lead = group[0]
+            threads = lead.est._threads(lead.device, n_nets=len(group))
+            with torch_threads(threads):
+                if len(group) == 1:
+                    _train_alone(lead)
+                else:
+                    _train_stacked(group)
     finally:
         for member in members:
             member.est.__dict__.pop("_fit_generator", None)
