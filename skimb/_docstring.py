@@ -93,6 +93,16 @@ _NET_PARAMS = """module : torch.nn.Module class or instance, default=SimpleNet
         the logits, the multiclass analogue of moving the decision threshold.
         ``0`` changes nothing.
 
+    n_threads : 'auto', int or None, default='auto'
+        Torch threads while training on the CPU (the caller's setting is
+        restored after). ``'auto'`` uses one thread when a step's work is
+        small (under about 2e8 floating-point operations, as for the default
+        net at batch 64): the products are too small to split, and beside a
+        busy process extra threads spin against it. Larger work keeps
+        torch's setting, capped at the cores this process may use (joblib
+        workers, as in ``GridSearchCV(n_jobs=...)``, get their share). An int
+        fixes the count; ``None`` leaves torch's setting alone.
+
     **kwargs
         skorch's ``prefix__name`` parameters (``module__hidden_units``,
         ``optimizer__weight_decay``, ``callbacks__...``)."""

@@ -122,6 +122,7 @@ class NetClassifier(BaseNetClassifier):
         torch_load_kwargs=None,
         random_state=None,
         posthoc_tau=0.0,
+        n_threads="auto",
         **kwargs,
     ):
         super().__init__(
@@ -150,6 +151,7 @@ class NetClassifier(BaseNetClassifier):
         del self.__dict__["classes"]
         self.random_state = random_state
         self.posthoc_tau = posthoc_tau
+        self.n_threads = n_threads
 
 
 @_SHARED_PARAMS
@@ -224,6 +226,7 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
         torch_load_kwargs=None,
         random_state=None,
         posthoc_tau=0.0,
+        n_threads="auto",
         **kwargs,
     ):
         super().__init__(
@@ -247,6 +250,7 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
             torch_load_kwargs=torch_load_kwargs,
             random_state=random_state,
             posthoc_tau=posthoc_tau,
+            n_threads=n_threads,
             **kwargs,
         )
         self.class_weight = class_weight
@@ -366,6 +370,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
         torch_load_kwargs=None,
         random_state=None,
         posthoc_tau=0.0,
+        n_threads="auto",
         **kwargs,
     ):
         super().__init__(
@@ -389,6 +394,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
             torch_load_kwargs=torch_load_kwargs,
             random_state=random_state,
             posthoc_tau=posthoc_tau,
+            n_threads=n_threads,
             **kwargs,
         )
         self.class_weight = class_weight
