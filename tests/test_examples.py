@@ -45,3 +45,13 @@ def test_imblearn_pipelines():
 def test_mnist_option_reaches_the_loader(tmp_path):
     with pytest.raises(FileNotFoundError, match="MNIST/raw"):
         _main("weighted_loss.py")(["--data-dir", str(tmp_path), "--max-epochs", "1"])
+
+
+def test_your_data(tmp_path):
+    result = _main("your_data.py")(
+        ["--rows", "600", "--max-epochs", "2", "--cv", "2", "--output", str(tmp_path)]
+    )
+    assert result.config["dataset"] == "transactions"
+    assert result.config["positive"] == "fraud"
+    assert (result.rows["status"] == "ok").all(), result.rows["error"].unique()
+    assert (tmp_path / "precision_recall.png").exists()
