@@ -1,5 +1,6 @@
 """Behaviour of the three skimb estimators as scikit-learn classifiers."""
 
+import inspect
 import pickle
 
 import numpy as np
@@ -339,6 +340,36 @@ def test_metadata_routing_passes_sample_weight(digits):
     for fitted in res["estimator"]:
         # the zero weights reached fit: class 3 is never learned
         assert not np.any(fitted.predict(X) == 3)
+
+
+# ---- the constructors agree -----------------------------------------------------
+def _signature(cls):
+    return {
+        name: (p.kind, p.default)
+        for name, p in inspect.signature(cls).parameters.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "Estimator", [WeightedLossClassifier, WeightedSamplerClassifier]
+)
+def test_shared_constructor_parameters_agree(Estimator):
+    """Every NetClassifier parameter exists in the weighted estimators, of the
+    same kind and with the same default, so one grid fits all three."""
+    base = _signature(NetClassifier)
+    params = _signature(Estimator)
+    assert base.keys() - params.keys() == set()
+    for name, (kind, default) in base.items():
+        assert params[name][0] == kind, name
+        assert params[name][1] == default, name
+
+
+def test_weighted_estimators_share_class_weight():
+    loss = inspect.signature(WeightedLossClassifier).parameters["class_weight"]
+    sampler = inspect.signature(WeightedSamplerClassifier).parameters["class_weight"]
+    assert loss.default == sampler.default == "balanced"
+    assert loss.kind == sampler.kind == inspect.Parameter.KEYWORD_ONLY
+    assert "class_weight" not in inspect.signature(NetClassifier).parameters
 
 
 # ---- options of the weighted estimators ---------------------------------------
