@@ -161,15 +161,20 @@ class ComparisonResult:
     """Rows (one per method x seed x fold, fold ``'test'`` for the held-out
     part) and their summary.
 
-    Attributes
+    The parameters are kept as attributes of the same names.
+
+    Parameters
     ----------
     rows : pandas.DataFrame
         ``method, seed, fold, status, error`` and one column per metric plus
         ``recall_<label>`` per class and ``confusion`` (test rows only).
     config : dict
         The options the run used.
-    output : pathlib.Path or None
+    output : pathlib.Path or None, default=None
         Where the files were written.
+    classes : list, default=[]
+        The sorted class labels: the order of the ``recall_<label>`` columns
+        and of the confusion matrices' rows and columns.
     """
 
     rows: pd.DataFrame

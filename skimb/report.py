@@ -173,6 +173,15 @@ def compare(dataset="digits", *, plots=True, **options) -> ComparisonResult:
     Takes the options of :func:`skimb.comparison.run_comparison`; with
     ``plots=True`` (and an ``output`` folder) the PNG plots are written too.
 
+    Parameters
+    ----------
+    dataset : str, default='digits'
+        A name from :data:`skimb.datasets.DATASETS`.
+    plots : bool, default=True
+        Also write the plots of :func:`save_plots` into the output folder.
+    **options
+        The keyword options of :func:`skimb.comparison.run_comparison`.
+
     Returns
     -------
     ComparisonResult
