@@ -397,7 +397,26 @@ class BaseNetClassifier(NeuralNetClassifier):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
         The first call initialises the net; ``classes`` may then list every
-        label that later calls will bring.
+        label that later calls will bring. The class counts (and so the class
+        weights) accumulate over the calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; DataFrames keep their column names.
+        y : array-like of shape (n_samples,)
+            Class labels; after the first call, only labels in ``classes_``.
+        classes : array-like of shape (n_classes,), default=None
+            Every label of the whole stream, given to the first call (default:
+            the labels in its ``y``); a later call may repeat the same set.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights; they multiply the class weights.
+        **fit_params : dict
+            Passed to the module's ``forward`` (skorch's convention).
+
+        Returns
+        -------
+        self
         """
         fresh = not self.initialized_
         return self._fit(
@@ -657,6 +676,15 @@ class BaseNetClassifier(NeuralNetClassifier):
 
         skorch's own scoring callbacks pass the internal dataset and get the
         encoded labels they compare with the encoded targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The class of highest :meth:`predict_proba`, from ``classes_``.
         """
         internal = _is_internal_dataset(X)
         index = self.predict_proba(X).argmax(axis=1)

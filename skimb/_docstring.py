@@ -19,13 +19,16 @@ class Substitution:
         return obj
 
 
-_NET_PARAMS = """module : torch.nn.Module class or instance, default=SimpleNet
+# ``module`` is the one positional parameter, so it comes first in every
+# estimator's Parameters, before the estimator's own ones.
+_MODULE_PARAM = """module : torch.nn.Module class or instance, default=SimpleNet
         The network. When it is a class whose constructor takes ``n_features``
         and/or ``n_classes``, those are set at fit from ``n_features_in_`` and
         the number of classes; set the rest with ``module__<name>`` (for
-        example ``module__hidden_units=64``).
+        example ``module__hidden_units=64``)."""
 
-    criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
+_NET_PARAMS = """\
+criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
         Loss on the module's logits and the encoded labels.
 
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
@@ -140,6 +143,7 @@ _FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
         ``train_batch_size``, ...)."""
 
 NET_DOCS = {
+    "module_param": _MODULE_PARAM,
     "net_params": _NET_PARAMS,
     "class_weight": _CLASS_WEIGHT,
     "fitted_attrs": _FITTED_ATTRS,

@@ -78,6 +78,8 @@ class NetClassifier(BaseNetClassifier):
 
     Parameters
     ----------
+    {module_param}
+
     {net_params}
 
     Attributes
@@ -165,6 +167,8 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
 
     Parameters
     ----------
+    {module_param}
+
     {class_weight}
 
     reweight_epoch : int or None, default=None
@@ -296,6 +300,8 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
 
     Parameters
     ----------
+    {module_param}
+
     {class_weight}
 
     num_samples : int or None, default=None

@@ -159,6 +159,11 @@ def save(estimator, path):
         A fitted estimator.
     path : str or path-like
         The file to write (atomically: a temporary file, then a rename).
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
     """
     if type(estimator).__name__ not in _ESTIMATORS:
         raise TypeError(

@@ -1,6 +1,17 @@
+"""Shared fixtures: fixed seeds, the tiny data sets several test files use."""
+
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
+from hypothesis import settings
+
+from skimb.weighting import check_class_weight
+
+# Timing varies on a shared 2-core machine; property tests check maths, not speed.
+settings.register_profile("skimb", deadline=None, derandomize=True)
+settings.load_profile("skimb")
 
 
 @pytest.fixture
@@ -15,8 +26,34 @@ def _fixed_torch_seed():
     yield
 
 
-# Timing varies on a shared 2-core machine; property tests check maths, not speed.
-from hypothesis import settings  # noqa: E402
+@pytest.fixture
+def two_classes():
+    """40 rows of 5 uniform float32 features; string labels 'a' and 'b', 20 each."""
+    X = np.random.default_rng(0).random((40, 5), dtype=np.float32)
+    y = np.repeat(["a", "b"], 20)
+    return X, y
 
-settings.register_profile("skimb", deadline=None, derandomize=True)
-settings.load_profile("skimb")
+
+@pytest.fixture
+def gauss60():
+    """60 rows of 3 standard-normal float32 features (labels are up to the test)."""
+    return np.random.RandomState(0).randn(60, 3).astype(np.float32)
+
+
+@pytest.fixture
+def three_classes():
+    """103 rows of 12 uniform features; classes 0, 1, 2 with 83, 12 and 8 rows."""
+    X = np.random.default_rng(0).random((103, 12), dtype=np.float32)
+    y = np.r_[np.zeros(83, int), np.ones(12, int), np.full(8, 2)]
+    return X, y
+
+
+@pytest.fixture
+def long_tail():
+    """Classes 0, 1, 2 with 500, 50 and 5 rows of 4 uniform features, their
+    counts and their 'balanced' class weights."""
+    counts = np.array([500.0, 50.0, 5.0])
+    y = np.repeat([0, 1, 2], counts.astype(int))
+    X = np.random.default_rng(0).random((len(y), 4), dtype=np.float32)
+    balanced = check_class_weight("balanced", classes=np.arange(3), y=y)
+    return SimpleNamespace(X=X, y=y, counts=counts, balanced=balanced)

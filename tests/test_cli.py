@@ -1,12 +1,26 @@
 """The ``skimb`` command end to end, on tiny settings."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
+import skimb
 from skimb.cli import main
+
+# Child processes import the skimb under test, not whichever one is installed.
+_CHILD_ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(
+        [str(Path(skimb.__file__).resolve().parent.parent)]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    ),
+}
 
 
 def test_compare_end_to_end(tmp_path, capsys):
@@ -90,5 +104,89 @@ def test_console_script_help():
         capture_output=True,
         text=True,
         check=True,
+        env=_CHILD_ENV,
     )
     assert "--scheduler" in proc.stdout and "--resume" in proc.stdout
+
+
+def test_unwritable_output_fails_before_work(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc = main(["compare", "--output", str(blocker / "sub"), "--quiet"])
+    assert rc == 1
+    assert "cannot write to the output folder" in capsys.readouterr().err
+
+
+# Runs the CLI, but once the first method's results are on disk it says so
+# through a marker file and waits for a signal: the SIGTERM then lands at a
+# known point, however fast or slow the machine.
+_PAUSE_AFTER_FIRST_METHOD = """
+import pathlib, signal, sys
+import skimb.comparison as comparison
+from skimb.cli import main
+
+marker = pathlib.Path(sys.argv[1])
+real = comparison.save_result
+
+def save_then_wait(result, output):
+    real(result, output)
+    marker.write_text("saved")
+    while True:
+        signal.pause()  # the run's SIGTERM handler raises out of here
+
+comparison.save_result = save_then_wait
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
+    out = tmp_path / "res"
+    marker = tmp_path / "first-method-saved"
+    script = tmp_path / "pause.py"
+    script.write_text(_PAUSE_AFTER_FIRST_METHOD)
+    args = [
+        "compare",
+        "--quiet",
+        "--no-plots",
+        "--cv",
+        "2",
+        "--max-epochs",
+        "3",
+        "--device",
+        "cpu",
+        "--output",
+        str(out),
+        "--methods",
+        "baseline,weighted-loss,random-over,smote,weighted-sampler",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(marker), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_CHILD_ENV,
+    )
+    # Wait for the event (the marker), not for a time: the pause between
+    # polls only saves CPU and bounds nothing.
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 130, err
+    assert "--resume" in err
+    saved = json.loads((out / "results.json").read_text())
+    assert {r["method"] for r in saved["rows"]} == {"baseline"}
+    assert len(saved["rows"]) == 3  # complete: 2 folds + test
+
+    done = subprocess.run(
+        [sys.executable, "-m", "skimb.cli", *args, "--resume"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_CHILD_ENV,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert len(rows) == 5 * 3
+    assert all(r["status"] == "ok" for r in rows)

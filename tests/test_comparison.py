@@ -1,12 +1,16 @@
 """The comparison: rows, files, failures, resume, parallel and Dask runs."""
 
+import errno
 import json
+import os
+import signal
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from skimb import compare
+import skimb.comparison as comparison
+from skimb import NetClassifier, compare
 from skimb.comparison import METHODS, run_comparison
 from skimb.datasets import load_dataset
 
@@ -199,3 +203,128 @@ def test_partial_failures_are_marked(split, monkeypatch):
     monkeypatch.setitem(METHODS, "flaky", sometimes)
     result = run_comparison(data=split, methods=["flaky"], output=None, **TINY)
     assert "| flaky (1/3 runs failed) | 0." in format_table(result)
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        (dict(dataset="cifar"), r"dataset must be one of \['digits', 'synthetic', "),
+        (dict(methods=["magic"]), r"methods must be a non-empty subset .*magic"),
+        (dict(methods=[]), r"methods must be a non-empty subset"),
+        (dict(cv=1), r"cv must be an integer >= 2; got 1"),
+        (dict(seeds=[-1]), r"seeds must be non-negative integers; got \[-1\]"),
+        (dict(imbalance="zipf"), r"recipe must be"),
+        (dict(imbalance="step", ratio=0.5), r"ratio must be"),
+        (dict(majority_keep=0), r"majority_keep must be"),
+        (dict(minority_keep=2), r"minority_keep must be"),
+        (dict(resume=True, output=None), r"resume=True needs an output folder"),
+    ],
+)
+def test_bad_compare_options(options, match):
+    """Each is refused before any work (the CLI turns them into exit status 2)."""
+    with pytest.raises(ValueError, match=match):
+        run_comparison(**{"output": None, "progress": False, **options})
+
+
+def test_numpy_majority_class_in_compare():
+    res = run_comparison(
+        methods=["baseline"],
+        majority_class=np.int64(0),
+        cv=2,
+        max_epochs=1,
+        output=None,
+        progress=False,
+        device="cpu",
+    )
+    assert (res.rows["status"] == "ok").all()
+
+
+# ---- faults: failed writes and interrupts ------------------------------------
+def test_full_disk_mid_run_keeps_earlier_files(split, tmp_path, monkeypatch):
+    real = comparison._atomic_write
+    calls = []
+
+    def failing(path, text):
+        calls.append(path)
+        if len(calls) > 4:  # the write probe, then the first method's 3 files
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, text)
+
+    monkeypatch.setattr(comparison, "_atomic_write", failing)
+    with pytest.raises(
+        OSError,
+        match="could not write results to .*No space left "
+        "on device.*written before are intact",
+    ):
+        run_comparison(
+            data=split, methods=["baseline", "weighted-loss"], output=tmp_path, **TINY
+        )
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert {r["method"] for r in saved["rows"]} == {"baseline"}
+    assert len(saved["rows"]) == 3 and all(r["status"] == "ok" for r in saved["rows"])
+
+
+def test_failed_write_leaves_target_intact(tmp_path, monkeypatch):
+    target = tmp_path / "results.json"
+    target.write_text("old")
+
+    def broken_fsync(fd):
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(comparison.os, "fsync", broken_fsync)
+    with pytest.raises(OSError):
+        comparison._atomic_write(target, "new")
+    monkeypatch.undo()
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["results.json"]  # no temporary left behind
+
+
+def _interrupt_third_epoch(monkeypatch, signum):
+    real = NetClassifier.run_single_epoch
+    seen = []
+
+    def interrupting(self, *args, **kwargs):
+        seen.append(1)
+        if len(seen) == 3:
+            signal.raise_signal(signum)  # its Python handler runs right here
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(NetClassifier, "run_single_epoch", interrupting)
+
+
+def test_interrupt_inside_a_fit_stops_the_run(split, tmp_path, monkeypatch):
+    """skorch swallows KeyboardInterrupt in fit; the run must still stop and must
+    not record the half-trained net."""
+    # Whatever disposition the test runner inherited, this test needs Python's
+    # default handler, as an interactive session has.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_third_epoch(monkeypatch, signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt, match="signal"):
+            run_comparison(data=split, methods=["baseline"], output=tmp_path, **TINY)
+        assert not (tmp_path / "results.json").exists()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ignored_sigint_stays_ignored_and_sigterm_still_stops(
+    split, tmp_path, monkeypatch
+):
+    """A background job inherits SIGINT ignored: the run leaves that in place
+    (a stray Ctrl-C in the terminal must not stop it) but stops on SIGTERM."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _interrupt_third_epoch(monkeypatch, signal.SIGINT)
+        result = run_comparison(
+            data=split, methods=["baseline"], output=tmp_path, **TINY
+        )
+        assert (result.rows["status"] == "ok").all()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+        _interrupt_third_epoch(monkeypatch, signal.SIGTERM)
+        with pytest.raises(KeyboardInterrupt, match="signal"):
+            run_comparison(data=split, methods=["baseline"], output=None, **TINY)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,5 +1,6 @@
 """Behaviour of the three skimb estimators as scikit-learn classifiers."""
 
+import inspect
 import pickle
 
 import numpy as np
@@ -20,10 +21,17 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
+from skorch.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    EpochScoring,
+    LRScheduler,
+)
 from skorch.dataset import ValidSplit
 
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
+from skimb.losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 
 ESTIMATORS = [NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier]
 TINY = dict(max_epochs=3, batch_size=32, module__hidden_units=16, device="cpu")
@@ -332,3 +340,166 @@ def test_metadata_routing_passes_sample_weight(digits):
     for fitted in res["estimator"]:
         # the zero weights reached fit: class 3 is never learned
         assert not np.any(fitted.predict(X) == 3)
+
+
+# ---- the constructors agree -----------------------------------------------------
+def _signature(cls):
+    return {
+        name: (p.kind, p.default)
+        for name, p in inspect.signature(cls).parameters.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "Estimator", [WeightedLossClassifier, WeightedSamplerClassifier]
+)
+def test_shared_constructor_parameters_agree(Estimator):
+    """Every NetClassifier parameter exists in the weighted estimators, of the
+    same kind and with the same default, so one grid fits all three."""
+    base = _signature(NetClassifier)
+    params = _signature(Estimator)
+    assert base.keys() - params.keys() == set()
+    for name, (kind, default) in base.items():
+        assert params[name][0] == kind, name
+        assert params[name][1] == default, name
+
+
+def test_weighted_estimators_share_class_weight():
+    loss = inspect.signature(WeightedLossClassifier).parameters["class_weight"]
+    sampler = inspect.signature(WeightedSamplerClassifier).parameters["class_weight"]
+    assert loss.default == sampler.default == "balanced"
+    assert loss.kind == sampler.kind == inspect.Parameter.KEYWORD_ONLY
+    assert "class_weight" not in inspect.signature(NetClassifier).parameters
+
+
+# ---- options of the weighted estimators ---------------------------------------
+BAD_PARAMETERS = [
+    # (estimator, fit kwargs, error, message fragment)
+    (
+        WeightedSamplerClassifier(replacement="no"),
+        {},
+        TypeError,
+        r"replacement must be True or False; got 'no'",
+    ),
+    (
+        WeightedSamplerClassifier(schedule="cosine", max_epochs=1),
+        {},
+        ValueError,
+        r"schedule must be 'constant' or 'progressive'; got 'cosine'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "estimator, kwargs, error, match",
+    BAD_PARAMETERS,
+    ids=[f"{type(c[0]).__name__}-{i}" for i, c in enumerate(BAD_PARAMETERS)],
+)
+def test_bad_parameters(estimator, kwargs, error, match, two_classes):
+    X, y = two_classes
+    with pytest.raises(error, match=match):
+        estimator.set_params(
+            max_epochs=estimator.max_epochs if estimator.max_epochs != 30 else 1
+        ).fit(X, y, **kwargs)
+
+
+def test_zero_class_weight_batches_do_not_produce_nan(gauss60):
+    X = gauss60
+    y = np.r_[[0] * 55, [1] * 5]
+    clf = WeightedLossClassifier(
+        class_weight={0: 0.0}, batch_size=4, max_epochs=1, device="cpu"
+    ).fit(X, y)
+    assert all(torch.isfinite(p).all() for p in clf.module_.parameters())
+    assert all(np.isfinite(clf.history_[-1, "batches", :, "train_loss"]))
+
+
+@pytest.mark.parametrize(
+    "criterion, kwargs",
+    [(LogitAdjustedLoss, {}), (FocalLoss, {}), (LDAMLoss, {"criterion__s": 1.0})],
+)
+def test_losses_receive_what_they_need(criterion, kwargs, long_tail):
+    X, Y, COUNTS = long_tail.X, long_tail.y, long_tail.counts
+    clf = WeightedLossClassifier(
+        criterion=criterion, max_epochs=2, random_state=0, device="cpu", **kwargs
+    ).fit(X, Y)
+    crit = clf.criterion_
+    torch.testing.assert_close(
+        crit.weight, torch.tensor(clf.class_weight_, dtype=torch.float32)
+    )
+    if hasattr(crit, "class_counts"):
+        torch.testing.assert_close(
+            crit.class_counts, torch.tensor(COUNTS, dtype=torch.float32)
+        )
+    proba = clf.predict_proba(X)  # softmax applied after skimb's logit losses
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+    assert (proba >= 0).all()
+
+
+def test_sampler_num_samples_sets_optimizer_steps(three_classes):
+    X, y = three_classes
+    clf = WeightedSamplerClassifier(
+        max_epochs=2, batch_size=10, num_samples=55, random_state=0, device="cpu"
+    ).fit(X, y)
+    p = next(clf.module_.parameters())
+    assert int(clf.optimizer_.state[p]["step"]) == 2 * 6
+
+
+def test_without_replacement_and_split_never_draws_zero_weights():
+    Xb = np.random.RandomState(1).randn(100, 3).astype(np.float32)
+    y = np.arange(100) % 2
+    sw = np.ones(100)
+    sw[:40] = 0
+    drawn = []
+
+    class Spy(Callback):
+        def on_batch_end(self, net, batch=None, training=False, **kwargs):
+            if training:
+                drawn.append(batch[0].cpu().numpy())
+
+    clf = WeightedSamplerClassifier(
+        replacement=False,
+        batch_size=1000,
+        max_epochs=1,
+        device="cpu",
+        train_split=ValidSplit(5, stratified=True),
+        callbacks=[("spy", Spy())],
+    ).fit(Xb, y, sample_weight=sw)
+    rows = np.concatenate(drawn)
+    zero_weight_rows = {tuple(r) for r in Xb[:40]}
+    assert not any(tuple(r) in zero_weight_rows for r in rows)
+    assert len({tuple(r) for r in rows}) == len(rows) == clf.num_samples_
+    assert 0 < clf.num_samples_ <= 60
+
+
+def test_progressive_schedule_in_the_estimator(long_tail):
+    X, Y = long_tail.X, long_tail.y
+
+    class Freq(Callback):
+        def initialize(self):
+            self.minority = []
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            pass
+
+        def on_batch_end(self, net, batch=None, training=False, **kwargs):
+            if training:
+                self.minority.append((len(net.history), (batch[1] == 2).float().mean()))
+
+    rec = Freq()
+    WeightedSamplerClassifier(
+        max_epochs=4,
+        schedule="progressive",
+        random_state=0,
+        batch_size=len(Y),
+        device="cpu",
+        callbacks=[("f", rec)],
+    ).fit(X, Y)
+    share = [float(v) for _, v in rec.minority]
+    # epoch t draws class 2 with (1 - t/4) * 5/555 + (t/4) / 3
+    expected = [(1 - t / 4) * 5 / 555 + (t / 4) / 3 for t in range(4)]
+    np.testing.assert_allclose(share, expected, atol=0.04)
+    with pytest.raises(
+        ValueError, match="schedule must be 'constant' or 'progressive'; got 'cosine'"
+    ):
+        WeightedSamplerClassifier(schedule="cosine", max_epochs=1).fit(X, Y)

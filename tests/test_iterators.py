@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from torch.utils.data import Subset
 
@@ -138,3 +140,98 @@ def test_sampler_large_n_beyond_multinomial_limit():
     ds = DeviceDataset(torch.empty(n, 0), y)
     idx = _draws(ds, [1.0, (n - 10) / 10], 1000)
     assert 400 < (idx >= n - 10).sum().item() < 600
+
+
+def test_progressive_sampler_moves_from_instance_to_class_balanced(long_tail):
+    Y, COUNTS, BALANCED = long_tail.y, long_tail.counts, long_tail.balanced
+    ds = DeviceDataset(torch.zeros(len(Y), 0), torch.as_tensor(Y))
+    t = {"value": 0.0}
+    it = WeightedSamplerBatches(
+        ds,
+        None,
+        10_000,
+        class_weight=torch.tensor(BALANCED),
+        num_samples=60_000,
+        replacement=True,
+        generator=torch.Generator().manual_seed(0),
+        progress=lambda: t["value"],
+    )
+    instance = COUNTS / COUNTS.sum()
+    for value in (0.0, 0.5, 1.0):
+        t["value"] = value
+        freq = np.bincount(ds.y[it.order()].numpy(), minlength=3) / 60_000
+        expected = (1 - value) * instance + value * np.full(3, 1 / 3)
+        np.testing.assert_allclose(freq, expected, atol=0.01)
+
+
+# ---- properties of the sampler -------------------------------------------------
+@st.composite
+def sampler_problems(draw):
+    k = draw(st.integers(2, 5))
+    counts = draw(st.lists(st.integers(1, 50), min_size=k, max_size=k))
+    cw = draw(st.lists(st.floats(0.05, 20), min_size=k, max_size=k))
+    with_sw = draw(st.booleans())
+    return counts, cw, with_sw, draw(st.integers(0, 2**31 - 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(sampler_problems())
+def test_sampler_frequencies_match_targets(problem):
+    counts, cw, with_sw, seed = problem
+    n = sum(counts)
+    rng = np.random.default_rng(seed)
+    sw = (
+        torch.as_tensor(rng.uniform(0.1, 2.0, n), dtype=torch.float32)
+        if with_sw
+        else None
+    )
+    ds = _dataset(counts, sw)
+    m = 40_000
+    it = WeightedSamplerBatches(
+        ds,
+        None,
+        m,
+        class_weight=torch.tensor(cw),
+        num_samples=m,
+        replacement=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    idx = it.order()
+    assert idx.min() >= 0 and idx.max() < n  # every draw is a valid index
+    per_sample = np.asarray(cw)[ds.y.numpy()] * (sw.numpy() if with_sw else 1.0)
+    target = np.bincount(ds.y.numpy(), weights=per_sample) / per_sample.sum()
+    observed = np.bincount(ds.y[idx].numpy(), minlength=len(counts)) / m
+    # 5 binomial standard deviations, plus float32 slack
+    bound = 5 * np.sqrt(target * (1 - target) / m) + 1e-4
+    assert np.all(np.abs(observed - target) <= bound)
+    # same seed, same draws
+    again = WeightedSamplerBatches(
+        ds,
+        None,
+        m,
+        class_weight=torch.tensor(cw),
+        num_samples=m,
+        replacement=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    assert torch.equal(again.order(), idx)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sampler_problems(), st.data())
+def test_sampler_without_replacement_never_repeats(problem, data):
+    counts, cw, with_sw, seed = problem
+    n = sum(counts)
+    m = data.draw(st.integers(1, n))
+    it = WeightedSamplerBatches(
+        _dataset(counts, None),
+        None,
+        m,
+        class_weight=torch.tensor(cw),
+        num_samples=m,
+        replacement=False,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    idx = it.order().tolist()
+    assert len(idx) == m and len(set(idx)) == m
+    assert all(0 <= i < n for i in idx)

@@ -257,6 +257,15 @@ def test_ldam_margins():
     assert torch.all(margins[:-1] < margins[1:])
 
 
+def test_ldam_margins_with_an_empty_class():
+    with_empty = LDAMLoss([100.0, 10.0, 0.0]).margins
+    # the seen classes keep their (n_a / n_b) ** (1/4) ratio and the largest
+    # seen margin is max_margin; the empty class gets max_margin too
+    assert with_empty[0] / with_empty[1] == pytest.approx((10 / 100) ** 0.25)
+    assert with_empty[1] == pytest.approx(0.5)
+    assert with_empty[2] == pytest.approx(0.5)
+
+
 def test_zero_count_is_clamped():
     la = LogitAdjustedLoss([10.0, 0.0, 5.0])
     ldam = LDAMLoss([10.0, 0.0, 5.0], max_margin=0.5)
@@ -359,6 +368,15 @@ def test_int_targets_accepted():
             r"weight must have one entry per class \(3.*got 2",
         ),
         (lambda: FocalLoss(weight=[1.0, -1.0]), r"weight .* non-negative"),
+        (
+            lambda: LogitAdjustedLoss([1.0, 2.0], tau=-1),
+            r"tau must be a non-negative finite float; got -1",
+        ),
+        (
+            lambda: FocalLoss(gamma=-1),
+            r"gamma must be a non-negative finite float; got -1",
+        ),
+        (lambda: LDAMLoss([1.0, 2.0], s=0), r"s must be"),
     ],
 )
 def test_bad_options_raise_value_error(make, match):

@@ -1,6 +1,8 @@
 """save()/load(): plain data and tensors, no code execution, identical predictions."""
 
+import os
 import pickle
+import stat
 
 import numpy as np
 import pandas as pd
@@ -158,3 +160,29 @@ def test_unfitted_cannot_be_saved(tmp_path):
 
     with pytest.raises(NotFittedError):
         skimb.save(NetClassifier(), tmp_path / "m")
+
+
+def test_bad_persistence_files(tmp_path):
+    (tmp_path / "junk").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="refused to load .*not a skimb model file"):
+        skimb.load(tmp_path / "junk")
+    torch.save({"format": "something-else"}, tmp_path / "other")
+    with pytest.raises(ValueError, match="not a skimb-estimator file"):
+        skimb.load(tmp_path / "other")
+    with pytest.raises(FileNotFoundError):
+        skimb.load(tmp_path / "missing")
+
+
+def test_save_int_keyed_class_weight_and_torch_device(tmp_path, gauss60):
+    X = gauss60
+    y = np.arange(60) % 2
+    clf = WeightedLossClassifier(
+        class_weight={0: 1.0, 1: 5.0}, max_epochs=1, device=torch.device("cpu")
+    ).fit(X, y)
+    path = skimb.save(clf, tmp_path / "m")
+    loaded = skimb.load(path)
+    assert loaded.class_weight == {0: 1.0, 1: 5.0}
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~mask

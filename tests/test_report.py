@@ -1,0 +1,156 @@
+"""skimb.report: the Markdown table and the PNG plots of a comparison."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skimb.comparison import ComparisonResult
+from skimb.report import format_table, save_plots
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CLASSES = [0, 1, 2]
+
+
+def _row(method, fold, bal_acc, **extra):
+    row = {
+        "method": method,
+        "seed": 0,
+        "fold": fold,
+        "status": "ok",
+        "error": "",
+        "balanced_accuracy": bal_acc,
+        "macro_f1": bal_acc - 0.1,
+        "geometric_mean": bal_acc - 0.2,
+        "minority_recall": bal_acc / 2,
+        "majority_recall": 0.9,
+        "fit_time": 1.5,
+        "samples_per_epoch": 300,
+        **{f"recall_{c}": bal_acc for c in CLASSES},
+    }
+    if fold == "test":
+        row["confusion"] = [[5, 1, 0], [2, 3, 1], [0, 1, 4]]
+    row.update(extra)
+    return row
+
+
+@pytest.fixture
+def result():
+    """Two methods over two folds and the test part, written by hand."""
+    rows = pd.DataFrame(
+        [
+            _row("baseline", 0, 0.5, fit_time=1.0),
+            _row("baseline", 1, 0.7, fit_time=2.0, samples_per_epoch=310),
+            _row("baseline", "test", 0.65),
+            _row("weighted-loss", 0, 0.8),
+            _row("weighted-loss", 1, 0.8),
+            _row("weighted-loss", "test", 0.75),
+        ]
+    )
+    return ComparisonResult(
+        rows, {"methods": ["weighted-loss", "baseline"]}, classes=CLASSES
+    )
+
+
+# ---- format_table ---------------------------------------------------------------
+def test_table_header_and_rule(result):
+    lines = format_table(result).splitlines()
+    assert lines[0] == (
+        "| method | bal. acc | macro F1 | G-mean | minority rec. | majority rec. "
+        "| fit s | samples/epoch | test bal. acc |"
+    )
+    assert lines[1] == "|" + "---|" * 9
+
+
+def test_table_rows_in_the_requested_order_with_mean_and_std(result):
+    lines = format_table(result).splitlines()
+    assert len(lines) == 4
+    assert lines[2] == (
+        "| weighted-loss | 0.800 ± 0.000 | 0.700 ± 0.000 | 0.600 ± 0.000 "
+        "| 0.400 ± 0.000 | 0.900 ± 0.000 | 1.50 ± 0.00 | 300 ± 0 | 0.750 |"
+    )
+    # population std over the two folds: 0.5 and 0.7 -> 0.600 ± 0.100
+    assert lines[3] == (
+        "| baseline | 0.600 ± 0.100 | 0.500 ± 0.100 | 0.400 ± 0.100 "
+        "| 0.300 ± 0.050 | 0.900 ± 0.000 | 1.50 ± 0.50 | 305 ± 5 | 0.650 |"
+    )
+
+
+def test_table_marks_errors_failures_and_missing_values(result):
+    rows = result.rows.copy()
+    rows.loc[1, ["status", "error"]] = ["error", "RuntimeError: flaky"]
+    rows.loc[rows["method"] == "weighted-loss", "minority_recall"] = np.nan
+    rows = pd.concat(
+        [
+            rows,
+            pd.DataFrame(
+                [
+                    {
+                        "method": "broken",
+                        "seed": 0,
+                        "fold": 0,
+                        "status": "error",
+                        "error": "ValueError: boom",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    table = format_table(
+        ComparisonResult(rows, {"methods": ["baseline", "weighted-loss", "broken"]})
+    )
+    lines = table.splitlines()
+    assert lines[2].startswith("| baseline (1/3 runs failed) | 0.500 ± 0.000 |")
+    assert "| n/a |" in lines[3]  # weighted-loss's minority recall
+    assert lines[4] == "| broken | error: ValueError: boom |  |  |  |  |  |  |  |"
+
+
+def test_table_without_test_rows_says_n_a(result):
+    rows = result.rows[result.rows["fold"] != "test"]
+    table = format_table(ComparisonResult(rows, result.config))
+    assert all(line.endswith("| n/a |") for line in table.splitlines()[2:])
+
+
+# ---- save_plots -----------------------------------------------------------------
+def test_plots_are_written_and_non_empty(result, tmp_path):
+    out = tmp_path / "new" / "folder"
+    paths = save_plots(result, out)
+    names = [p.name for p in paths]
+    assert names == [
+        "recall_by_class.png",
+        "accuracy_vs_time.png",
+        "confusion_weighted-loss.png",
+        "confusion_baseline.png",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    for path in paths:
+        assert path.parent == out
+        assert path.stat().st_size > 1000
+        assert path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_no_confusion_plot_without_test_rows(result, tmp_path):
+    rows = result.rows[
+        ~((result.rows["method"] == "baseline") & (result.rows["fold"] == "test"))
+    ]
+    paths = save_plots(ComparisonResult(rows, result.config, classes=CLASSES), tmp_path)
+    assert [p.name for p in paths] == [
+        "recall_by_class.png",
+        "accuracy_vs_time.png",
+        "confusion_weighted-loss.png",
+    ]
+    assert not (tmp_path / "confusion_baseline.png").exists()
+
+
+def test_failed_methods_are_left_out_of_the_plots(result, tmp_path):
+    rows = result.rows.copy()
+    rows.loc[rows["method"] == "baseline", "status"] = "error"
+    paths = save_plots(ComparisonResult(rows, result.config, classes=CLASSES), tmp_path)
+    assert "confusion_baseline.png" not in [p.name for p in paths]
+    assert (tmp_path / "confusion_weighted-loss.png").stat().st_size > 0
+
+
+def test_nothing_to_plot(tmp_path):
+    empty = ComparisonResult(pd.DataFrame(), {"methods": ["baseline"]})
+    assert save_plots(empty, tmp_path / "out") == []
+    assert list((tmp_path / "out").iterdir()) == []
