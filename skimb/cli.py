@@ -14,7 +14,7 @@ import sys
 
 from .benchmark import benchmark
 from .benchmark_data import SUITES, list_benchmark_datasets
-from .comparison import check_compare_options, compare
+from .comparison import check_compare_options, check_data_name, compare
 from .datasets import DATASETS, IMBALANCE_RECIPES
 from .methods import DEFAULT_METHODS, METHODS
 from .report import format_table
@@ -247,6 +247,8 @@ def main(argv=None):
     options = _options(args)
     try:
         check_compare_options(**options)
+        if args.data is None:
+            check_data_name(args.dataset)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     if args.data is None and args.target is not None:

@@ -63,7 +63,7 @@ from .user_data import (
     user_split,
 )
 
-__all__ = ["check_compare_options", "compare", "load_data"]
+__all__ = ["check_compare_options", "check_data_name", "compare", "load_data"]
 
 
 def check_compare_options(
@@ -123,6 +123,23 @@ def check_compare_options(
         check_number(
             n_jobs, "n_jobs", numbers.Integral, min_val=1, allowed="-1 or an int >= 1"
         )
+
+
+def check_data_name(text):
+    """Raise a ValueError (with close names) unless ``text`` names a built-in
+    data set, a benchmark set (``prefix:NAME``) or a table file."""
+    if text in DATASETS or (":" in text and text.split(":", 1)[0] in PREFIXES):
+        return
+    if Path(text).suffix.lower() in TABLE_SUFFIXES or Path(text).exists():
+        return
+    close = difflib.get_close_matches(text, DATASETS, n=2)
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"data must be a built-in data set ({', '.join(DATASETS)}), a "
+        f"benchmark set ({', '.join(p + ':NAME' for p in PREFIXES)}), a "
+        f"{'/'.join(TABLE_SUFFIXES)} file, a DataFrame or X with y; got "
+        f"{text!r}, which is none of these.{hint}"
+    )
 
 
 def load_data(
@@ -187,14 +204,7 @@ def load_data(
             return user_split(
                 X, labels, test_size=test_size, name=name or Path(text).stem
             ), False
-        close = difflib.get_close_matches(text, DATASETS, n=2)
-        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise ValueError(
-            f"data must be a built-in data set ({', '.join(DATASETS)}), a "
-            f"benchmark set ({', '.join(p + ':NAME' for p in PREFIXES)}), a "
-            f"{'/'.join(TABLE_SUFFIXES)} file, a DataFrame or X with y; got "
-            f"{text!r}, which is none of these.{hint}"
-        )
+        check_data_name(text)
     if isinstance(data, pd.DataFrame) and y is None:
         X, labels = split_target(data, target)
         return user_split(X, labels, test_size=test_size, name=name or "data"), False

@@ -19,6 +19,7 @@ _CV_COLUMNS = (
     ("macro_f1", "macro F1", "{:.3f}"),
     ("geometric_mean", "G-mean", "{:.3f}"),
     ("minority_recall", "minority rec.", "{:.3f}"),
+    ("majority_recall", "majority rec.", "{:.3f}"),
     ("average_precision", "AP", "{:.3f}"),
     ("roc_auc", "ROC-AUC", "{:.3f}"),
     ("log_loss", "log loss", "{:.3f}"),
@@ -84,11 +85,13 @@ def format_table(result, *, heading=True):
             for key, _, fmt in _CV_COLUMNS:
                 mean, std = rec[f"{key}_mean"], rec[f"{key}_std"]
                 cells.append(
-                    "–" if np.isnan(mean) else f"{fmt.format(mean)} ± {fmt.format(std)}"
+                    "n/a"
+                    if np.isnan(mean)
+                    else f"{fmt.format(mean)} ± {fmt.format(std)}"
                 )
             for key, _ in _TEST_COLUMNS:
                 value = rec[f"test_{key}"]
-                cells.append("–" if np.isnan(value) else f"{value:.3f}")
+                cells.append("n/a" if np.isnan(value) else f"{value:.3f}")
         name = rec["method"]
         if 0 < rec.get("n_failed", 0) and len(cells[0]) and "error" not in cells[0]:
             name += f" ({rec['n_failed']}/{rec['n_runs']} runs failed)"

@@ -61,7 +61,7 @@ def test_compare_end_to_end(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--dataset", "cifar"], "dataset must be one of"),
+        (["--dataset", "cifar"], "data must be a built-in data set"),
         (["--methods", "baseline,nope"], "unknown: ['nope']"),
         (["--ratio", "1", "--imbalance", "longtail"], "ratio must be"),
         (["--cv", "1"], "cv must be an integer >= 2"),

@@ -182,3 +182,57 @@ def test_seeded_restores_the_state_after_an_error():
             torch.rand(10)
             raise RuntimeError("inside")
     assert torch.equal(torch.rand(2), expected)
+
+
+def test_auto_threads_train_small_nets_on_one_thread_and_restore_the_callers():
+    import torch
+    from skorch.callbacks import Callback
+
+    from skimb import NetClassifier
+
+    seen = []
+
+    class Spy(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            seen.append(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        X = np.random.default_rng(0).random((40, 3), dtype=np.float32)
+        y = np.r_[np.zeros(30, int), np.ones(10, int)]
+        NetClassifier(max_epochs=2, callbacks=[Spy()], device="cpu").fit(X, y)
+        assert seen == [1, 1]
+        assert torch.get_num_threads() == 2
+        seen.clear()
+        NetClassifier(
+            max_epochs=1, callbacks=[Spy()], n_threads=None, device="cpu"
+        ).fit(X, y)
+        assert seen == [2]
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_choose_threads():
+    import torch
+
+    from skimb._device import ONE_THREAD_WORK, available_cores, choose_threads
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert choose_threads("auto", ONE_THREAD_WORK / 2, cpu) == 1
+    big = choose_threads("auto", ONE_THREAD_WORK * 10, cpu)
+    assert big == max(1, min(torch.get_num_threads(), available_cores()))
+    assert choose_threads(1, 1e12, cpu) == 1
+    assert choose_threads(10**6, 1, cpu) == available_cores()
+    assert choose_threads(None, 1, cpu) is None
+    assert choose_threads("auto", 1, cuda) is None
+
+
+def test_bad_n_threads():
+    from skimb import NetClassifier
+
+    X = np.zeros((4, 2), dtype=np.float32)
+    with pytest.raises(
+        ValueError, match="n_threads must be 'auto', None or a positive integer; got 0"
+    ):
+        NetClassifier(n_threads=0, max_epochs=1).fit(X, [0, 1, 0, 1])

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skimb.comparison import ComparisonResult
+from skimb.results import ComparisonResult
 from skimb.report import format_table, save_plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -52,27 +52,57 @@ def result():
 
 
 # ---- format_table ---------------------------------------------------------------
+HEAD = (
+    "| method | bal. acc | macro F1 | G-mean | minority rec. | majority rec. | AP "
+    "| ROC-AUC | log loss | fit s | test bal. acc | test AP | test log loss "
+    "| test Brier | test log loss (train prior) |"
+)
+
+
 def test_table_header_and_rule(result):
-    lines = format_table(result).splitlines()
-    assert lines[0] == (
-        "| method | bal. acc | macro F1 | G-mean | minority rec. | majority rec. "
-        "| fit s | samples/epoch | test bal. acc |"
+    lines = format_table(result, heading=False).splitlines()
+    assert lines[0] == HEAD
+    assert lines[1] == "|" + "---|" * 15
+
+
+def test_heading_names_the_data_and_its_classes(result):
+    result.config.update(
+        dataset="churn",
+        class_counts={"churn": 20, "stay": 180},
+        positive="churn",
+        majority="stay",
+        minority=["churn"],
     )
-    assert lines[1] == "|" + "---|" * 9
+    first = format_table(result).splitlines()[0]
+    assert first == (
+        "data set: churn; training classes: churn: 20, stay: 180; positive "
+        "class: 'churn'; majority: 'stay'; minority: 'churn'"
+    )
 
 
 def test_table_rows_in_the_requested_order_with_mean_and_std(result):
-    lines = format_table(result).splitlines()
+    lines = format_table(result, heading=False).splitlines()
     assert len(lines) == 4
     assert lines[2] == (
         "| weighted-loss | 0.800 ± 0.000 | 0.700 ± 0.000 | 0.600 ± 0.000 "
-        "| 0.400 ± 0.000 | 0.900 ± 0.000 | 1.50 ± 0.00 | 300 ± 0 | 0.750 |"
+        "| 0.400 ± 0.000 | 0.900 ± 0.000 | n/a | n/a | n/a | 1.50 ± 0.00 "
+        "| 0.750 | n/a | n/a | n/a | n/a |"
     )
     # population std over the two folds: 0.5 and 0.7 -> 0.600 ± 0.100
-    assert lines[3] == (
+    assert lines[3].startswith(
         "| baseline | 0.600 ± 0.100 | 0.500 ± 0.100 | 0.400 ± 0.100 "
-        "| 0.300 ± 0.050 | 0.900 ± 0.000 | 1.50 ± 0.50 | 305 ± 5 | 0.650 |"
+        "| 0.300 ± 0.050 | 0.900 ± 0.000 |"
     )
+    assert "| 1.50 ± 0.50 | 0.650 |" in lines[3]
+
+
+def test_probability_columns_show_when_present(result):
+    rows = result.rows.assign(average_precision=0.4, log_loss=0.2, brier=0.05)
+    lines = format_table(
+        ComparisonResult(rows, result.config), heading=False
+    ).splitlines()
+    assert "| 0.400 ± 0.000 | n/a | 0.200 ± 0.000 |" in lines[2]
+    assert lines[2].endswith("| 0.750 | 0.400 | 0.200 | 0.050 | n/a |")
 
 
 def test_table_marks_errors_failures_and_missing_values(result):
@@ -97,18 +127,19 @@ def test_table_marks_errors_failures_and_missing_values(result):
         ignore_index=True,
     )
     table = format_table(
-        ComparisonResult(rows, {"methods": ["baseline", "weighted-loss", "broken"]})
+        ComparisonResult(rows, {"methods": ["baseline", "weighted-loss", "broken"]}),
+        heading=False,
     )
     lines = table.splitlines()
     assert lines[2].startswith("| baseline (1/3 runs failed) | 0.500 ± 0.000 |")
-    assert "| n/a |" in lines[3]  # weighted-loss's minority recall
-    assert lines[4] == "| broken | error: ValueError: boom |  |  |  |  |  |  |  |"
+    assert "| 0.700 ± 0.000 | 0.600 ± 0.000 | n/a |" in lines[3]
+    assert lines[4] == "| broken | error: ValueError: boom |" + "  |" * 13
 
 
 def test_table_without_test_rows_says_n_a(result):
     rows = result.rows[result.rows["fold"] != "test"]
-    table = format_table(ComparisonResult(rows, result.config))
-    assert all(line.endswith("| n/a |") for line in table.splitlines()[2:])
+    table = format_table(ComparisonResult(rows, result.config), heading=False)
+    assert all(line.endswith("| n/a | n/a |") for line in table.splitlines()[2:])
 
 
 # ---- save_plots -----------------------------------------------------------------
