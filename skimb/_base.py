@@ -42,6 +42,7 @@ from .iterators import (
     resolve_dataset,
 )
 from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
+from .prior import check_prior, criterion_prior, shift_log_proba
 from .weighting import class_counts
 
 __all__ = ["BaseNetClassifier"]
@@ -79,6 +80,7 @@ class BaseNetClassifier(NeuralNetClassifier):
         "feature_names_in_",
         "class_counts_",
         "class_prior_",
+        "training_prior_",
     )
 
     # ---- skorch bookkeeping behind properties -------------------------------
@@ -200,10 +202,37 @@ class BaseNetClassifier(NeuralNetClassifier):
                 "the epoch. Use use_caching='auto' (the default) or True."
             )
         check_random_state(self.random_state)
-        check_number(self.posthoc_tau, "posthoc_tau", min_val=0)
         return check_device(self.__dict__.get("_device_param", "auto"))
 
     # ---- skorch hooks --------------------------------------------------------
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self.training_prior_ = self._effective_prior()
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        # The net is notified before its callbacks: scorers that call
+        # predict_proba with a ``prior`` see this epoch's training prior.
+        super().on_epoch_end(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        self.training_prior_ = self._effective_prior()
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self.training_prior_ = self._effective_prior()
+
+    def _effective_prior(self):
+        """The prior the net's probabilities are for, from the class
+        distribution of the training batches and the criterion."""
+        return criterion_prior(
+            self.__dict__.get("criterion_"), self._class_distribution()
+        )
+
+    def _class_distribution(self):
+        """Class probabilities of the training batches (a hook: the sampler
+        draws its own)."""
+        return self.class_prior_
+
     def initialize_module(self):
         kwargs = self.get_params_for("module")
         module = self.module
@@ -447,6 +476,8 @@ class BaseNetClassifier(NeuralNetClassifier):
             counts = counts + self.class_counts_
         self.class_counts_ = counts
         self.class_prior_ = counts / counts.sum()
+        # prior is read at prediction; a bad one fails here, before training.
+        check_prior(self.prior, classes=self.classes_, class_prior=self.class_prior_)
         self._resolve_weights()
         if sample_weight is not None and np.all(sample_weight == sample_weight[0]):
             # Constant weights cancel in the normalised weighted mean (after
@@ -549,6 +580,8 @@ class BaseNetClassifier(NeuralNetClassifier):
         self._seed, self._fit_calls = 0, 1
         self.initialize()
         self.module_.load_state_dict(module_state, strict=True)
+        if "training_prior_" not in state:  # a file from before the attribute
+            self.training_prior_ = self._effective_prior()
         return self
 
     # ---- prediction ----------------------------------------------------------
@@ -566,8 +599,12 @@ class BaseNetClassifier(NeuralNetClassifier):
     def predict_proba(self, X):
         """Class probabilities, columns aligned with ``classes_``.
 
-        With ``posthoc_tau > 0`` the logits are adjusted by
-        ``- posthoc_tau * log(class_prior_)`` before the softmax.
+        With ``prior=None`` these are the net's output as trained: posteriors
+        under ``training_prior_``. Any other ``prior`` moves them to that
+        prior by Bayes' rule, in log space on the output of the
+        ``predict_nonlinearity`` (the softmax for logit criteria):
+        ``softmax(log p + log prior - log training_prior_)`` (Saerens et al.,
+        2002).
 
         Parameters
         ----------
@@ -578,17 +615,33 @@ class BaseNetClassifier(NeuralNetClassifier):
         proba : ndarray of shape (n_samples, n_classes), float32
         """
         dataset = self._as_dataset(X)
-        tau = check_number(self.posthoc_tau, "posthoc_tau", min_val=0)
-        if tau == 0:
+        prior = check_prior(
+            self.prior, classes=self.classes_, class_prior=self.class_prior_
+        )
+        source = self.training_prior_
+        # Priors equal up to float32 rounding of the class weights would
+        # shift the log-odds by less than the output's own rounding.
+        if prior is None or np.allclose(prior, source, rtol=1e-6, atol=0):
             return super().predict_proba(dataset)
-        prior = torch.as_tensor(self.class_prior_, dtype=torch.float32)
-        # A class without training mass gets the rarest seen class's shift.
-        prior = prior.clamp_min(prior[prior > 0].min())
-        shift = tau * torch.log(prior)
+        logits_in = self.predict_nonlinearity == "auto" and isinstance(
+            self.criterion_, _LOGIT_LOSSES
+        )
+        nonlin = self._get_predict_nonlinearity()
         probas = []
         for yp in self.forward_iter(dataset, training=False):
             yp = yp[0] if isinstance(yp, tuple) else yp
-            probas.append(to_numpy(torch.softmax(yp - shift.to(yp.device), dim=-1)))
+            if logits_in:  # exact, where log(softmax) would underflow
+                log_p = torch.log_softmax(yp, dim=-1)
+            else:
+                p = nonlin(yp)
+                log_p = torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
+            if log_p.dim() != 2 or log_p.shape[1] != len(source):
+                raise ValueError(
+                    f"prior needs one probability per class ({len(source)}) from "
+                    f"the net; its predict_nonlinearity gave shape "
+                    f"{tuple(log_p.shape)}."
+                )
+            probas.append(to_numpy(shift_log_proba(log_p, prior, source)))
         return np.concatenate(probas, 0)
 
     def _get_predict_nonlinearity(self):

@@ -235,9 +235,9 @@ LONGTAIL_CASES = [
         r"reweight_epoch .* non-negative integer.*; got -2",
     ),
     (
-        lambda: NetClassifier(posthoc_tau=-0.5, max_epochs=1).fit(X, y),
+        lambda: NetClassifier(prior=[-0.5, 1.5], max_epochs=1).fit(X, y),
         ValueError,
-        r"posthoc_tau must be a non-negative finite float; got -0.5",
+        r"prior\[0\] must be a non-negative finite real number; got -0.5",
     ),
     (
         lambda: __import__("skimb.losses").losses.LogitAdjustedLoss([1.0, 2.0], tau=-1),

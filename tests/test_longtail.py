@@ -138,21 +138,19 @@ def test_progressive_schedule_in_the_estimator():
 def test_posthoc_adjustment():
     clf = NetClassifier(max_epochs=3, random_state=0, device="cpu").fit(X, Y)
     base = clf.predict_proba(X)
-    np.testing.assert_array_equal(
-        clf.set_params(posthoc_tau=0.0).predict_proba(X), base
-    )
+    np.testing.assert_array_equal(clf.set_params(prior=None).predict_proba(X), base)
     logits = clf.forward(X)
     prior = torch.tensor(clf.class_prior_, dtype=torch.float32)
     expected = torch.softmax(logits - torch.log(prior), dim=1).numpy()
-    adjusted = clf.set_params(posthoc_tau=1.0).predict_proba(X)
+    adjusted = clf.set_params(prior="balanced").predict_proba(X)
     np.testing.assert_allclose(adjusted, expected, rtol=1e-5)
     # the adjustment favours the rare classes
     assert (adjusted.argmax(1) == 2).sum() >= (base.argmax(1) == 2).sum()
     assert adjusted[:, 2].mean() > base[:, 2].mean()
     with pytest.raises(
-        ValueError, match="posthoc_tau must be a non-negative finite float; got -1"
+        ValueError, match=r"prior\[0\] must be a non-negative .*; got -1"
     ):
-        clf.set_params(posthoc_tau=-1).predict(X)
+        clf.set_params(prior=[-1, 1, 1]).predict(X)
 
 
 @pytest.mark.parametrize(

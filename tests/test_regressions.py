@@ -51,7 +51,7 @@ def test_zero_class_weight_batches_do_not_produce_nan():
 def test_posthoc_with_training_scoring_callback():
     y = np.arange(60) % 3
     clf = NetClassifier(
-        posthoc_tau=1.0,
+        prior="balanced",
         max_epochs=2,
         device="cpu",
         train_split=ValidSplit(4),
