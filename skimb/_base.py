@@ -23,6 +23,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
+from skorch.callbacks import EpochScoring
+from skorch.callbacks.scoring import ScoringBase
 from skorch.utils import to_numpy
 from torch.utils.data import Subset
 
@@ -205,6 +207,55 @@ class BaseNetClassifier(NeuralNetClassifier):
         return check_device(self.__dict__.get("_device_param", "auto"))
 
     # ---- skorch hooks --------------------------------------------------------
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        if self.train_split is not None:
+            # Accuracy rewards predicting the majority class; balanced accuracy
+            # is the validation score that early stopping can use on
+            # imbalanced data (monitor='valid_bal_acc', lower_is_better=False).
+            callbacks.insert(
+                len(callbacks) - 1,  # before print_log
+                (
+                    "valid_bal_acc",
+                    EpochScoring(
+                        "balanced_accuracy",
+                        lower_is_better=False,
+                        on_train=False,
+                        name="valid_bal_acc",
+                    ),
+                ),
+            )
+        return callbacks
+
+    def notify(self, method_name, **cb_kwargs):
+        # The batches hold encoded labels; scorers compare them with predict
+        # and predict_proba, whose labels and columns are the original ones
+        # (classes_). Scoring callbacks with skorch's default target_extractor
+        # get the labels decoded, for the time of the call only, so that a
+        # scorer's pos_label or labels are the user's.
+        if method_name not in ("on_epoch_end", "on_batch_end"):
+            return super().notify(method_name, **cb_kwargs)
+        swapped = [
+            cb
+            for _, cb in getattr(self, "callbacks_", ())
+            if isinstance(cb, ScoringBase)
+            and getattr(cb, "target_extractor", None) is to_numpy
+        ]
+        for cb in swapped:
+            cb.target_extractor = self._decode_target
+        try:
+            return super().notify(method_name, **cb_kwargs)
+        finally:
+            for cb in swapped:
+                cb.target_extractor = to_numpy
+
+    def _decode_target(self, y):
+        y = to_numpy(y)
+        if y.dtype.kind in "iu":
+            return self.classes_[y]
+        return y
+
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
         self.training_prior_ = self._effective_prior()
@@ -652,11 +703,16 @@ class BaseNetClassifier(NeuralNetClassifier):
         return super()._get_predict_nonlinearity()
 
     def predict(self, X):
-        """Predicted labels, of the same type as the labels given to ``fit``.
+        """Predicted labels (the argmax of :meth:`predict_proba`), of the same
+        type as the labels given to ``fit``.
 
-        skorch's own scoring callbacks pass the internal dataset and get the
-        encoded labels they compare with the encoded targets.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
         """
-        internal = _is_internal_dataset(X)
-        index = self.predict_proba(X).argmax(axis=1)
-        return index if internal else self.classes_[index]
+        index = self.predict_proba(X).argmax(axis=1)  # checks fitted first
+        return self.classes_[index]

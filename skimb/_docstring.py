@@ -54,11 +54,16 @@ _NET_PARAMS = """module : torch.nn.Module class or instance, default=SimpleNet
     train_split : callable or None, default=None
         skorch's internal validation split, for example
         ``skorch.dataset.ValidSplit(5, stratified=True)``; ``None`` trains on
-        all of ``X``.
+        all of ``X``. With a split the history records ``valid_loss``,
+        ``valid_acc`` and ``valid_bal_acc`` (balanced accuracy), so
+        ``EarlyStopping(monitor='valid_bal_acc', lower_is_better=False)``
+        works as is.
 
     callbacks : list of (name, callback) or None, default=None
         skorch callbacks (``EpochScoring``, ``EarlyStopping``, ``Checkpoint``,
-        ``LRScheduler``, ...).
+        ``LRScheduler``, ...). Scoring callbacks see the original labels (a
+        scorer's ``pos_label`` is one of ``classes_``) unless they set their
+        own ``target_extractor``.
 
     predict_nonlinearity : callable, None or 'auto', default='auto'
         As in skorch: softmax for cross-entropy criteria (and skimb's

@@ -10,10 +10,15 @@ import pytest
 import torch
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
     balanced_accuracy_score,
     log_loss,
+    make_scorer,
 )
 from sklearn.model_selection import FixedThresholdClassifier, TunedThresholdClassifierCV
+from skorch.callbacks import EarlyStopping, EpochScoring
+from torch.utils.data import Subset
 
 import skimb
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
@@ -410,3 +415,76 @@ def test_load_a_file_without_training_prior(tmp_path):
     np.testing.assert_allclose(
         loaded.predict_proba(X3), clf.predict_proba(X3), rtol=1e-5
     )
+
+
+# ---- validation scores and early stopping on imbalanced data ----------------
+
+
+class _FixedSplit:
+    """A train_split with known indices, so the tests can recompute scores."""
+
+    def __init__(self, valid):
+        self.valid = valid
+
+    def __call__(self, dataset, y=None, groups=None):
+        train = np.setdiff1d(np.arange(len(dataset)), self.valid)
+        return Subset(dataset, train), Subset(dataset, self.valid)
+
+
+VALID = np.r_[np.arange(0, 8000, 20), np.arange(8000, 8400, 4)]  # 400 + 100
+
+
+@pytest.mark.parametrize(
+    "labels, pos_label",
+    [(LABELS, "fraud"), (np.array([7, 3]), 3), (np.array([1, 0]), 0)],
+)
+def test_scorers_see_the_original_labels(labels, pos_label):
+    X, y01 = GAUSS_TRAIN
+    y = labels[1 - y01]  # the rare class gets labels[0]
+    ap = make_scorer(
+        average_precision_score, pos_label=pos_label, response_method="predict_proba"
+    )
+    clf = NetClassifier(
+        train_split=_FixedSplit(VALID),
+        callbacks=[("ap", EpochScoring(ap, lower_is_better=False, name="valid_ap"))],
+        **{**GAUSS_PARAMS, "max_epochs": 1},
+    ).fit(X, y)
+    Xv, yv = X[VALID], y[VALID]
+    pos = list(clf.classes_).index(pos_label)
+    expected = average_precision_score(
+        yv, clf.predict_proba(Xv)[:, pos], pos_label=pos_label
+    )
+    assert clf.history_[-1, "valid_ap"] == pytest.approx(expected, rel=1e-6)
+    assert 0.3 < expected < 1
+    assert clf.history_[-1, "valid_acc"] == pytest.approx(
+        accuracy_score(yv, clf.predict(Xv))
+    )
+
+
+@pytest.mark.parametrize("prior", [None, "balanced"])
+def test_valid_bal_acc_by_default_and_early_stopping(prior):
+    X, y = GAUSS_TRAIN
+    y = LABELS[1 - y]
+    stop = EarlyStopping(
+        monitor="valid_bal_acc", lower_is_better=False, patience=2, threshold=10
+    )
+    clf = NetClassifier(
+        train_split=_FixedSplit(VALID),
+        callbacks=[("stop", stop)],
+        prior=prior,
+        **{**GAUSS_PARAMS, "max_epochs": 20},
+    ).fit(X, y)
+    hist = clf.history_
+    assert len(hist) == 3  # no epoch after the first improves tenfold
+    # the score of the last epoch is the model's, with its prior
+    assert hist[-1, "valid_bal_acc"] == pytest.approx(
+        balanced_accuracy_score(y[VALID], clf.predict(X[VALID]))
+    )
+    if prior == "balanced":
+        assert hist[-1, "valid_bal_acc"] > 0.8
+
+
+def test_no_valid_bal_acc_without_a_split():
+    clf = NetClassifier(**TINY).fit(X3, Y3)
+    assert "valid_bal_acc" not in clf.history_[-1]
+    assert "valid_bal_acc" not in dict(clf.callbacks_)
