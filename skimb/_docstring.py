@@ -103,14 +103,18 @@ _NET_PARAMS = """module : torch.nn.Module class or instance, default=SimpleNet
         ``'train'`` gives calibrated probabilities for data drawn like the
         training data (``prior = class_prior_``): use it for log loss, Brier
         score, expected costs. ``'balanced'`` gives every class the same
-        prior: its argmax maximises balanced accuracy (for the plain net it is
-        post-hoc logit adjustment, Menon et al., 2021). An array-like (aligned
+        prior: its argmax is the decision rule that maximises balanced
+        accuracy (for the plain net it is post-hoc logit adjustment, Menon et
+        al., 2021). An array-like (aligned
         with ``classes_``) or a dict naming every label gives a known
         deployment prior; it is normalised. Read at every prediction:
         ``set_params(prior=...)`` after fit changes the predictions without
-        refitting. Classes absent from training (``training_prior_`` 0) are
-        shifted as the rarest trained class is; a class with ``prior`` 0 gets
-        probability 0.
+        refitting. A class with ``training_prior_`` 0 (never effectively
+        trained on) counts as having the smallest positive training prior, so
+        it is raised no more than the rarest trained class; a class with
+        ``prior`` 0 gets probability 0. For a temperature, calibrate the
+        output for the prior you use with scikit-learn's
+        ``CalibratedClassifierCV(FrozenEstimator(clf), method='temperature')``.
 
     **kwargs
         skorch's ``prefix__name`` parameters (``module__hidden_units``,

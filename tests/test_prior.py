@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -383,6 +384,21 @@ def test_calibrated_classifier(fraud):
     p = cal.predict_proba(Xt)
     assert list(cal.classes_) == ["fraud", "ok"]
     assert log_loss(LABELS[1 - yt], p) < 1.05 * log_loss(yt, _bayes(Xt[:, 0]))
+
+
+# scikit-learn's temperature calibrator keeps the float32 of predict_proba, so
+# its rows sum to 1 within float32 rounding, not within log_loss's float64 check.
+@pytest.mark.filterwarnings("ignore:The y_prob values do not sum to one")
+def test_temperature_after_the_prior_with_scikit_learn(gauss_fits):
+    # The recipe the docs give instead of a temperature parameter.
+    clf = gauss_fits["loss"].set_params(prior="train")
+    X, y = GAUSS_TEST
+    cal = CalibratedClassifierCV(FrozenEstimator(clf), method="temperature")
+    cal.fit(X[::2], y[::2])
+    p_cal, p_clf = cal.predict_proba(X[1::2]), clf.predict_proba(X[1::2])
+    np.testing.assert_array_equal(p_cal.argmax(1), p_clf.argmax(1))
+    assert log_loss(y[1::2], p_cal) <= log_loss(y[1::2], p_clf) + 1e-3
+    clf.set_params(prior=None)
 
 
 # ---- persistence ------------------------------------------------------------
