@@ -24,6 +24,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
+from skorch.callbacks import EpochScoring
+from skorch.callbacks.scoring import ScoringBase
 from skorch.utils import to_numpy
 from torch.utils.data import Subset
 
@@ -45,6 +47,7 @@ from .iterators import (
     resolve_dataset,
 )
 from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
+from .prior import check_prior, criterion_prior, shift_log_proba
 from .weighting import class_counts
 
 __all__ = ["BaseNetClassifier"]
@@ -88,6 +91,7 @@ class BaseNetClassifier(NeuralNetClassifier):
         "feature_names_in_",
         "class_counts_",
         "class_prior_",
+        "training_prior_",
     )
 
     # ---- skorch bookkeeping behind properties -------------------------------
@@ -217,10 +221,86 @@ class BaseNetClassifier(NeuralNetClassifier):
                 "the epoch. Use use_caching='auto' (the default) or True."
             )
         check_random_state(self.random_state)
-        check_number(self.posthoc_tau, "posthoc_tau", min_val=0)
         return check_device(self.__dict__.get("_device_param", "auto"))
 
     # ---- skorch hooks --------------------------------------------------------
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        if self.train_split is not None:
+            # Accuracy rewards predicting the majority class; balanced accuracy
+            # is the validation score that early stopping can use on
+            # imbalanced data (monitor='valid_bal_acc', lower_is_better=False).
+            callbacks.insert(
+                len(callbacks) - 1,  # before print_log
+                (
+                    "valid_bal_acc",
+                    EpochScoring(
+                        "balanced_accuracy",
+                        lower_is_better=False,
+                        on_train=False,
+                        name="valid_bal_acc",
+                    ),
+                ),
+            )
+        return callbacks
+
+    def notify(self, method_name, **cb_kwargs):
+        # The batches hold encoded labels; scorers compare them with predict
+        # and predict_proba, whose labels and columns are the original ones
+        # (classes_). Scoring callbacks with skorch's default target_extractor
+        # get the labels decoded, for the time of the call only, so that a
+        # scorer's pos_label or labels are the user's.
+        if method_name not in ("on_epoch_end", "on_batch_end"):
+            return super().notify(method_name, **cb_kwargs)
+        swapped = [
+            cb
+            for _, cb in getattr(self, "callbacks_", ())
+            if isinstance(cb, ScoringBase)
+            and getattr(cb, "target_extractor", None) is to_numpy
+        ]
+        for cb in swapped:
+            cb.target_extractor = self._decode_target
+        try:
+            return super().notify(method_name, **cb_kwargs)
+        finally:
+            for cb in swapped:
+                cb.target_extractor = to_numpy
+
+    def _decode_target(self, y):
+        y = to_numpy(y)
+        if y.dtype.kind in "iu":
+            return self.classes_[y]
+        return y
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self.training_prior_ = self._effective_prior()
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        # The net is notified before its callbacks: scorers that call
+        # predict_proba with a ``prior`` see this epoch's training prior.
+        super().on_epoch_end(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        self.training_prior_ = self._effective_prior()
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self.training_prior_ = self._effective_prior()
+
+    def _effective_prior(self):
+        """The prior the net's probabilities are for, from the class
+        distribution of the training batches and the criterion."""
+        return criterion_prior(
+            self.__dict__.get("criterion_"), self._class_distribution()
+        )
+
+    def _class_distribution(self):
+        """Class probabilities of the training batches (a hook: the sampler
+        draws its own)."""
+        return self.class_prior_
+
     def initialize_module(self):
         kwargs = self.get_params_for("module")
         module = self.module
@@ -508,6 +588,8 @@ class BaseNetClassifier(NeuralNetClassifier):
             counts = counts + self.class_counts_
         self.class_counts_ = counts
         self.class_prior_ = counts / counts.sum()
+        # prior is read at prediction; a bad one fails here, before training.
+        check_prior(self.prior, classes=self.classes_, class_prior=self.class_prior_)
         self._resolve_weights()
         if sample_weight is not None and np.all(sample_weight == sample_weight[0]):
             # Constant weights cancel in the normalised weighted mean (after
@@ -613,6 +695,8 @@ class BaseNetClassifier(NeuralNetClassifier):
         self._seed, self._fit_calls = 0, 1
         self.initialize()
         self.module_.load_state_dict(module_state, strict=True)
+        if "training_prior_" not in state:  # a file from before the attribute
+            self.training_prior_ = self._effective_prior()
         return self
 
     # ---- prediction ----------------------------------------------------------
@@ -639,8 +723,12 @@ class BaseNetClassifier(NeuralNetClassifier):
     def predict_proba(self, X):
         """Class probabilities, columns aligned with ``classes_``.
 
-        With ``posthoc_tau > 0`` the logits are adjusted by
-        ``- posthoc_tau * log(class_prior_)`` before the softmax.
+        With ``prior=None`` these are the net's output as trained: posteriors
+        under ``training_prior_``. Any other ``prior`` moves them to that
+        prior by Bayes' rule, in log space on the output of the
+        ``predict_nonlinearity`` (the softmax for logit criteria):
+        ``softmax(log p + log prior - log training_prior_)`` (Saerens et al.,
+        2002).
 
         Parameters
         ----------
@@ -651,17 +739,33 @@ class BaseNetClassifier(NeuralNetClassifier):
         proba : ndarray of shape (n_samples, n_classes), float32
         """
         dataset = self._as_dataset(X)
-        tau = check_number(self.posthoc_tau, "posthoc_tau", min_val=0)
-        if tau == 0:
+        prior = check_prior(
+            self.prior, classes=self.classes_, class_prior=self.class_prior_
+        )
+        source = self.training_prior_
+        # Priors equal up to float32 rounding of the class weights would
+        # shift the log-odds by less than the output's own rounding.
+        if prior is None or np.allclose(prior, source, rtol=1e-6, atol=0):
             return super().predict_proba(dataset)
-        prior = torch.as_tensor(self.class_prior_, dtype=torch.float32)
-        # A class without training mass gets the rarest seen class's shift.
-        prior = prior.clamp_min(prior[prior > 0].min())
-        shift = tau * torch.log(prior)
+        logits_in = self.predict_nonlinearity == "auto" and isinstance(
+            self.criterion_, _LOGIT_LOSSES
+        )
+        nonlin = self._get_predict_nonlinearity()
         probas = []
         for yp in self.forward_iter(dataset, training=False):
             yp = yp[0] if isinstance(yp, tuple) else yp
-            probas.append(to_numpy(torch.softmax(yp - shift.to(yp.device), dim=-1)))
+            if logits_in:  # exact, where log(softmax) would underflow
+                log_p = torch.log_softmax(yp, dim=-1)
+            else:
+                p = nonlin(yp)
+                log_p = torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
+            if log_p.dim() != 2 or log_p.shape[1] != len(source):
+                raise ValueError(
+                    f"prior needs one probability per class ({len(source)}) from "
+                    f"the net; its predict_nonlinearity gave shape "
+                    f"{tuple(log_p.shape)}."
+                )
+            probas.append(to_numpy(shift_log_proba(log_p, prior, source)))
         return np.concatenate(probas, 0)
 
     def _get_predict_nonlinearity(self):
@@ -672,10 +776,8 @@ class BaseNetClassifier(NeuralNetClassifier):
         return super()._get_predict_nonlinearity()
 
     def predict(self, X):
-        """Predicted labels, of the same type as the labels given to ``fit``.
-
-        skorch's own scoring callbacks pass the internal dataset and get the
-        encoded labels they compare with the encoded targets.
+        """Predicted labels (the argmax of :meth:`predict_proba`), of the same
+        type as the labels given to ``fit``.
 
         Parameters
         ----------
@@ -686,6 +788,5 @@ class BaseNetClassifier(NeuralNetClassifier):
         y_pred : ndarray of shape (n_samples,)
             The class of highest :meth:`predict_proba`, from ``classes_``.
         """
-        internal = _is_internal_dataset(X)
-        index = self.predict_proba(X).argmax(axis=1)
-        return index if internal else self.classes_[index]
+        index = self.predict_proba(X).argmax(axis=1)  # checks fitted first
+        return self.classes_[index]

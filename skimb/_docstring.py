@@ -57,14 +57,20 @@ criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
     train_split : callable or None, default=None
         skorch's internal validation split, for example
         ``skorch.dataset.ValidSplit(5, stratified=True)``; ``None`` trains on
-        all of ``X``.
+        all of ``X``. With a split the history records ``valid_loss``,
+        ``valid_acc`` and ``valid_bal_acc`` (balanced accuracy), so
+        ``EarlyStopping(monitor='valid_bal_acc', lower_is_better=False)``
+        works as is.
 
     callbacks : list of (name, callback) or None, default=None
         skorch callbacks (``EpochScoring``, ``EarlyStopping``, ``Checkpoint``,
-        ``LRScheduler``, ...).
+        ``LRScheduler``, ...). Scoring callbacks see the original labels (a
+        scorer's ``pos_label`` is one of ``classes_``) unless they set their
+        own ``target_extractor``.
 
     predict_nonlinearity : callable, None or 'auto', default='auto'
-        As in skorch: softmax for cross-entropy criteria.
+        As in skorch: softmax for cross-entropy criteria (and skimb's
+        losses). A ``prior`` assumes it returns class probabilities.
 
     warm_start : bool, default=False
         If True, ``fit`` continues training an already-fitted net.
@@ -90,11 +96,28 @@ criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
         draws. With an int, fits on the CPU are reproducible bit for bit.
         The global torch random state is left untouched.
 
-    posthoc_tau : float >= 0, default=0.0
-        Post-hoc logit adjustment (Menon et al., 2021): ``predict`` and
-        ``predict_proba`` subtract ``posthoc_tau * log(class_prior_)`` from
-        the logits, the multiclass analogue of moving the decision threshold.
-        ``0`` changes nothing.
+    prior : None, 'train', 'balanced', array-like or dict, default=None
+        The class prior that ``predict_proba`` (and so ``predict``, its argmax)
+        gives probabilities for. The net estimates posteriors under
+        ``training_prior_``; Bayes' rule moves them to ``prior``:
+        ``p(c|x)`` is proportional to ``p_trained(c|x) * prior_c /
+        training_prior_c`` (Saerens et al., 2002), applied to the
+        log-probabilities. ``None`` returns the net's output as trained.
+        ``'train'`` gives calibrated probabilities for data drawn like the
+        training data (``prior = class_prior_``): use it for log loss, Brier
+        score, expected costs. ``'balanced'`` gives every class the same
+        prior: its argmax is the decision rule that maximises balanced
+        accuracy (for the plain net it is post-hoc logit adjustment, Menon et
+        al., 2021). An array-like (aligned
+        with ``classes_``) or a dict naming every label gives a known
+        deployment prior; it is normalised. Read at every prediction:
+        ``set_params(prior=...)`` after fit changes the predictions without
+        refitting. A class with ``training_prior_`` 0 (never effectively
+        trained on) counts as having the smallest positive training prior, so
+        it is raised no more than the rarest trained class; a class with
+        ``prior`` 0 gets probability 0. For a temperature, calibrate the
+        output for the prior you use with scikit-learn's
+        ``CalibratedClassifierCV(FrozenEstimator(clf), method='temperature')``.
 
     n_threads : 'auto', int or None, default='auto'
         Torch threads while training on the CPU (the caller's setting is
@@ -128,6 +151,16 @@ _FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
 
     class_prior_ : ndarray of shape (n_classes,)
         ``class_counts_ / class_counts_.sum()``.
+
+    training_prior_ : ndarray of shape (n_classes,)
+        The class prior the net's probabilities are estimates for, given the
+        class distribution ``d`` of its training batches (``class_prior_``;
+        the sampler's draw probabilities of the last epoch) and the criterion
+        at the end of training: proportional to ``d_c * w_c * rho_c ** -tau``
+        with ``w`` the criterion's class ``weight`` (1 without one, the final
+        weights with deferred re-weighting) and, for ``LogitAdjustedLoss``,
+        its prior ``rho`` and ``tau``. Approximate for ``FocalLoss`` and
+        ``LDAMLoss`` (only their ``weight`` counts). Sums to 1.
 
     n_features_in_ : int
         Number of features seen at fit.

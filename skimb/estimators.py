@@ -91,6 +91,13 @@ class NetClassifier(BaseNetClassifier):
     WeightedLossClassifier : Class weights in the loss.
     WeightedSamplerClassifier : Class-weighted sampling of the batches.
 
+    Notes
+    -----
+    With cross-entropy the net estimates the posterior under the training
+    frequencies, so ``training_prior_`` is ``class_prior_`` and
+    ``prior='train'`` changes nothing; ``prior='balanced'`` is post-hoc logit
+    adjustment (Menon et al., 2021).
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -123,7 +130,7 @@ class NetClassifier(BaseNetClassifier):
         use_caching="auto",
         torch_load_kwargs=None,
         random_state=None,
-        posthoc_tau=0.0,
+        prior=None,
         n_threads="auto",
         **kwargs,
     ):
@@ -152,7 +159,7 @@ class NetClassifier(BaseNetClassifier):
         # ``classes_`` from y instead.
         del self.__dict__["classes"]
         self.random_state = random_state
-        self.posthoc_tau = posthoc_tau
+        self.prior = prior
         self.n_threads = n_threads
 
 
@@ -189,6 +196,16 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
     --------
     WeightedSamplerClassifier : Rebalance the batches instead of the loss.
 
+    Notes
+    -----
+    A loss weighted by ``w`` trains the net for the prior proportional to
+    ``class_prior_ * w`` (the weights at the last epoch, so uniform ones
+    before ``reweight_epoch``): ``training_prior_``. With
+    ``class_weight='balanced'`` that is uniform, so the predictions as trained
+    are the balanced decision rule, and ``prior='train'`` turns them back
+    into calibrated probabilities for data like the training data (King and
+    Zeng, 2001). For the criteria's own priors see ``training_prior_``.
+
     References
     ----------
     King, G. and Zeng, L. (2001). Logistic Regression in Rare Events Data.
@@ -203,6 +220,12 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
     >>> clf = WeightedLossClassifier(max_epochs=2, random_state=0).fit(X, y)
     >>> clf.class_weight_
     array([0.55555556, 5.        ])
+    >>> clf.training_prior_.round(6)
+    array([0.5, 0.5])
+    >>> p_trained = clf.predict_proba(X[:1])
+    >>> p_train = clf.set_params(prior="train").predict_proba(X[:1])
+    >>> bool(p_train[0, 1] < p_trained[0, 1])  # back to the 1:9 frequencies
+    True
     """
 
     def __init__(
@@ -229,7 +252,7 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
         use_caching="auto",
         torch_load_kwargs=None,
         random_state=None,
-        posthoc_tau=0.0,
+        prior=None,
         n_threads="auto",
         **kwargs,
     ):
@@ -253,7 +276,7 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
             use_caching=use_caching,
             torch_load_kwargs=torch_load_kwargs,
             random_state=random_state,
-            posthoc_tau=posthoc_tau,
+            prior=prior,
             n_threads=n_threads,
             **kwargs,
         )
@@ -337,6 +360,14 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
     WeightedLossClassifier : Reweight the loss instead of the batches.
     imblearn.over_sampling.RandomOverSampler : The same idea done once, on the host.
 
+    Notes
+    -----
+    The net sees classes with the sampler's class probabilities, so
+    ``training_prior_`` is the last epoch's (the final step of
+    ``schedule='progressive'``): with replacement the draw probabilities
+    ``class_prior_ * class_weight_`` (normalised), without replacement the
+    classes' shares of the last epoch's draws.
+
     Examples
     --------
     >>> import numpy as np
@@ -375,7 +406,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
         use_caching="auto",
         torch_load_kwargs=None,
         random_state=None,
-        posthoc_tau=0.0,
+        prior=None,
         n_threads="auto",
         **kwargs,
     ):
@@ -399,7 +430,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
             use_caching=use_caching,
             torch_load_kwargs=torch_load_kwargs,
             random_state=random_state,
-            posthoc_tau=posthoc_tau,
+            prior=prior,
             n_threads=n_threads,
             **kwargs,
         )
@@ -452,7 +483,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
         if index is not None:  # a validation split: draw from the training part
             self.num_samples_ = self._resolve_num_samples(dataset, index)
         num_samples = self.num_samples_
-        return WeightedSamplerBatches(
+        batches = WeightedSamplerBatches(
             dataset,
             index,
             batch_size,
@@ -462,6 +493,24 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
             generator=self._generator,
             progress=self._progress if self.schedule == "progressive" else None,
         )
+        # Read by _class_distribution for training_prior_; dropped at the end
+        # of training so that no device tensors outlive fit.
+        self.__dict__["_sampler_batches"] = batches
+        return batches
+
+    def _class_distribution(self):
+        batches = self.__dict__.get("_sampler_batches")
+        if batches is not None:
+            return batches.class_probabilities.double().cpu().numpy()
+        if self.schedule == "progressive":  # no epoch drawn yet
+            return self.class_prior_
+        return self.class_prior_ * self.class_weight_  # criterion_prior normalises
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        try:
+            super().on_train_end(net, X=X, y=y, **kwargs)
+        finally:
+            self.__dict__.pop("_sampler_batches", None)
 
     def _progress(self):
         # Fraction of the way from instance- to class-balanced draws at the

@@ -237,10 +237,26 @@ class WeightedSamplerBatches(_Batches):
                 p = p * sw
             self._idx = idx
             self._p = p
+            self._y = y
+            self._n_classes = n_classes
+            mass = torch.zeros(n_classes, dtype=fdt, device=device).index_add_(0, y, p)
+            # Replaced by the realised class shares once an epoch is drawn.
+            self._drawn_p = (mass / mass.sum().clamp_min(1e-300)).to(torch.float32)
 
     @property
     def epoch_size(self):
         return self.num_samples
+
+    @property
+    def class_probabilities(self):
+        """The class probabilities of the last epoch's draws.
+
+        With replacement, the exact draw probabilities (the target's before
+        the first epoch); without, the classes' shares of the drawn samples
+        (their weights' shares before the first epoch), since a weighted
+        draw without replacement has no closed-form class probabilities.
+        """
+        return self._class_p if self.replacement else self._drawn_p
 
     def order(self):
         g, m = self.generator, self.num_samples
@@ -251,6 +267,10 @@ class WeightedSamplerBatches(_Batches):
             keys = torch.log(u) / self._p  # -inf for zero weights: never chosen
             chosen = torch.topk(keys, m, sorted=False).indices
             chosen = chosen[torch.randperm(m, generator=g, device=self.device)]
+            drawn = torch.bincount(
+                self._y.index_select(0, chosen), minlength=self._n_classes
+            )
+            self._drawn_p = drawn.to(torch.float32) / m
             return self._idx.index_select(0, chosen)
         if self.progress is not None:
             t = float(self.progress())

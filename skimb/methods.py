@@ -84,7 +84,9 @@ METHODS = {
         ),
         per_fit={"reweight_epoch": lambda net: int(0.8 * net["max_epochs"])},
     ),
-    "posthoc-la": Method(NetClassifier(posthoc_tau=1.0)),
+    # The plain net's output moved to equal class priors: post-hoc logit
+    # adjustment with tau = 1 (Menon et al., 2021).
+    "posthoc-la": Method(NetClassifier(prior="balanced")),
 }
 """Method name -> :class:`Method`."""
 

@@ -90,13 +90,18 @@ def _encode(name, value):
         value = str(value)
     if _is_plain(value):
         return {"plain": list(value) if isinstance(value, tuple) else value}
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "fiu":
+        # A numeric vector (a prior, say) as a list, rebuilt as an array.
+        return {"array": value.tolist()}
     if isinstance(value, dict) and all(
-        _is_plain(v) and (_is_plain(k) or isinstance(k, np.generic))
+        (_is_plain(v) or isinstance(v, np.generic))
+        and (_is_plain(k) or isinstance(k, np.generic))
         for k, v in value.items()
     ):
-        # Non-string keys (a class_weight for int labels, say) as pairs.
+        # Non-string keys (a class_weight or prior for int labels, say) as pairs.
         items = [
-            [k.item() if isinstance(k, np.generic) else k, v] for k, v in value.items()
+            [x.item() if isinstance(x, np.generic) else x for x in (k, v)]
+            for k, v in value.items()
         ]
         return {"items": items}
     if isinstance(value, type):
@@ -108,8 +113,8 @@ def _encode(name, value):
         return {"rule": type(value).__name__, "value": getattr(value, attr)}
     raise TypeError(
         f"parameter {name}={value!r} cannot be saved as plain data; save() stores "
-        "only numbers, strings, lists, dicts, class-weight rules and classes (by "
-        "name). Use pickle for other objects."
+        "only numbers, strings, lists, dicts, numeric 1-D arrays, class-weight "
+        "rules and classes (by name). Use pickle for other objects."
     )
 
 
@@ -118,6 +123,13 @@ def _decode(name, spec, trusted):
         raise ValueError(f"parameter {name!r} is malformed in the file: {spec!r}.")
     if "plain" in spec:
         return spec["plain"]
+    if "array" in spec and isinstance(spec["array"], list):
+        if not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool)
+            for v in spec["array"]
+        ):
+            raise ValueError(f"parameter {name!r} is malformed in the file.")
+        return np.asarray(spec["array"])
     if "items" in spec and isinstance(spec["items"], list):
         try:
             return {k: v for k, v in spec["items"]}

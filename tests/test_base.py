@@ -69,10 +69,10 @@ BAD_PARAMETERS = [
     ),
     (NetClassifier(random_state="seed"), {}, ValueError, r"cannot be used to seed"),
     (
-        NetClassifier(posthoc_tau=-0.5, max_epochs=1),
+        NetClassifier(prior=[-0.5, 1.5], max_epochs=1),
         {},
         ValueError,
-        r"posthoc_tau must be a non-negative finite float; got -0.5",
+        r"prior\[0\] must be a non-negative finite real number; got -0.5",
     ),
 ]
 
@@ -373,28 +373,26 @@ def test_posthoc_adjustment(long_tail):
     X, Y = long_tail.X, long_tail.y
     clf = NetClassifier(max_epochs=3, random_state=0, device="cpu").fit(X, Y)
     base = clf.predict_proba(X)
-    np.testing.assert_array_equal(
-        clf.set_params(posthoc_tau=0.0).predict_proba(X), base
-    )
+    np.testing.assert_array_equal(clf.set_params(prior=None).predict_proba(X), base)
     logits = clf.forward(X)
     prior = torch.tensor(clf.class_prior_, dtype=torch.float32)
     expected = torch.softmax(logits - torch.log(prior), dim=1).numpy()
-    adjusted = clf.set_params(posthoc_tau=1.0).predict_proba(X)
+    adjusted = clf.set_params(prior="balanced").predict_proba(X)
     np.testing.assert_allclose(adjusted, expected, rtol=1e-5)
     # the adjustment favours the rare classes
     assert (adjusted.argmax(1) == 2).sum() >= (base.argmax(1) == 2).sum()
     assert adjusted[:, 2].mean() > base[:, 2].mean()
     with pytest.raises(
-        ValueError, match="posthoc_tau must be a non-negative finite float; got -1"
+        ValueError, match=r"prior\[0\] must be a non-negative .*; got -1"
     ):
-        clf.set_params(posthoc_tau=-1).predict(X)
+        clf.set_params(prior=[-1, 1, 1]).predict(X)
 
 
 def test_posthoc_with_training_scoring_callback(gauss60):
     X = gauss60
     y = np.arange(60) % 3
     clf = NetClassifier(
-        posthoc_tau=1.0,
+        prior="balanced",
         max_epochs=2,
         device="cpu",
         train_split=ValidSplit(4),

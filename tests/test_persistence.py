@@ -23,7 +23,7 @@ y = np.repeat(["ant", "bee", "cat"], [40, 15, 5])
 @pytest.mark.parametrize(
     "estimator",
     [
-        NetClassifier(max_epochs=2, random_state=0, posthoc_tau=0.5),
+        NetClassifier(max_epochs=2, random_state=0, prior="balanced"),
         WeightedLossClassifier(
             max_epochs=2,
             random_state=0,
