@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skimb.results import ComparisonResult
 from skimb.report import format_table, save_plots
+from skimb.results import ComparisonResult
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CLASSES = [0, 1, 2]
