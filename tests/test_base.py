@@ -139,11 +139,31 @@ def test_bad_data(X_bad, y_bad, error, match):
         NetClassifier(max_epochs=1).fit(X_bad, np.asarray(y_bad))
 
 
-def test_sparse_rejected(two_classes):
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_sparse_input_trains_like_dense(two_classes, fmt):
+    import scipy.sparse as sp
+
     X, y = two_classes
-    sparse = pytest.importorskip("scipy.sparse")
-    with pytest.raises(TypeError, match="Sparse data was passed"):
-        NetClassifier(max_epochs=1).fit(sparse.csr_matrix(X), y)
+    dense = NetClassifier(max_epochs=2, random_state=0, device="cpu").fit(X, y)
+    sparse = NetClassifier(max_epochs=2, random_state=0, device="cpu")
+    sparse.fit(sp.csr_matrix(X).asformat(fmt), y)
+    np.testing.assert_array_equal(
+        sparse.predict_proba(sp.csr_matrix(X).asformat(fmt)), dense.predict_proba(X)
+    )
+
+
+def test_sparse_input_is_checked_at_its_dense_size(monkeypatch):
+    import scipy.sparse as sp
+
+    import skimb._device as device
+
+    monkeypatch.setattr(device, "_available_host_memory", lambda: 10_000)
+    X = sp.random(1000, 100, density=0.001, format="csr", dtype=np.float32)
+    y = np.arange(1000) % 2
+    # 1000 x 100 float32 is 400 kB dense, far less as sparse: the check counts
+    # the dense copy the net trains on.
+    with pytest.raises(ValueError, match="needs 0.00 GiB as float32 but host memory"):
+        NetClassifier(max_epochs=1, device="cpu").fit(X, y)
 
 
 def test_predict_errors(two_classes):
