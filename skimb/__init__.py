@@ -1,6 +1,7 @@
 """skimb: class-imbalanced learning with PyTorch nets as scikit-learn estimators."""
 
 from . import datasets
+from .benchmark import benchmark
 from .callbacks import DeferredReweighting
 from .comparison import compare
 from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
@@ -8,6 +9,7 @@ from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from .nets import SimpleNet
 from .persistence import load, save
 from .results import ComparisonResult
+from .stacked import fit_many
 from .weighting import EffectiveNumber, PowerRule
 
 __version__ = "0.1.0"
@@ -24,8 +26,10 @@ __all__ = [
     "SimpleNet",
     "WeightedLossClassifier",
     "WeightedSamplerClassifier",
+    "benchmark",
     "compare",
     "datasets",
+    "fit_many",
     "load",
     "save",
 ]

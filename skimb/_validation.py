@@ -107,6 +107,8 @@ def check_number(
             max_val=max_val,
             include_boundaries=include_boundaries,
         )
-    except ValueError:
+    except ValueError as exc:
+        if "include_boundaries" in str(exc):
+            raise  # the caller's bounds are inconsistent, not the value wrong
         raise ValueError(f"{name} must be {allowed}; got {value!r}.") from None
     return int(value) if target_type is numbers.Integral else float(value)

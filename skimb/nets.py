@@ -53,5 +53,5 @@ class SimpleNet(nn.Module):
         self.fc2 = nn.Linear(hidden_units, n_classes)
 
     def forward(self, X):
-        X = X.reshape(X.shape[0], -1)
+        X = X.flatten(1)  # keeps the feature size for an empty batch too
         return self.fc2(torch.relu(self.fc1(X)))

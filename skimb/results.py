@@ -55,7 +55,7 @@ class ComparisonResult:
     """Rows (one per method x seed x fold, fold ``'test'`` for the held-out
     part) and their summary.
 
-    Attributes
+    Parameters
     ----------
     rows : pandas.DataFrame
         ``method, seed, fold, status, error``, one column per metric,

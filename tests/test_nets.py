@@ -27,12 +27,6 @@ def test_layer_and_output_shapes(n_features, n_classes, hidden):
     assert net(torch.zeros(5, n_features)).shape == (5, n_classes)
 
 
-@pytest.mark.xfail(
-    raises=RuntimeError,
-    strict=True,
-    reason="SimpleNet.forward flattens with reshape(n, -1), which torch refuses "
-    "for n == 0; X.flatten(1) would keep the feature size",
-)
 @pytest.mark.parametrize("shape", [(0, 64), (0, 1, 8, 8)])
 def test_empty_batch_gives_empty_output(shape):
     net = SimpleNet(n_features=64, n_classes=3, hidden_units=8)

@@ -142,11 +142,6 @@ def test_allowed_words_override_the_derived_ones():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_scalar's error for a caller's inconsistent include_boundaries "
-    "(a closed bound that is None) is reworded as a rejection of the value",
-)
 def test_inconsistent_boundaries_are_not_blamed_on_the_value():
     with pytest.raises(ValueError) as exc:
         check_number(5, "x", max_val=10, include_boundaries="left")
