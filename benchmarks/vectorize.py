@@ -34,7 +34,7 @@ import torch
 
 import skimb
 from skimb import WeightedLossClassifier
-from skimb.benchmark import benchmark
+from skimb.benchmarking import benchmark
 from skimb.benchmark_data import list_benchmark_datasets
 
 
@@ -72,7 +72,7 @@ def bench_benchmark(device):
     names = ten_keel_sets()
     print("benchmark data sets:", ", ".join(names), flush=True)
     kw = dict(output=None, progress=False, device=device)
-    import skimb.benchmark as b
+    import skimb.benchmarking as b
 
     def run(vectorize):
         real = b.compare

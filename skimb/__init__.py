@@ -1,7 +1,7 @@
 """skimb: class-imbalanced learning with PyTorch nets as scikit-learn estimators."""
 
 from . import datasets
-from .benchmark import benchmark
+from .benchmarking import benchmark
 from .callbacks import DeferredReweighting
 from .comparison import compare
 from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier

@@ -12,7 +12,7 @@ any work starts.
 import argparse
 import sys
 
-from .benchmark import benchmark
+from .benchmarking import benchmark
 from .benchmark_data import SUITES, list_benchmark_datasets
 from .comparison import check_compare_options, check_data_name, compare
 from .datasets import DATASETS, IMBALANCE_RECIPES

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from skimb.benchmark import benchmark
+from skimb.benchmarking import benchmark
 from skimb.cli import main
 
 TINY = dict(cv=2, max_epochs=1, hidden_units=4, device="cpu", progress=False)
