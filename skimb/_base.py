@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EpochScoring
+from skorch.callbacks import Callback, EpochScoring
 from skorch.callbacks.scoring import ScoringBase
 from skorch.utils import to_numpy
 from torch.utils.data import Subset
@@ -39,6 +39,7 @@ from ._device import (
     torch_threads,
 )
 from ._validation import check_number
+from .callbacks import QuietPrintLog
 from .iterators import (
     DeviceDataset,
     SequentialBatches,
@@ -51,6 +52,9 @@ from .prior import check_prior, criterion_prior, shift_log_proba
 from .weighting import class_counts
 
 __all__ = ["BaseNetClassifier"]
+
+# Hooks called at every batch; skipped when nothing implements them.
+_PER_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 # Rows per forward pass at prediction time (training uses batch_size).
 PREDICT_BATCH_SIZE = 4096
@@ -226,7 +230,10 @@ class BaseNetClassifier(NeuralNetClassifier):
     # ---- skorch hooks --------------------------------------------------------
     @property
     def _default_callbacks(self):
-        callbacks = list(super()._default_callbacks)
+        callbacks = [
+            (name, QuietPrintLog() if name == "print_log" else cb)
+            for name, cb in super()._default_callbacks
+        ]
         if self.train_split is not None:
             # Accuracy rewards predicting the majority class; balanced accuracy
             # is the validation score that early stopping can use on
@@ -251,6 +258,10 @@ class BaseNetClassifier(NeuralNetClassifier):
         # (classes_). Scoring callbacks with skorch's default target_extractor
         # get the labels decoded, for the time of the call only, so that a
         # scorer's pos_label or labels are the user's.
+        if method_name in self.__dict__.get("_silent_hooks", ()):
+            # No callback implements it: the net's own handler only (skorch's
+            # on_batch_begin opens the history's batch record).
+            return getattr(self, method_name)(self, **cb_kwargs)
         if method_name not in ("on_epoch_end", "on_batch_end"):
             return super().notify(method_name, **cb_kwargs)
         swapped = [
@@ -274,6 +285,9 @@ class BaseNetClassifier(NeuralNetClassifier):
         return y
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
+        # Per-batch hooks that no callback implements are not dispatched to
+        # the callbacks during this training run.
+        self._silent_hooks = {h for h in _PER_BATCH_HOOKS if not self._listens(h)}
         super().on_train_begin(net, X=X, y=y, **kwargs)
         self.training_prior_ = self._effective_prior()
 
@@ -285,7 +299,15 @@ class BaseNetClassifier(NeuralNetClassifier):
         )
         self.training_prior_ = self._effective_prior()
 
+    def _listens(self, hook):
+        base = getattr(Callback, hook)
+        return any(
+            getattr(type(cb), hook, base) is not base
+            for _, cb in getattr(self, "callbacks_", ())
+        )
+
     def on_train_end(self, net, X=None, y=None, **kwargs):
+        self.__dict__.pop("_silent_hooks", None)
         super().on_train_end(net, X=X, y=y, **kwargs)
         self.training_prior_ = self._effective_prior()
 
@@ -426,6 +448,18 @@ class BaseNetClassifier(NeuralNetClassifier):
             return self.__dict__["_fit_generator"]
         except KeyError:
             raise RuntimeError("training batches are drawn only inside fit") from None
+
+    def _set_training(self, training=True):
+        # skorch sets the mode of every module tree at every batch; for a
+        # small net the recursive ``train()`` costs as much as a forward
+        # pass. Reading the flags is cheap, so the trees are only walked
+        # when a flag differs.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_", None)
+            if isinstance(module, torch.nn.Module) and any(
+                m.training != training for m in module.modules()
+            ):
+                module.train(training)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if not isinstance(iterator, _Batches):

@@ -12,8 +12,8 @@ any work starts.
 import argparse
 import sys
 
-from .benchmarking import benchmark
 from .benchmark_data import SUITES, list_benchmark_datasets
+from .benchmarking import benchmark
 from .comparison import check_compare_options, check_data_name, compare
 from .datasets import DATASETS, IMBALANCE_RECIPES
 from .methods import DEFAULT_METHODS, METHODS

@@ -135,3 +135,46 @@ def test_bad_reweight_epoch_through_fit(two_classes):
         ValueError, match=r"reweight_epoch .* non-negative integer.*; got -2"
     ):
         WeightedLossClassifier(reweight_epoch=-2, max_epochs=1).fit(X, y)
+
+
+def test_quiet_print_log_prints_only_when_verbose(capsys):
+    import numpy as np
+
+    from skimb import NetClassifier
+
+    X = np.random.default_rng(0).random((40, 3), dtype=np.float32)
+    y = np.arange(40) % 2
+    NetClassifier(max_epochs=2, device="cpu").fit(X, y)
+    assert capsys.readouterr().out == ""
+    NetClassifier(max_epochs=2, device="cpu", verbose=1).fit(X, y)
+    printed = capsys.readouterr().out
+    assert "train_loss" in printed and printed.count("\n") >= 4
+
+
+def test_per_batch_hooks_reach_the_callbacks_that_implement_them():
+    import numpy as np
+    from skorch.callbacks import Callback
+
+    from skimb import NetClassifier
+
+    calls = {"begin": 0, "end": 0, "grad": 0}
+
+    class Counter(Callback):
+        def on_batch_begin(self, net, **kwargs):
+            calls["begin"] += 1
+
+        def on_batch_end(self, net, **kwargs):
+            calls["end"] += 1
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            calls["grad"] += 1
+
+    X = np.random.default_rng(0).random((40, 3), dtype=np.float32)
+    y = np.arange(40) % 2
+    clf = NetClassifier(
+        max_epochs=2, batch_size=16, callbacks=[Counter()], device="cpu"
+    ).fit(X, y)
+    assert calls == {"begin": 6, "end": 6, "grad": 6}  # 2 epochs x 3 batches
+    plain = NetClassifier(max_epochs=2, batch_size=16, device="cpu").fit(X, y)
+    # Without a listener the net's own bookkeeping still runs per batch.
+    assert len(plain.history[-1, "batches"]) == len(clf.history[-1, "batches"]) == 3
