@@ -34,8 +34,8 @@ import torch
 
 import skimb
 from skimb import WeightedLossClassifier
-from skimb.benchmarking import benchmark
 from skimb.benchmark_data import list_benchmark_datasets
+from skimb.benchmarking import benchmark
 
 
 def _timed(fn):
@@ -72,19 +72,9 @@ def bench_benchmark(device):
     names = ten_keel_sets()
     print("benchmark data sets:", ", ".join(names), flush=True)
     kw = dict(output=None, progress=False, device=device)
-    import skimb.benchmarking as b
 
     def run(vectorize):
-        real = b.compare
-
-        def patched(*args, **kwargs):
-            return real(*args, vectorize=vectorize, **kwargs)
-
-        b.compare = patched
-        try:
-            benchmark(names, **kw)
-        finally:
-            b.compare = real
+        benchmark(names, vectorize=vectorize, **kw)
 
     one = _timed(lambda: run(False))
     many = _timed(lambda: run(True))

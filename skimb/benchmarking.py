@@ -135,6 +135,7 @@ def benchmark(
     resume=False,
     progress=True,
     plots=False,
+    vectorize=True,
 ):
     """Compare the methods on many data sets and rank them.
 
@@ -163,6 +164,9 @@ def benchmark(
         A progress bar across data sets.
     plots : bool, default=False
         Also write each comparison's plots.
+    vectorize : bool, default=True
+        Train each net method's folds as one stacked loop, as
+        :func:`skimb.compare` does; False fits one net at a time.
 
     Returns
     -------
@@ -196,6 +200,7 @@ def benchmark(
         download=False,
         progress=False,
         plots=plots,
+        vectorize=vectorize,
     )
     config = {
         "datasets": names,

@@ -129,6 +129,11 @@ def build_parser():
         help="skip what the output folder already holds",
     )
     p.add_argument("--no-plots", action="store_true")
+    p.add_argument(
+        "--no-vectorize",
+        action="store_true",
+        help="fit one net at a time instead of a method's folds in one stacked loop",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     b = sub.add_parser(
@@ -156,6 +161,7 @@ def build_parser():
     b.add_argument("--output", default="skimb-benchmark")
     b.add_argument("--resume", action="store_true")
     b.add_argument("--plots", action="store_true", help="per data set plots too")
+    b.add_argument("--no-vectorize", action="store_true", help="one net at a time")
     b.add_argument("--quiet", action="store_true")
 
     d = sub.add_parser("datasets", help="list the benchmark data sets")
@@ -213,6 +219,7 @@ def _benchmark(parser, args):
             resume=args.resume,
             progress=not args.quiet,
             plots=args.plots,
+            vectorize=not args.no_vectorize,
             **options,
         )
     except KeyboardInterrupt:
@@ -269,6 +276,7 @@ def main(argv=None):
             resume=args.resume,
             progress=not args.quiet,
             plots=not args.no_plots,
+            vectorize=not args.no_vectorize,
             **options,
         )
     except KeyboardInterrupt:

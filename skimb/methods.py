@@ -41,7 +41,8 @@ class Method:
     dense : bool
         Whether the estimator needs dense input.
     per_fit : dict
-        Parameters derived from the net settings: name -> function of them.
+        Parameters derived from the net settings: name -> function of them
+        (they may override a net setting, ``max_epochs`` say).
     """
 
     estimator: object
@@ -137,7 +138,7 @@ def build(name, *, net, seed, y, preprocessor=None):
     estimator = clone(method.estimator)
     if method.net:
         derived = {k: f(net) for k, f in method.per_fit.items()}
-        estimator.set_params(**net, **derived, random_state=seed)
+        estimator.set_params(**{**net, **derived}, random_state=seed)
     else:
         estimator.set_params(random_state=seed)
     steps = []

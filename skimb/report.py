@@ -164,7 +164,7 @@ def save_plots(result, output):
         fontsize="small",
         ncols=min(4, max(1, len(methods))),
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.22),
+        bbox_to_anchor=(0.5, -0.3),
     )
     ax.set_title("Per-class recall by method")
     _save(fig, output / "recall_by_class.png", paths)

@@ -190,3 +190,31 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
     rows = json.loads((out / "results.json").read_text())["rows"]
     assert len(rows) == 5 * 3
     assert all(r["status"] == "ok" for r in rows)
+
+
+def test_no_vectorize_gives_the_same_rows(tmp_path):
+    import json
+
+    common = [
+        "compare",
+        "--cv",
+        "2",
+        "--max-epochs",
+        "2",
+        "--hidden-units",
+        "8",
+        "--device",
+        "cpu",
+        "--methods",
+        "baseline,weighted-loss",
+        "--quiet",
+        "--no-plots",
+    ]
+    assert main([*common, "--output", str(tmp_path / "a")]) == 0
+    assert main([*common, "--output", str(tmp_path / "b"), "--no-vectorize"]) == 0
+    a, b = (
+        json.loads((tmp_path / d / "results.json").read_text())["rows"] for d in "ab"
+    )
+    for ra, rb in zip(a, b, strict=True):
+        assert ra["balanced_accuracy"] == pytest.approx(rb["balanced_accuracy"])
+        assert ra["log_loss"] == pytest.approx(rb["log_loss"], rel=1e-4)
