@@ -701,6 +701,7 @@ def compare(
         per_seed[seed] = (X, yy, context, folds)
     first = per_seed[seeds[0]][2]
     config.update(
+        trained_counts=_counts(per_seed[seeds[0]][1]),
         positive=first["positive"],
         majority=first["majority"],
         minority=first["minority"],

@@ -37,10 +37,16 @@ _TEST_COLUMNS = (
 def _heading(config):
     parts = [f"data set: {config.get('dataset', '?')}"]
     counts = config.get("class_counts")
+    recipe = (config.get("imbalance") or {}).get("recipe", "none")
+    if recipe != "none" and config.get("trained_counts"):
+        counts = config["trained_counts"]
+        what = f"training classes after the {recipe!r} recipe"
+        if len(config.get("seeds", ())) > 1:
+            what += " (first seed)"
+    else:
+        what = "training classes"
     if counts:
-        parts.append(
-            "training classes: " + ", ".join(f"{c}: {n}" for c, n in counts.items())
-        )
+        parts.append(f"{what}: " + ", ".join(f"{c}: {n}" for c, n in counts.items()))
     if config.get("positive") is not None:
         parts.append(f"positive class: {config['positive']!r}")
     if config.get("majority") is not None:

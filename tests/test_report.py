@@ -185,3 +185,17 @@ def test_nothing_to_plot(tmp_path):
     empty = ComparisonResult(pd.DataFrame(), {"methods": ["baseline"]})
     assert save_plots(empty, tmp_path / "out") == []
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_heading_shows_the_counts_the_nets_trained_on(result):
+    result.config.update(
+        dataset="digits",
+        class_counts={0: 133, 1: 136},
+        trained_counts={0: 119, 1: 13},
+        imbalance={"recipe": "seed"},
+        seeds=[0],
+    )
+    first = format_table(result).splitlines()[0]
+    assert first.startswith(
+        "data set: digits; training classes after the 'seed' recipe: 0: 119, 1: 13"
+    )
