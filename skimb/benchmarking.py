@@ -19,9 +19,10 @@ import joblib
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ._execution import parallel_backend
 from ._files import atomic_write
 from .benchmark_data import SUITES
-from .comparison import _backend, check_compare_options, compare
+from .comparison import check_compare_options, compare
 from .methods import DEFAULT_METHODS
 from .ranking import (
     friedman_test,
@@ -174,7 +175,7 @@ def benchmark(
     """
     names = _resolve_datasets(datasets, suite)
     methods = list(methods)
-    check_compare_options(
+    shared = dict(
         methods=methods,
         cv=cv,
         seeds=seeds,
@@ -183,24 +184,17 @@ def benchmark(
         lr=lr,
         hidden_units=hidden_units,
         test_size=test_size,
-        n_jobs=n_jobs,
     )
+    check_compare_options(n_jobs=n_jobs, **shared)
     if output is not None:
         check_output_writable(output)
     options = dict(
-        methods=methods,
-        cv=cv,
-        seeds=seeds,
-        max_epochs=max_epochs,
-        batch_size=batch_size,
-        lr=lr,
-        hidden_units=hidden_units,
         device=device,
-        test_size=test_size,
         download=False,
         progress=False,
         plots=plots,
         vectorize=vectorize,
+        **shared,
     )
     config = {
         "datasets": names,
@@ -222,7 +216,7 @@ def benchmark(
     summaries, skipped = [], []
     bar = tqdm(total=len(names), desc="data sets", disable=not progress)
     result = None
-    with _backend(n_jobs, scheduler, dask):
+    with parallel_backend(n_jobs, scheduler, dask):
         parallel = joblib.Parallel(
             n_jobs=n_jobs if scheduler is None and not dask else -1,
             return_as="generator_unordered",

@@ -14,7 +14,8 @@ import sys
 
 from .benchmark_data import SUITES, list_benchmark_datasets
 from .benchmarking import benchmark
-from .comparison import check_compare_options, check_data_name, compare
+from .comparison import check_compare_options, compare
+from .data_sources import check_data_name
 from .datasets import DATASETS, IMBALANCE_RECIPES
 from .methods import DEFAULT_METHODS, METHODS
 from .report import format_table
@@ -188,6 +189,22 @@ def _options(args):
     )
 
 
+def _run_job(job, output, what):
+    """Run ``job()``; map an interrupt to exit 130 and a user error to 1."""
+    try:
+        return job()
+    except KeyboardInterrupt:
+        print(
+            f"\nskimb: interrupted; finished {what} are saved in {output}/. "
+            "Rerun with --resume to finish the rest.",
+            file=sys.stderr,
+        )
+        return 130
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        print(f"skimb: error: {exc}", file=sys.stderr)
+        return 1
+
+
 def _benchmark(parser, args):
     options = dict(
         methods=args.methods,
@@ -208,8 +225,8 @@ def _benchmark(parser, args):
             )
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
-    try:
-        result = benchmark(
+    result = _run_job(
+        lambda: benchmark(
             args.datasets,
             suite=args.suite,
             device=args.device,
@@ -221,17 +238,12 @@ def _benchmark(parser, args):
             plots=args.plots,
             vectorize=not args.no_vectorize,
             **options,
-        )
-    except KeyboardInterrupt:
-        print(
-            f"\nskimb: interrupted; finished data sets are saved in {args.output}/. "
-            "Rerun with --resume to finish the rest.",
-            file=sys.stderr,
-        )
-        return 130
-    except (ValueError, TypeError, ImportError, OSError) as exc:
-        print(f"skimb: error: {exc}", file=sys.stderr)
-        return 1
+        ),
+        args.output,
+        "data sets",
+    )
+    if isinstance(result, int):
+        return result
     print(result.ranks.to_markdown(index=False, floatfmt=".2f"))
     for name, reason in result.skipped:
         print(f"skipped {name}: {reason}")
@@ -262,8 +274,8 @@ def main(argv=None):
         parser.error("--target names the label column of --data; give --data too.")
     if args.dataset in ("mnist", "fashion-mnist") and args.data_dir is None:
         parser.error(f"--data-dir is required for --dataset {args.dataset}.")
-    try:
-        result = compare(
+    result = _run_job(
+        lambda: compare(
             args.data if args.data is not None else args.dataset,
             target=args.target,
             positive_label=args.positive_label,
@@ -278,17 +290,12 @@ def main(argv=None):
             plots=not args.no_plots,
             vectorize=not args.no_vectorize,
             **options,
-        )
-    except KeyboardInterrupt:
-        print(
-            f"\nskimb: interrupted; finished methods are saved in {args.output}/. "
-            "Rerun with --resume to finish the rest.",
-            file=sys.stderr,
-        )
-        return 130
-    except (ValueError, TypeError, ImportError, OSError) as exc:
-        print(f"skimb: error: {exc}", file=sys.stderr)
-        return 1
+        ),
+        args.output,
+        "methods",
+    )
+    if isinstance(result, int):
+        return result
     print(format_table(result))
     print(f"\nResults and plots in {args.output}/")
     return 0

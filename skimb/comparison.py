@@ -10,13 +10,9 @@ method, so an interrupted run keeps what finished and ``resume=True`` picks
 up the rest.
 """
 
-import contextlib
-import difflib
 import numbers
 import os
-import signal
 import sys
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -29,13 +25,11 @@ from sklearn.model_selection import StratifiedKFold
 from tqdm.auto import tqdm
 
 from ._base import BaseNetClassifier
+from ._execution import interrupts_stop_the_run, parallel_backend
 from ._validation import check_number
-from .benchmark_data import PREFIXES, load_benchmark_dataset
+from .data_sources import load_data
 from .datasets import (
-    DATASETS,
-    DataSplit,
     check_imbalance_options,
-    load_dataset,
     make_imbalanced,
 )
 from .estimators import NetClassifier
@@ -56,14 +50,10 @@ from .results import (
 )
 from .stacked import fit_many
 from .user_data import (
-    TABLE_SUFFIXES,
     check_target,
-    read_table,
-    split_target,
-    user_split,
 )
 
-__all__ = ["check_compare_options", "check_data_name", "compare", "load_data"]
+__all__ = ["check_compare_options", "compare"]
 
 
 def check_compare_options(
@@ -123,100 +113,6 @@ def check_compare_options(
         check_number(
             n_jobs, "n_jobs", numbers.Integral, min_val=1, allowed="-1 or an int >= 1"
         )
-
-
-def check_data_name(text):
-    """Raise a ValueError (with close names) unless ``text`` names a built-in
-    data set, a benchmark set (``prefix:NAME``) or a table file."""
-    if text in DATASETS or (":" in text and text.split(":", 1)[0] in PREFIXES):
-        return
-    if Path(text).suffix.lower() in TABLE_SUFFIXES or Path(text).exists():
-        return
-    close = difflib.get_close_matches(text, DATASETS, n=2)
-    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-    raise ValueError(
-        f"data must be a built-in data set ({', '.join(DATASETS)}), a "
-        f"benchmark set ({', '.join(p + ':NAME' for p in PREFIXES)}), a "
-        f"{'/'.join(TABLE_SUFFIXES)} file, a DataFrame or X with y; got "
-        f"{text!r}, which is none of these.{hint}"
-    )
-
-
-def load_data(
-    data="digits",
-    y=None,
-    *,
-    target=None,
-    name=None,
-    test_size=0.25,
-    data_dir=None,
-    download=False,
-):
-    """The comparison's data as a train/test split, and whether it is built in.
-
-    Parameters
-    ----------
-    data : str, path, DataFrame, array-like or DataSplit, default='digits'
-        A built-in data set name (:data:`skimb.datasets.DATASETS`); a
-        benchmark set (``'keel:yeast4'``, ``'imblearn:NAME'``,
-        ``'openml:NAME_OR_ID'``); a ``.csv``, ``.tsv`` or ``.parquet`` file
-        (with ``target``); a
-        DataFrame (with ``target``, or with ``y``); features ``X`` (with
-        ``y``); or a :class:`~skimb.datasets.DataSplit` the user already has.
-    y : array-like or None
-        Labels, when ``data`` holds the features only.
-    target : str or None
-        The label column of a table.
-    name : str or None
-        The data set's name in the results (default: the built-in name, the
-        file's stem, or ``'data'``).
-
-    Returns
-    -------
-    split : DataSplit
-    builtin : bool
-    """
-    if isinstance(data, DataSplit):
-        if name is not None:
-            data = DataSplit(
-                data.X_train, data.y_train, data.X_test, data.y_test, name, data.info
-            )
-        return data, data.info.get("source", "").startswith(("sklearn", "torchvision"))
-    if isinstance(data, (str, os.PathLike)) and y is None:
-        text = os.fspath(data)
-        if text in DATASETS:
-            split = load_dataset(
-                text,
-                data_dir=data_dir,
-                download=download,
-                test_size=test_size,
-                random_state=0,
-            )
-            return split, True
-        if text.split(":", 1)[0] in PREFIXES and ":" in text:
-            found = load_benchmark_dataset(text, download=download)
-            return user_split(
-                found.X, found.y, test_size=test_size, name=name or found.name
-            ), False
-        if Path(text).suffix.lower() in TABLE_SUFFIXES or Path(text).exists():
-            frame = read_table(text)
-            X, labels = split_target(frame, target)
-            return user_split(
-                X, labels, test_size=test_size, name=name or Path(text).stem
-            ), False
-        check_data_name(text)
-    if isinstance(data, pd.DataFrame) and y is None:
-        X, labels = split_target(data, target)
-        return user_split(X, labels, test_size=test_size, name=name or "data"), False
-    if y is None:
-        raise TypeError(
-            "compare(X, y): y is required when data holds the features only; got "
-            f"data of type {type(data).__name__} and y=None."
-        )
-    if target is not None:
-        raise ValueError("give either y or target, not both.")
-    X = data if hasattr(data, "iloc") or hasattr(data, "tocsr") else np.asarray(data)
-    return user_split(X, y, test_size=test_size, name=name or "data"), False
 
 
 def _take(X, index):
@@ -403,37 +299,6 @@ def _run_stacked(tasks, per_seed, split):
 
 def _stackable(method):
     return isinstance(METHODS[method].estimator, BaseNetClassifier)
-
-
-class _Interrupted(BaseException):
-    """Raised by the run's signal handler; skorch swallows KeyboardInterrupt
-    inside ``fit`` (to stop training early), which would record a half-trained
-    net as a result."""
-
-
-@contextlib.contextmanager
-def _interrupts_stop_the_run():
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise _Interrupted(signum)
-
-    # An inherited SIG_IGN for SIGINT is a background job's convention (nohup,
-    # many CI runners): keep it, so a Ctrl-C meant for the terminal does not
-    # stop the run; SIGTERM always stops it cleanly.
-    signals = [signal.SIGTERM]
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-        signals.append(signal.SIGINT)
-    previous = {sig: signal.signal(sig, handler) for sig in signals}
-    try:
-        yield
-    except _Interrupted as exc:
-        raise KeyboardInterrupt(f"interrupted by signal {exc.args[0]}") from None
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _label(value):
@@ -732,7 +597,7 @@ def compare(
     parallel_run = n_jobs != 1 or dask or scheduler is not None
     workers = joblib.effective_n_jobs(n_jobs)
     threads = max(1, (os.cpu_count() or 1) // workers) if parallel_run else None
-    with _interrupts_stop_the_run(), _backend(n_jobs, scheduler, dask):
+    with interrupts_stop_the_run(), parallel_backend(n_jobs, scheduler, dask):
         for method in methods:
             tasks = []
             for seed in seeds:
@@ -792,29 +657,3 @@ def _ordered(rows, methods):
         .drop(columns=["_m", "_f"])
         .reset_index(drop=True)
     )
-
-
-@contextlib.contextmanager
-def _backend(n_jobs, scheduler, dask):
-    """joblib's default backend, or its Dask backend on a given or local cluster."""
-    if scheduler is None and not dask:
-        yield
-        return
-    from distributed import Client, LocalCluster
-
-    with contextlib.ExitStack() as stack:
-        if scheduler is not None:
-            client = stack.enter_context(Client(scheduler))
-        else:
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=joblib.effective_n_jobs(n_jobs),
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                )
-            )
-            client = stack.enter_context(Client(cluster))
-        stack.enter_context(joblib.parallel_backend("dask", client=client))
-        yield

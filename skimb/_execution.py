@@ -1,0 +1,72 @@
+"""How a long run executes: where its tasks go, and how it stops.
+
+Tasks go through joblib, on its default backend or on a Dask distributed
+cluster (a local one, or the user's scheduler). SIGTERM, and SIGINT unless a
+background job inherited it ignored, stop the run between two Python
+instructions even inside a fit, so no half-trained net is recorded.
+"""
+
+import contextlib
+import signal
+import threading
+
+import joblib
+
+__all__ = ["interrupts_stop_the_run", "parallel_backend"]
+
+
+class _Interrupted(BaseException):
+    """Raised by the run's signal handler; skorch swallows KeyboardInterrupt
+    inside ``fit`` (to stop training early), which would record a half-trained
+    net as a result."""
+
+
+@contextlib.contextmanager
+def interrupts_stop_the_run():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Interrupted(signum)
+
+    # An inherited SIG_IGN for SIGINT is a background job's convention (nohup,
+    # many CI runners): keep it, so a Ctrl-C meant for the terminal does not
+    # stop the run; SIGTERM always stops it cleanly.
+    signals = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signals.append(signal.SIGINT)
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    except _Interrupted as exc:
+        raise KeyboardInterrupt(f"interrupted by signal {exc.args[0]}") from None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def parallel_backend(n_jobs, scheduler, dask):
+    """joblib's default backend, or its Dask backend on a given or local cluster."""
+    if scheduler is None and not dask:
+        yield
+        return
+    from distributed import Client, LocalCluster
+
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            client = stack.enter_context(Client(scheduler))
+        else:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=joblib.effective_n_jobs(n_jobs),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        stack.enter_context(joblib.parallel_backend("dask", client=client))
+        yield
