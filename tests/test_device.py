@@ -236,3 +236,25 @@ def test_bad_n_threads():
         ValueError, match="n_threads must be 'auto', None or a positive integer; got 0"
     ):
         NetClassifier(n_threads=0, max_epochs=1).fit(X, [0, 1, 0, 1])
+
+
+def _threads_in_worker(_):
+    import torch
+
+    from skimb._device import choose_threads
+
+    return choose_threads("auto", 1e12, torch.device("cpu"))
+
+
+def test_joblib_workers_do_not_oversubscribe():
+    """A user's GridSearchCV(n_jobs=2) runs fits in loky workers, which joblib
+    limits to their share of the cores; even large work stays within it."""
+    import os
+
+    import joblib
+
+    share = max(1, (os.cpu_count() or 1) // 2)
+    got = joblib.Parallel(n_jobs=2)(
+        joblib.delayed(_threads_in_worker)(i) for i in range(2)
+    )
+    assert all(1 <= n <= share for n in got)
