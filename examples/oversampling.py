@@ -1,4 +1,4 @@
-"""The seed document's Method 2, redone with skimb: a weighted random sampler.
+"""Oversampling through a class-weighted random sampler drawn on the device.
 
 skimb draws the class-balanced batches on the training device (GPU when
 present) instead of going through a per-sample DataLoader.
