@@ -30,6 +30,7 @@ from ._validation import check_number
 from .data_sources import load_data
 from .datasets import (
     check_imbalance_options,
+    label_counts,
     make_imbalanced,
 )
 from .estimators import NetClassifier
@@ -190,7 +191,7 @@ def _fold_data(task, X, y, X_test, y_test):
 
 def _finish(task, estimator, fit_time, ytr, Xev, yev, context):
     method, seed, fold = task[:3]
-    train_prior = {c: n / len(ytr) for c, n in _counts(ytr).items()}
+    train_prior = {c: n / len(ytr) for c, n in label_counts(ytr).items()}
     row = _score(
         estimator, Xev, yev, context, train_prior=train_prior, test=fold == "test"
     )
@@ -303,11 +304,6 @@ def _stackable(method):
 
 def _label(value):
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _counts(y):
-    labels, counts = np.unique(y, return_counts=True)
-    return {_label(c): int(n) for c, n in zip(labels, counts, strict=True)}
 
 
 def _resolve_positive(positive_label, classes, counts):
@@ -474,7 +470,7 @@ def compare(
         data_dir=data_dir,
         download=download,
     )
-    train_counts = _counts(split.y_train)
+    train_counts = label_counts(split.y_train)
     classes = list(train_counts)
     labels = np.unique(split.y_train)
     recipe = imbalance if imbalance is not None else ("seed" if builtin else "none")
@@ -519,7 +515,7 @@ def compare(
     config = {
         "dataset": split.name,
         "class_counts": train_counts,
-        "test_counts": _counts(split.y_test),
+        "test_counts": label_counts(split.y_test),
         "methods": methods,
         "imbalance": imb,
         "cv": cv,
@@ -566,7 +562,7 @@ def compare(
         per_seed[seed] = (X, yy, context, folds)
     first = per_seed[seeds[0]][2]
     config.update(
-        trained_counts=_counts(per_seed[seeds[0]][1]),
+        trained_counts=label_counts(per_seed[seeds[0]][1]),
         positive=first["positive"],
         majority=first["majority"],
         minority=first["minority"],

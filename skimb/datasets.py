@@ -24,6 +24,7 @@ __all__ = [
     "IMBALANCE_RECIPES",
     "DataSplit",
     "check_imbalance_options",
+    "label_counts",
     "load_dataset",
     "make_imbalanced",
 ]
@@ -79,9 +80,19 @@ class DataSplit:
     info: dict = field(default_factory=dict)
 
 
-def _counts(y):
-    labels, counts = np.unique(y, return_counts=True)
-    return {int(label): int(count) for label, count in zip(labels, counts, strict=True)}
+def label_counts(y):
+    """``{label: count}`` of ``y``, labels sorted and as plain Python values.
+
+    Examples
+    --------
+    >>> label_counts(np.array(["b", "a", "b"]))
+    {'a': 1, 'b': 2}
+    """
+    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    return {
+        (label.item() if isinstance(label, np.generic) else label): int(count)
+        for label, count in zip(labels, counts, strict=True)
+    }
 
 
 def _check_test_size(test_size):
@@ -183,8 +194,8 @@ def load_dataset(
     info.update(
         n_classes=int(len(np.unique(np.concatenate([y_train, y_test])))),
         n_features=int(X_train.shape[1]),
-        train_counts=_counts(y_train),
-        test_counts=_counts(y_test),
+        train_counts=label_counts(y_train),
+        test_counts=label_counts(y_test),
     )
     return DataSplit(X_train, y_train, X_test, y_test, name=name, info=info)
 

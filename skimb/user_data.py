@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .datasets import DataSplit
+from .datasets import DataSplit, label_counts
 
 __all__ = ["TABLE_SUFFIXES", "check_target", "read_table", "split_target", "user_split"]
 
@@ -147,15 +147,7 @@ def user_split(X, y, *, test_size, random_state=0, name="data"):
         "split": f"stratified hold-out (test_size={test_size})",
         "n_classes": int(len(labels)),
         "n_features": int(X.shape[1]),
-        "train_counts": _counts(y_train),
-        "test_counts": _counts(y_test),
+        "train_counts": label_counts(y_train),
+        "test_counts": label_counts(y_test),
     }
     return DataSplit(X_train, y_train, X_test, y_test, name=name, info=info)
-
-
-def _counts(y):
-    labels, counts = np.unique(y, return_counts=True)
-    return {
-        (label.item() if hasattr(label, "item") else label): int(count)
-        for label, count in zip(labels, counts, strict=True)
-    }
