@@ -278,18 +278,27 @@ def _run_stacked(tasks, per_seed, split):
             rows[i] = _error_row(task, exc)
     if prepared:
         start = time.perf_counter()
+        failed = {}
         try:
             fit_many(
                 [p[3] for p in prepared],
                 [p[4] for p in prepared],
                 [p[5] for p in prepared],
             )
-        except Exception as exc:  # the whole group failed: every row says why
+        except Exception:
+            # One net's data failed (fit_many leaves the nets untrained): fit
+            # each alone, so that exactly the folds that fail one at a time
+            # become error rows.
             for p in prepared:
-                rows[p[0]] = _error_row(p[1], exc)
-            prepared = []
+                try:
+                    p[3].fit(p[4], p[5])
+                except Exception as exc:
+                    failed[p[0]] = exc
         shared = (time.perf_counter() - start) / max(1, len(prepared))
     for i, task, estimator, _, _, _, ytr, Xev, yev, before in prepared:
+        if i in failed:
+            rows[i] = _error_row(task, failed[i])
+            continue
         try:
             context = per_seed[task[1]][2]
             rows[i] = _finish(task, estimator, before + shared, ytr, Xev, yev, context)

@@ -602,3 +602,27 @@ def test_vectorized_compare_equals_one_fit_at_a_time():
     assert (
         stacked["confusion"].dropna().tolist() == alone["confusion"].dropna().tolist()
     )
+
+
+def test_a_failing_fold_does_not_fail_the_stacked_group(monkeypatch):
+    """One fold's net that cannot be fitted becomes one error row, as one at a
+    time; the other folds of the method are still stacked and scored."""
+    from skimb.estimators import NetClassifier as Net
+
+    real = Net._prepare_fit
+
+    def picky(self, X, y, *args, **kwargs):
+        # The held-out fit trains on all 236 rows of the training part, the
+        # folds on about 157: refuse the former only, whenever it is tried.
+        if len(y) > 200:
+            raise ValueError("deliberate: this fold's data is refused")
+        return real(self, X, y, *args, **kwargs)
+
+    monkeypatch.setattr(Net, "_prepare_fit", picky)
+    rows = skimb.compare(
+        "digits", methods=["baseline"], output=None, **{**TINY, "cv": 3}
+    ).rows
+    assert (rows["status"] == "error").sum() == 1
+    assert rows.loc[rows["status"] == "error", "error"].str.contains("deliberate").all()
+    assert rows.loc[rows["status"] == "error", "fold"].tolist() == ["test"]
+    assert (rows["status"] == "ok").sum() == 3
