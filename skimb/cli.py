@@ -45,6 +45,35 @@ def _label(text):
         return text
 
 
+def _add_run_options(p, *, output, jobs):
+    """The options ``compare`` and ``benchmark`` share: folds, seeds, the net,
+    where the work runs and where the results go."""
+    p.add_argument("--cv", type=int, default=5, help="stratified folds")
+    p.add_argument(
+        "--seeds",
+        type=_int_list,
+        default=[0],
+        help="comma-separated seeds; each repeats everything",
+    )
+    p.add_argument("--test-size", type=float, default=0.25, help="held-out part")
+    p.add_argument("--max-epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--hidden-units", type=int, default=256)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--n-jobs", type=int, default=1, help=jobs)
+    p.add_argument(
+        "--scheduler", default=None, help="address of a Dask distributed scheduler"
+    )
+    p.add_argument("--dask", action="store_true", help="start a local Dask cluster")
+    p.add_argument("--output", default=output, help="folder for the results")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip what the output folder already holds",
+    )
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skimb", description="Class-imbalanced learning with PyTorch nets."
@@ -105,30 +134,7 @@ def build_parser():
         default=10.0,
         help="imbalance ratio for the step and longtail recipes",
     )
-    p.add_argument("--cv", type=int, default=5, help="stratified folds")
-    p.add_argument(
-        "--seeds",
-        type=_int_list,
-        default=[0],
-        help="comma-separated seeds; each repeats everything",
-    )
-    p.add_argument("--test-size", type=float, default=0.25, help="held-out part")
-    p.add_argument("--max-epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--hidden-units", type=int, default=256)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--n-jobs", type=int, default=1, help="folds in parallel (joblib)")
-    p.add_argument(
-        "--scheduler", default=None, help="address of a Dask distributed scheduler"
-    )
-    p.add_argument("--dask", action="store_true", help="start a local Dask cluster")
-    p.add_argument("--output", default="skimb-results", help="folder for the results")
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="skip what the output folder already holds",
-    )
+    _add_run_options(p, output="skimb-results", jobs="folds in parallel (joblib)")
     p.add_argument("--no-plots", action="store_true")
     p.add_argument(
         "--no-vectorize",
@@ -147,23 +153,16 @@ def build_parser():
     which.add_argument(
         "--datasets", type=_name_list, help="comma-separated, e.g. keel:yeast4"
     )
-    b.add_argument("--methods", type=_name_list, default=list(DEFAULT_METHODS))
-    b.add_argument("--cv", type=int, default=5)
-    b.add_argument("--seeds", type=_int_list, default=[0])
-    b.add_argument("--test-size", type=float, default=0.25)
-    b.add_argument("--max-epochs", type=int, default=30)
-    b.add_argument("--batch-size", type=int, default=64)
-    b.add_argument("--lr", type=float, default=1e-3)
-    b.add_argument("--hidden-units", type=int, default=256)
-    b.add_argument("--device", default="auto")
-    b.add_argument("--n-jobs", type=int, default=1, help="data sets in parallel")
-    b.add_argument("--scheduler", default=None)
-    b.add_argument("--dask", action="store_true")
-    b.add_argument("--output", default="skimb-benchmark")
-    b.add_argument("--resume", action="store_true")
+    b.add_argument(
+        "--methods",
+        type=_name_list,
+        default=list(DEFAULT_METHODS),
+        help=f"comma-separated subset of {', '.join(METHODS)}",
+    )
+    _add_run_options(b, output="skimb-benchmark", jobs="data sets in parallel")
     b.add_argument("--plots", action="store_true", help="per data set plots too")
     b.add_argument("--no-vectorize", action="store_true", help="one net at a time")
-    b.add_argument("--quiet", action="store_true")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
 
     d = sub.add_parser("datasets", help="list the benchmark data sets")
     d.add_argument("--suite", default=None, help=f"one of {', '.join(SUITES)}")

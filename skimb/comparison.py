@@ -143,7 +143,13 @@ def _warm_up():
 def _score(estimator, X, y, context, *, train_prior, test):
     """Decision and probability metrics (and the curves on the test part)."""
     classes = context["classes"]
-    y_pred = estimator.predict(X)
+    proba = None
+    if hasattr(estimator, "predict_proba"):
+        # One pass: every method's predict is the argmax of its probabilities.
+        proba = estimator.predict_proba(X)
+        y_pred = np.asarray(estimator.classes_)[proba.argmax(axis=1)]
+    else:
+        y_pred = estimator.predict(X)
     row = decision_metrics(
         y,
         y_pred,
@@ -153,10 +159,9 @@ def _score(estimator, X, y, context, *, train_prior, test):
     )
     if test:
         row["confusion"] = confusion_matrix(y, y_pred, labels=classes).tolist()
-    if not hasattr(estimator, "predict_proba"):
+    if proba is None:
         return row
     positive = context["positive"]
-    proba = estimator.predict_proba(X)
     row.update(probability_metrics(y, proba, classes=classes, positive=positive))
     if test:
         row["reliability"] = reliability_curve(

@@ -57,3 +57,18 @@ def long_tail():
     X = np.random.default_rng(0).random((len(y), 4), dtype=np.float32)
     balanced = check_class_weight("balanced", classes=np.arange(3), y=y)
     return SimpleNamespace(X=X, y=y, counts=counts, balanced=balanced)
+
+
+@pytest.fixture
+def refuses(two_classes):
+    """``refuses(estimator, fit_kwargs, error, match)``: fitting on two small
+    classes raises ``error`` matching ``match`` (one epoch unless set)."""
+    X, y = two_classes
+
+    def check(estimator, kwargs, error, match):
+        with pytest.raises(error, match=match):
+            estimator.set_params(
+                max_epochs=estimator.max_epochs if estimator.max_epochs != 30 else 1
+            ).fit(X, y, **kwargs)
+
+    return check

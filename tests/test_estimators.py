@@ -395,12 +395,8 @@ BAD_PARAMETERS = [
     BAD_PARAMETERS,
     ids=[f"{type(c[0]).__name__}-{i}" for i, c in enumerate(BAD_PARAMETERS)],
 )
-def test_bad_parameters(estimator, kwargs, error, match, two_classes):
-    X, y = two_classes
-    with pytest.raises(error, match=match):
-        estimator.set_params(
-            max_epochs=estimator.max_epochs if estimator.max_epochs != 30 else 1
-        ).fit(X, y, **kwargs)
+def test_bad_parameters(estimator, kwargs, error, match, refuses):
+    refuses(estimator, kwargs, error, match)
 
 
 def test_zero_class_weight_batches_do_not_produce_nan(gauss60):
