@@ -3,6 +3,7 @@
 import os
 import pickle
 import stat
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -186,3 +187,16 @@ def test_save_int_keyed_class_weight_and_torch_device(tmp_path, gauss60):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("name", ["net", "weighted_loss", "weighted_sampler"])
+def test_files_of_version_0_1_0_still_load(name):
+    # Written by skimb 0.1.0 (flat modules) before the package was laid out in
+    # layers: a saved model must outlive a move of the code that wrote it.
+    data = Path(__file__).parent / "data"
+    expected = np.load(data / "saved-0.1.0-expected.npz")
+    clf = skimb.load(data / f"{name}-0.1.0.skimb")
+    np.testing.assert_allclose(
+        clf.predict_proba(expected["X"]), expected[name], rtol=1e-6, atol=1e-7
+    )
+    assert list(clf.classes_) == ["fraud", "ok"]
