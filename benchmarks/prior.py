@@ -37,7 +37,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skimb import NetClassifier, WeightedLossClassifier
-from skimb.prior import check_prior, shift_log_proba
+from skimb.estimators._prior import check_prior, shift_log_proba
 
 NET = dict(random_state=0, device="cpu")
 

@@ -2,7 +2,7 @@
 
 K ``NetClassifier`` estimators (``SimpleNet`` 784-256-10, Adam, different
 seeds) train on the same random data, once as K ``fit`` calls one after the
-other and once as one ``skimb.stacked.fit_many`` call. Throughput is
+other and once as one ``skimb.estimators._fit_many.fit_many`` call. Throughput is
 training samples per second over all K nets (K * n * epochs / seconds, fit
 overhead included); one line per K with the ratio stacked / one at a time.
 
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from skimb import NetClassifier
-from skimb.stacked import fit_many
+from skimb.estimators import fit_many
 
 
 def _make(k, args):

@@ -114,7 +114,7 @@ def _sync(device):
 def _seed_loop(X, y, cfg, *, sampler):
     from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
 
-    from skimb.nets import SimpleNet
+    from skimb.nn import SimpleNet
 
     device, batch, epochs = cfg["device"], cfg["batch"], cfg["epochs"]
 
@@ -157,7 +157,7 @@ def _seed_loop(X, y, cfg, *, sampler):
 def _skorch_net(cfg, **kwargs):
     from skorch import NeuralNetClassifier
 
-    from skimb.nets import SimpleNet
+    from skimb.nn import SimpleNet
 
     return NeuralNetClassifier(
         SimpleNet,
@@ -253,7 +253,7 @@ def _skimb(X, y, cfg, *, kind):
 
 
 def _compute_limit(X, y, cfg, *, fused):
-    from skimb.nets import SimpleNet
+    from skimb.nn import SimpleNet
 
     device, batch, epochs = cfg["device"], cfg["batch"], cfg["epochs"]
     # Untimed: one shuffled copy on the device, sliced into batches.

@@ -34,8 +34,8 @@ import torch
 
 import skimb
 from skimb import WeightedLossClassifier
-from skimb.benchmark_data import list_benchmark_datasets
-from skimb.benchmarking import benchmark
+from skimb.datasets import list_benchmark_datasets
+from skimb.evaluation import benchmark
 
 
 def _timed(fn):

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 import skimb
-from skimb.report import format_table
+from skimb.evaluation._report import format_table
 
 METHODS = [
     "baseline",

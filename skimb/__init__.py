@@ -1,16 +1,33 @@
-"""skimb: class-imbalanced learning with PyTorch nets as scikit-learn estimators."""
+"""skimb: class-imbalanced learning with PyTorch nets as scikit-learn estimators.
+
+The package is laid out in layers, each importing only the ones before it:
+
+- :mod:`skimb.nn`: the torch modules (the default net, the long-tail losses);
+- :mod:`skimb.estimators`: the scikit-learn classifiers, what trains them
+  (one net or many in one loop) and their safe persistence;
+- :mod:`skimb.datasets`: the data coming in (built-in sets and imbalance
+  recipes, the user's tables, the real benchmark sets);
+- :mod:`skimb.metrics`: the metrics that decide imbalanced problems and the
+  ranking statistics across data sets;
+- :mod:`skimb.evaluation`: the comparison, the benchmark, their methods and
+  results;
+- :mod:`skimb.plotting`: every figure; :mod:`skimb.cli`: the command line.
+"""
 
 from . import datasets
-from .benchmarking import benchmark
-from .callbacks import DeferredReweighting
-from .comparison import compare
-from .estimators import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
-from .losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
-from .nets import SimpleNet
-from .persistence import load, save
-from .results import ComparisonResult
-from .stacked import fit_many
-from .weighting import EffectiveNumber, PowerRule
+from .estimators import (
+    DeferredReweighting,
+    EffectiveNumber,
+    NetClassifier,
+    PowerRule,
+    WeightedLossClassifier,
+    WeightedSamplerClassifier,
+    fit_many,
+    load,
+    save,
+)
+from .evaluation import ComparisonResult, benchmark, compare
+from .nn import FocalLoss, LDAMLoss, LogitAdjustedLoss, SimpleNet
 
 __version__ = "0.1.0"
 

@@ -2,7 +2,7 @@
 
 ``skimb compare`` calls :func:`skimb.compare`, ``skimb benchmark``
 :func:`skimb.benchmark`, ``skimb datasets``
-:func:`skimb.benchmark_data.list_benchmark_datasets`.
+:func:`skimb.datasets.list_benchmark_datasets`.
 
 Every option maps to a parameter of the library function, which does all the
 validation; the command only turns a bad option into exit status 2 before
@@ -12,13 +12,13 @@ any work starts.
 import argparse
 import sys
 
-from .benchmark_data import SUITES, list_benchmark_datasets
-from .benchmarking import benchmark
-from .comparison import check_compare_options, compare
-from .data_sources import check_data_name
-from .datasets import DATASETS, IMBALANCE_RECIPES
-from .methods import DEFAULT_METHODS, METHODS
-from .report import format_table
+from .datasets._benchmark_sets import SUITES, list_benchmark_datasets
+from .datasets._builtin import DATASETS, IMBALANCE_RECIPES
+from .datasets._sources import check_data_name
+from .evaluation._benchmark import benchmark
+from .evaluation._compare import check_compare_options, compare
+from .evaluation._methods import DEFAULT_METHODS, METHODS
+from .evaluation._report import format_table
 
 __all__ = ["main"]
 

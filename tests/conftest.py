@@ -7,7 +7,7 @@ import pytest
 import torch
 from hypothesis import settings
 
-from skimb.weighting import check_class_weight
+from skimb.estimators._weighting import check_class_weight
 
 # Timing varies on a shared 2-core machine; property tests check maths, not speed.
 settings.register_profile("skimb", deadline=None, derandomize=True)

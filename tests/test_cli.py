@@ -122,7 +122,7 @@ def test_unwritable_output_fails_before_work(tmp_path, capsys):
 # known point, however fast or slow the machine.
 _PAUSE_AFTER_FIRST_METHOD = """
 import pathlib, signal, sys
-import skimb.comparison as comparison
+import skimb.evaluation._compare as comparison
 from skimb.cli import main
 
 marker = pathlib.Path(sys.argv[1])

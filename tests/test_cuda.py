@@ -6,7 +6,7 @@ import torch
 
 import skimb
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
-from skimb.iterators import DeviceDataset
+from skimb.estimators._batches import DeviceDataset
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 

@@ -1,0 +1,1 @@
+"""Private utilities: parameter checks, shared docstrings, devices, files."""

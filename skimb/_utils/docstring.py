@@ -1,0 +1,183 @@
+"""Shared parameter text, written once and substituted into each estimator."""
+
+
+class Substitution:
+    """Fill ``{name}`` fields of a docstring, as imbalanced-learn does.
+
+    Only the named fields are replaced, so literal braces elsewhere survive.
+    """
+
+    def __init__(self, **params):
+        self.params = params
+
+    def __call__(self, obj):
+        if obj.__doc__:
+            doc = obj.__doc__
+            for key, value in self.params.items():
+                doc = doc.replace("{" + key + "}", value)
+            obj.__doc__ = doc
+        return obj
+
+
+# ``module`` is the one positional parameter, so it comes first in every
+# estimator's Parameters, before the estimator's own ones.
+_MODULE_PARAM = """module : torch.nn.Module class or instance, default=SimpleNet
+        The network. When it is a class whose constructor takes ``n_features``
+        and/or ``n_classes``, those are set at fit from ``n_features_in_`` and
+        the number of classes; set the rest with ``module__<name>`` (for
+        example ``module__hidden_units=64``)."""
+
+_NET_PARAMS = """\
+criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
+        Loss on the module's logits and the encoded labels.
+
+    optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
+        Set its options with ``optimizer__<name>``. For Adam, AdamW and SGD
+        the fused implementation is used where the device supports it (same
+        update rule, fewer kernel launches) unless ``optimizer__fused`` or
+        ``optimizer__foreach`` is given.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    max_epochs : int, default=30
+        Number of passes over the training data (for the sampler: epochs of
+        ``num_samples`` draws). ``0`` only initialises the net.
+
+    batch_size : int, default=64
+        Training mini-batch size; ``-1`` means one batch of all samples.
+
+    iterator_train, iterator_valid : class, default=torch.utils.data.DataLoader
+        Used only when ``X`` is a user-supplied ``torch.utils.data.Dataset``;
+        array input trains through skimb's device-resident batches.
+
+    dataset : class, default=skorch.dataset.Dataset
+        As in skorch, for non-array input.
+
+    train_split : callable or None, default=None
+        skorch's internal validation split, for example
+        ``skorch.dataset.ValidSplit(5, stratified=True)``; ``None`` trains on
+        all of ``X``. With a split the history records ``valid_loss``,
+        ``valid_acc`` and ``valid_bal_acc`` (balanced accuracy), so
+        ``EarlyStopping(monitor='valid_bal_acc', lower_is_better=False)``
+        works as is.
+
+    callbacks : list of (name, callback) or None, default=None
+        skorch callbacks (``EpochScoring``, ``EarlyStopping``, ``Checkpoint``,
+        ``LRScheduler``, ...). Scoring callbacks see the original labels (a
+        scorer's ``pos_label`` is one of ``classes_``) unless they set their
+        own ``target_extractor``.
+
+    predict_nonlinearity : callable, None or 'auto', default='auto'
+        As in skorch: softmax for cross-entropy criteria (and skimb's
+        losses). A ``prior`` assumes it returns class probabilities.
+
+    warm_start : bool, default=False
+        If True, ``fit`` continues training an already-fitted net.
+
+    verbose : int, default=0
+        skorch's per-epoch log when positive.
+
+    device : str, torch.device or 'auto', default='auto'
+        Where the net, the training data and the random draws live. ``'auto'``
+        picks CUDA when available, else the CPU.
+
+    compile : bool, default=False
+        ``torch.compile`` the module (skorch's option).
+
+    use_caching : bool or 'auto', default='auto'
+        skorch's scoring-callback caching.
+
+    torch_load_kwargs : dict or None, default=None
+        Passed to ``torch.load`` when unpickling.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the module's initialisation, the epoch order and the sampler's
+        draws. With an int, fits on the CPU are reproducible bit for bit.
+        The global torch random state is left untouched.
+
+    prior : None, 'train', 'balanced', array-like or dict, default=None
+        The class prior that ``predict_proba`` (and so ``predict``, its argmax)
+        gives probabilities for. The net estimates posteriors under
+        ``training_prior_``; Bayes' rule moves them to ``prior``:
+        ``p(c|x)`` is proportional to ``p_trained(c|x) * prior_c /
+        training_prior_c`` (Saerens et al., 2002), applied to the
+        log-probabilities. ``None`` returns the net's output as trained.
+        ``'train'`` gives calibrated probabilities for data drawn like the
+        training data (``prior = class_prior_``): use it for log loss, Brier
+        score, expected costs. ``'balanced'`` gives every class the same
+        prior: its argmax is the decision rule that maximises balanced
+        accuracy (for the plain net it is post-hoc logit adjustment, Menon et
+        al., 2021). An array-like (aligned
+        with ``classes_``) or a dict naming every label gives a known
+        deployment prior; it is normalised. Read at every prediction:
+        ``set_params(prior=...)`` after fit changes the predictions without
+        refitting. A class with ``training_prior_`` 0 (never effectively
+        trained on) counts as having the smallest positive training prior, so
+        it is raised no more than the rarest trained class; a class with
+        ``prior`` 0 gets probability 0. For a temperature, calibrate the
+        output for the prior you use with scikit-learn's
+        ``CalibratedClassifierCV(FrozenEstimator(clf), method='temperature')``.
+
+    n_threads : 'auto', int or None, default='auto'
+        Torch threads while training on the CPU (the caller's setting is
+        restored after). ``'auto'`` uses one thread when a step's work is
+        small (under about 2e8 floating-point operations, as for the default
+        net at batch 64): the products are too small to split, and beside a
+        busy process extra threads spin against it. Larger work keeps
+        torch's setting, capped at the cores this process may use (joblib
+        workers, as in ``GridSearchCV(n_jobs=...)``, get their share). An int
+        fixes the count; ``None`` leaves torch's setting alone.
+
+    **kwargs
+        skorch's ``prefix__name`` parameters (``module__hidden_units``,
+        ``optimizer__weight_decay``, ``callbacks__...``)."""
+
+_CLASS_WEIGHT = """class_weight : None, str, rule or dict, default='balanced'
+        ``'balanced'`` gives class ``c`` the weight
+        ``n_samples / (n_classes * n_c)`` (scikit-learn's inverse-frequency
+        rule); ``'sqrt'`` weighs ``n_c ** -0.5`` and ``'effective'`` uses the
+        effective number of samples (``PowerRule`` and ``EffectiveNumber`` in
+        ``skimb.estimators`` take other exponents and betas); a dict maps
+        labels to weights (missing labels weigh 1);
+        ``None`` weighs all classes equally. Resolved at fit into
+        ``class_weight_``, aligned with ``classes_``."""
+
+_FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
+        Class labels seen at fit, sorted.
+
+    class_counts_ : ndarray of shape (n_classes,)
+        (Sample-weighted) training count of each class.
+
+    class_prior_ : ndarray of shape (n_classes,)
+        ``class_counts_ / class_counts_.sum()``.
+
+    training_prior_ : ndarray of shape (n_classes,)
+        The class prior the net's probabilities are estimates for, given the
+        class distribution ``d`` of its training batches (``class_prior_``;
+        the sampler's draw probabilities of the last epoch) and the criterion
+        at the end of training: proportional to ``d_c * w_c * rho_c ** -tau``
+        with ``w`` the criterion's class ``weight`` (1 without one, the final
+        weights with deferred re-weighting) and, for ``LogitAdjustedLoss``,
+        its prior ``rho`` and ``tau``. Approximate for ``FocalLoss`` and
+        ``LDAMLoss`` (only their ``weight`` counts). Sums to 1.
+
+    n_features_in_ : int
+        Number of features seen at fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame ``X`` (only then).
+
+    module_, criterion_, optimizer_ : torch objects
+        The initialised network, loss and optimizer (skorch's attributes).
+
+    history_ : skorch.history.History
+        Per-epoch and per-batch records (``train_loss``,
+        ``train_batch_size``, ...)."""
+
+NET_DOCS = {
+    "module_param": _MODULE_PARAM,
+    "net_params": _NET_PARAMS,
+    "class_weight": _CLASS_WEIGHT,
+    "fitted_attrs": _FITTED_ATTRS,
+}

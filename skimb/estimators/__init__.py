@@ -1,0 +1,29 @@
+"""The classifiers, what trains them, and their safe persistence.
+
+Three skorch classifiers that are scikit-learn classifiers (the plain net,
+inverse-frequency weights in the loss, a class-weighted sampler drawn on the
+device), the class-weight rules they take, :func:`fit_many` (many
+estimators trained as one stacked loop) and :func:`save`/:func:`load`.
+"""
+
+from ._callbacks import DeferredReweighting
+from ._classifiers import (
+    NetClassifier,
+    WeightedLossClassifier,
+    WeightedSamplerClassifier,
+)
+from ._fit_many import fit_many
+from ._persistence import load, save
+from ._weighting import EffectiveNumber, PowerRule
+
+__all__ = [
+    "DeferredReweighting",
+    "EffectiveNumber",
+    "NetClassifier",
+    "PowerRule",
+    "WeightedLossClassifier",
+    "WeightedSamplerClassifier",
+    "fit_many",
+    "load",
+    "save",
+]

@@ -1,0 +1,71 @@
+"""skorch callbacks: a long-tail training schedule and a quiet log."""
+
+import numbers
+
+import torch
+from skorch.callbacks import Callback, PrintLog
+
+from .._utils.validation import check_number
+
+__all__ = ["DeferredReweighting", "QuietPrintLog"]
+
+
+class DeferredReweighting(Callback):
+    """Deferred re-weighting (DRW): uniform class weights, then the real ones.
+
+    Before epoch ``start_epoch`` (0-based, counted over the net's whole
+    history) the criterion's ``weight`` is all ones; from that epoch on it is
+    the net's ``class_weight_`` (Cao et al., 2019).
+
+    Parameters
+    ----------
+    start_epoch : int >= 0
+
+    References
+    ----------
+    Cao, K., Wei, C., Gaidon, A., Arechiga, N. and Ma, T. (2019). Learning
+    Imbalanced Datasets with Label-Distribution-Aware Margin Loss. NeurIPS.
+    """
+
+    def __init__(self, start_epoch):
+        self.start_epoch = start_epoch
+
+    def initialize(self):
+        check_number(
+            self.start_epoch,
+            "reweight_epoch",
+            numbers.Integral,
+            min_val=0,
+            allowed="None or a non-negative integer: the epoch at which DRW starts",
+        )
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        criterion = net.criterion_
+        weight = getattr(criterion, "weight", None)
+        if not isinstance(weight, torch.Tensor):
+            raise TypeError(
+                "deferred re-weighting needs a criterion with a 'weight' tensor; "
+                f"{type(criterion).__name__} has none."
+            )
+        epoch = len(net.history) - 1  # the net opened this epoch's record first
+        target = torch.as_tensor(net.class_weight_, dtype=weight.dtype)
+        if epoch < self.start_epoch:
+            target = torch.ones_like(target)
+        weight.copy_(target.to(weight.device))
+        net.history.record("class_weight_on", bool(epoch >= self.start_epoch))
+
+
+class QuietPrintLog(PrintLog):
+    """skorch's ``PrintLog`` that does no work when there is nothing to print.
+
+    skorch's tabulates the epoch's history row at every epoch and flushes
+    standard output even with ``verbose=0``; for a small net that costs a
+    tenth of a fit. Here a silent net (``verbose=0``, printing to stdout)
+    skips both; with ``verbose`` or another ``sink`` it is skorch's.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if not net.verbose and self.sink is print:
+            return
+        super().on_epoch_end(net, **kwargs)

@@ -1,0 +1,241 @@
+"""Class priors: the one a net was trained under, and the one it predicts for.
+
+A classifier trained with class weights, a class-weighted sampler or a
+logit-adjusted loss estimates the posterior under an *effective* class prior
+``pi_eff``, not under the training frequencies. Bayes' rule moves it to any
+other prior ``pi`` (Saerens, Latinne and Decaestecker, 2002)::
+
+    p(c | x)  is proportional to  p_eff(c | x) * pi_c / pi_eff_c
+
+This module resolves the ``prior`` parameter of the estimators
+(:func:`check_prior`), derives ``pi_eff`` from the training distribution of
+the classes and the criterion (:func:`criterion_prior`) and applies the
+correction in log space (:func:`shift_log_proba`).
+
+References
+----------
+Saerens, M., Latinne, P. and Decaestecker, C. (2002). Adjusting the Outputs of
+a Classifier to New a Priori Probabilities: A Simple Procedure. Neural
+Computation 14(1), 21-41.
+"""
+
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+from ..nn._losses import LogitAdjustedLoss
+
+__all__ = ["PRIOR_OPTIONS", "check_prior", "criterion_prior", "shift_log_proba"]
+
+#: The string values ``prior`` accepts, and what they stand for.
+PRIOR_OPTIONS = {
+    "train": "the sample-weighted class frequencies of the training data",
+    "balanced": "equal priors for every class",
+}
+
+_ALLOWED = (
+    "None, 'train', 'balanced', an array-like of one non-negative finite prior "
+    "per class (aligned with classes_) or a dict mapping every class label to one"
+)
+
+
+def check_prior(prior, *, classes, class_prior):
+    """Validate ``prior`` and resolve it to one probability per class.
+
+    Parameters
+    ----------
+    prior : None, 'train', 'balanced', array-like or dict
+        ``None`` means no change (the net's output as trained). ``'train'``
+        is ``class_prior``; ``'balanced'`` gives every class ``1 / n_classes``.
+        An array-like gives one non-negative weight per class, aligned with
+        ``classes``; a dict maps every label of ``classes`` to one. Either is
+        normalised to sum to 1.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels, as in ``classes_``.
+    class_prior : ndarray of shape (n_classes,)
+        The training class frequencies, as in ``class_prior_``.
+
+    Returns
+    -------
+    prior : ndarray of shape (n_classes,), dtype float64, or None
+        Non-negative, sums to 1; ``None`` when ``prior`` is None.
+
+    Raises
+    ------
+    TypeError
+        If ``prior`` is of an unsupported type or holds non-numbers.
+    ValueError
+        If a string is unknown, the length or the labels do not match
+        ``classes``, or a prior is negative, not finite, or all are zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> classes, freq = np.array(["a", "b"]), np.array([0.9, 0.1])
+    >>> check_prior("balanced", classes=classes, class_prior=freq)
+    array([0.5, 0.5])
+    >>> check_prior({"a": 3, "b": 1}, classes=classes, class_prior=freq)
+    array([0.75, 0.25])
+    """
+    classes = np.asarray(classes)
+    n_classes = len(classes)
+    if prior is None:
+        return None
+    if isinstance(prior, str):
+        if prior == "train":
+            return np.asarray(class_prior, dtype=np.float64).copy()
+        if prior == "balanced":
+            return np.full(n_classes, 1.0 / n_classes)
+        raise ValueError(f"prior must be {_ALLOWED}; got the string {prior!r}.")
+    if isinstance(prior, Mapping):
+        index = {label: i for i, label in enumerate(classes.tolist())}
+        unknown = [key for key in prior if key not in index]
+        if unknown:
+            raise ValueError(
+                f"prior names labels that are not in classes_: {unknown!r}; "
+                f"classes_ is {classes.tolist()!r}."
+            )
+        missing = [label for label in classes.tolist() if label not in prior]
+        if missing:
+            raise ValueError(
+                f"prior must give every class a prior; it does not name "
+                f"{missing!r} (classes_ is {classes.tolist()!r})."
+            )
+        values = [prior[label] for label in classes.tolist()]
+        what = [f"prior[{label!r}]" for label in classes.tolist()]
+    elif isinstance(prior, (bool, numbers.Number)) or not hasattr(prior, "__len__"):
+        raise TypeError(
+            f"prior must be {_ALLOWED}; got an object of type "
+            f"{type(prior).__name__}: {prior!r}."
+        )
+    else:
+        values = list(np.asarray(prior, dtype=object).ravel())
+        if np.ndim(prior) != 1 or len(values) != n_classes:
+            raise ValueError(
+                f"prior must have one entry per class ({n_classes}, aligned with "
+                f"classes_ {classes.tolist()!r}); got shape {np.shape(prior)}."
+            )
+        what = [f"prior[{i}]" for i in range(n_classes)]
+    for name, value in zip(what, values, strict=True):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{name} must be a non-negative finite real number; got {value!r} "
+                f"of type {type(value).__name__}."
+            )
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(
+                f"{name} must be a non-negative finite real number; got {value!r}."
+            )
+    array = np.asarray(values, dtype=np.float64)
+    if not array.any():
+        raise ValueError(
+            f"prior gives every class prior 0 ({prior!r}); at least one class "
+            "needs a positive prior."
+        )
+    return array / array.sum()
+
+
+def criterion_prior(criterion, class_distribution):
+    """The class prior a net trained with ``criterion`` estimates posteriors for.
+
+    A criterion's minimiser over data whose classes come with probabilities
+    ``d`` (training frequencies, or a sampler's draw probabilities) is the
+    posterior under ``pi_eff``, proportional to ``d_c * w_c * rho_c ** -tau``:
+
+    * ``w`` is the criterion's per-class ``weight`` (1 without one): a
+      weighted cross-entropy is the plain one on data where class ``c`` has
+      mass ``d_c * w_c``.
+    * :class:`~skimb.nn.LogitAdjustedLoss` trains ``softmax(z + tau *
+      log(rho))`` (``rho`` its ``class_counts`` prior) to estimate that
+      posterior, so the net's own ``softmax(z)`` estimates it times
+      ``rho ** -tau``, renormalised (Menon et al., 2021). With ``rho = d`` and
+      no weight, ``pi_eff`` is ``d ** (1 - tau)``: uniform for ``tau = 1``.
+    * :class:`~skimb.nn.FocalLoss` and :class:`~skimb.nn.LDAMLoss` have
+      no exact prior: focal loss is not a proper scoring rule and LDAM's
+      margins depend on the true class. Only their ``weight`` (focal's
+      ``alpha``, LDAM-DRW's re-weighting) is counted, an approximation.
+
+    Parameters
+    ----------
+    criterion : torch.nn.Module or None
+        The initialised criterion (``criterion_``).
+    class_distribution : array-like of shape (n_classes,)
+        Non-negative class probabilities (or masses) of the training batches.
+
+    Returns
+    -------
+    prior : ndarray of shape (n_classes,), dtype float64
+        Non-negative, sums to 1. A class with no mass, or weight 0, gets 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> freq = np.array([0.8, 0.2])
+    >>> criterion_prior(torch.nn.CrossEntropyLoss(), freq)
+    array([0.8, 0.2])
+    >>> weighted = torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 4.0]))
+    >>> criterion_prior(weighted, freq)
+    array([0.5, 0.5])
+    >>> criterion_prior(LogitAdjustedLoss(freq * 100, tau=0.5), freq).round(3)
+    array([0.667, 0.333])
+    """
+    d = np.asarray(class_distribution, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        log_pi = np.log(d)
+    weight = getattr(criterion, "weight", None)
+    if isinstance(weight, torch.Tensor) and weight.shape == d.shape:
+        with np.errstate(divide="ignore"):
+            log_pi = log_pi + np.log(weight.detach().cpu().double().numpy())
+    if isinstance(criterion, LogitAdjustedLoss):
+        log_rho = criterion.log_prior.detach().cpu().double().numpy()
+        if log_rho.shape == d.shape:
+            log_pi = log_pi - float(criterion.tau) * log_rho
+    if not np.isfinite(log_pi).any():
+        # Nothing was (effectively) trained on: say so with the data's prior.
+        return d / d.sum() if d.sum() > 0 else np.full(len(d), 1.0 / len(d))
+    pi = np.exp(log_pi - log_pi[np.isfinite(log_pi)].max())
+    return pi / pi.sum()
+
+
+def shift_log_proba(log_proba, prior, training_prior):
+    """Bayes' rule for a new prior, in log space: ``softmax(log q + log pi -
+    log pi_eff)``.
+
+    A class with training prior 0 (never effectively trained on) is treated as
+    if it had the smallest positive training prior, so its probability is
+    raised no more than the rarest trained class's and stays finite. A class
+    with ``prior`` 0 gets probability 0.
+
+    Parameters
+    ----------
+    log_proba : torch.Tensor of shape (n_samples, n_classes)
+        Log-probabilities under ``training_prior`` (finite or ``-inf``).
+    prior, training_prior : array-like of shape (n_classes,)
+        The target prior and the prior ``log_proba`` was estimated under.
+
+    Returns
+    -------
+    proba : torch.Tensor of shape (n_samples, n_classes)
+        Rows sum to 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> p = torch.tensor([[0.5, 0.5]])
+    >>> shift_log_proba(p.log(), [0.9, 0.1], [0.5, 0.5])
+    tensor([[0.9000, 0.1000]])
+    """
+    training_prior = np.asarray(training_prior, dtype=np.float64)
+    floor = training_prior[training_prior > 0].min()
+    with np.errstate(divide="ignore"):
+        shift = np.log(np.asarray(prior, dtype=np.float64)) - np.log(
+            np.maximum(training_prior, floor)
+        )
+    shift = torch.as_tensor(shift, dtype=log_proba.dtype, device=log_proba.device)
+    # Clamped so that a row of -inf log-probabilities (a probability of 0 for
+    # every class the prior allows) never becomes 0/0.
+    finite = torch.finfo(log_proba.dtype).min
+    return torch.softmax(log_proba.clamp_min(finite / 2) + shift, dim=-1)

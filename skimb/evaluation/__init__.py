@@ -1,0 +1,18 @@
+"""The evaluation: imbalance-handling methods side by side on one data set
+(:func:`compare`) or ranked across many (:func:`benchmark`)."""
+
+from ._benchmark import RANKED_METRICS, BenchmarkResult, benchmark
+from ._compare import compare
+from ._methods import DEFAULT_METHODS, METHODS, Method
+from ._results import ComparisonResult
+
+__all__ = [
+    "DEFAULT_METHODS",
+    "METHODS",
+    "RANKED_METRICS",
+    "BenchmarkResult",
+    "ComparisonResult",
+    "Method",
+    "benchmark",
+    "compare",
+]

@@ -1,0 +1,161 @@
+"""The methods a comparison runs, as named estimator templates.
+
+Each :class:`Method` is an unfitted estimator, optionally behind an
+imbalanced-learn resampler, that :func:`build` clones and configures with the
+comparison's net settings and seed. Every net method trains the same
+``SimpleNet`` for the same epochs; only the way it treats the imbalance
+differs. The reference rows (balanced logistic regression and gradient
+boosting) see the same preprocessed features.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
+from imblearn.pipeline import Pipeline
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import FunctionTransformer
+
+from ..estimators._classifiers import (
+    NetClassifier,
+    WeightedLossClassifier,
+    WeightedSamplerClassifier,
+)
+from ..nn._losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
+
+__all__ = ["DEFAULT_METHODS", "METHODS", "Method", "build"]
+
+
+@dataclass(frozen=True)
+class Method:
+    """An estimator template and how the comparison configures it.
+
+    Attributes
+    ----------
+    estimator : estimator
+        Unfitted; cloned for every fit.
+    resampler : imblearn sampler or None
+        Resamples the (preprocessed) training fold before the estimator.
+    net : bool
+        Whether the comparison's net settings (epochs, batch size, learning
+        rate, width, device) apply.
+    dense : bool
+        Whether the estimator needs dense input.
+    per_fit : dict
+        Parameters derived from the net settings: name -> function of them
+        (they may override a net setting, ``max_epochs`` say).
+    """
+
+    estimator: object
+    resampler: object = None
+    net: bool = True
+    dense: bool = False
+    per_fit: dict = field(default_factory=dict)
+
+
+_NET = NetClassifier()
+
+METHODS = {
+    "baseline": Method(_NET),
+    "weighted-loss": Method(WeightedLossClassifier()),
+    "weighted-sampler": Method(WeightedSamplerClassifier()),
+    "random-over": Method(_NET, RandomOverSampler()),
+    "smote": Method(_NET, SMOTE()),
+    "random-under": Method(_NET, RandomUnderSampler()),
+    "adasyn": Method(_NET, ADASYN()),
+    "logreg-balanced": Method(
+        LogisticRegression(class_weight="balanced", max_iter=2000), net=False
+    ),
+    "hgb-balanced": Method(
+        HistGradientBoostingClassifier(class_weight="balanced"), net=False, dense=True
+    ),
+    # Long-tail methods.
+    "effective-number": Method(WeightedLossClassifier(class_weight="effective")),
+    "sqrt-sampler": Method(WeightedSamplerClassifier(class_weight="sqrt")),
+    "progressive-sampler": Method(WeightedSamplerClassifier(schedule="progressive")),
+    # tau = 1: logit adjustment (Menon et al., 2021), the same as Balanced Softmax.
+    "logit-adjusted": Method(
+        WeightedLossClassifier(criterion=LogitAdjustedLoss, class_weight=None)
+    ),
+    "focal": Method(WeightedLossClassifier(criterion=FocalLoss)),
+    # SimpleNet's logits are not cosine-normalised, so LDAM's scale s is 1, not
+    # the 30 of Cao et al.; DRW switches effective-number weights on at 80 %.
+    "ldam-drw": Method(
+        WeightedLossClassifier(
+            criterion=LDAMLoss, criterion__s=1.0, class_weight="effective"
+        ),
+        per_fit={"reweight_epoch": lambda net: int(0.8 * net["max_epochs"])},
+    ),
+    # The plain net's output moved to equal class priors: post-hoc logit
+    # adjustment with tau = 1 (Menon et al., 2021).
+    "posthoc-la": Method(NetClassifier(prior="balanced")),
+}
+"""Method name -> :class:`Method`."""
+
+DEFAULT_METHODS = (
+    "baseline",
+    "weighted-loss",
+    "weighted-sampler",
+    "random-over",
+    "smote",
+    "random-under",
+)
+
+
+def _neighbours(y, wanted=5):
+    # SMOTE and ADASYN need k below the smallest class's size; cap k rather
+    # than fail the fold.
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    return max(1, min(wanted, smallest - 1))
+
+
+def _densify(X):
+    return X.toarray() if hasattr(X, "toarray") else X
+
+
+def build(name, *, net, seed, y, preprocessor=None):
+    """A fresh, configured estimator for method ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`METHODS`.
+    net : dict
+        The net settings (``max_epochs``, ``batch_size``, ``lr``,
+        ``module__hidden_units``, ``device``, ...).
+    seed : int
+        Seeds the net, the resampler and the reference models.
+    y : array-like
+        The training labels (the resamplers' neighbour counts adapt to them).
+    preprocessor : transformer or None
+        Prepended to the pipeline (cloned), so it is fitted on the training
+        fold only.
+
+    Returns
+    -------
+    estimator : estimator or imblearn.pipeline.Pipeline
+    """
+    method = METHODS[name]
+    estimator = clone(method.estimator)
+    if method.net:
+        derived = {k: f(net) for k, f in method.per_fit.items()}
+        estimator.set_params(**{**net, **derived}, random_state=seed)
+    else:
+        estimator.set_params(random_state=seed)
+    steps = []
+    if preprocessor is not None:
+        steps.append(("preprocess", clone(preprocessor)))
+    if method.dense and preprocessor is not None:
+        steps.append(("dense", FunctionTransformer(_densify, accept_sparse=True)))
+    if method.resampler is not None:
+        resampler = clone(method.resampler).set_params(random_state=seed)
+        for key in ("k_neighbors", "n_neighbors"):
+            if key in resampler.get_params():
+                resampler.set_params(**{key: _neighbours(y)})
+        steps.append(("resample", resampler))
+    if not steps:
+        return estimator
+    return Pipeline([*steps, ("model", estimator)])

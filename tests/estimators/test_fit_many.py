@@ -1,0 +1,310 @@
+"""fit_many: K nets trained in one stacked loop equal K separate fits."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+from torch import nn
+
+from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
+from skimb.estimators._fit_many import _ineligible_reason, fit_many
+from skimb.nn import FocalLoss, LDAMLoss, LogitAdjustedLoss
+
+TINY = dict(max_epochs=3, batch_size=16, module__hidden_units=8, device="cpu")
+SIZES = (50, 73, 120)
+
+
+@pytest.fixture
+def data(rng):
+    """Three imbalanced training sets of different sizes; weights for the second."""
+    Xs = [rng.normal(size=(n, 6)).astype(np.float32) for n in SIZES]
+    ys = [rng.choice(3, size=n, p=[0.7, 0.2, 0.1]) for n in SIZES]
+    for X, y in zip(Xs, ys, strict=True):
+        X[:, 0] += y  # something to learn
+    sws = [None, rng.uniform(0.1, 2.0, size=SIZES[1]), None]
+    return Xs, ys, sws
+
+
+def _fit_separately(estimators, Xs, ys, sws):
+    for est, X, y, sw in zip(estimators, Xs, ys, sws, strict=True):
+        est.fit(X, y, sample_weight=sw)
+    return estimators
+
+
+def _assert_same_fit(separate, stacked, X, *, atol=1e-5):
+    """Parameters, optimizer state, history and predictions agree."""
+    for (name, p), q in zip(
+        separate.module_.named_parameters(), stacked.module_.parameters(), strict=True
+    ):
+        np.testing.assert_allclose(
+            q.detach().numpy(), p.detach().numpy(), atol=atol, err_msg=name
+        )
+    state_a = separate.optimizer_.state_dict()["state"]
+    state_b = stacked.optimizer_.state_dict()["state"]
+    assert state_a.keys() == state_b.keys()
+    for i, entry in state_a.items():
+        assert entry.keys() == state_b[i].keys()
+        for key, value in entry.items():
+            other = state_b[i][key]
+            # The same layout too: fused kernels walk state and parameter
+            # memory in step.
+            assert (value.dtype, value.device, value.stride()) == (
+                other.dtype,
+                other.device,
+                other.stride(),
+            )
+            np.testing.assert_allclose(other.numpy(), value.numpy(), atol=atol)
+
+    ha, hb = separate.history_, stacked.history_
+    assert len(ha) == len(hb)
+    for row_a, row_b in zip(ha, hb, strict=True):
+        assert row_a.keys() == row_b.keys()
+        for key in row_a.keys() - {"dur", "batches"}:
+            np.testing.assert_allclose(row_b[key], row_a[key], rtol=1e-5)
+        for batch_a, batch_b in zip(row_a["batches"], row_b["batches"], strict=True):
+            assert batch_a.keys() == batch_b.keys()
+            for key, value in batch_a.items():
+                np.testing.assert_allclose(batch_b[key], value, rtol=1e-5)
+    np.testing.assert_allclose(
+        stacked.predict_proba(X), separate.predict_proba(X), atol=1e-5
+    )
+    np.testing.assert_array_equal(stacked.predict(X), separate.predict(X))
+
+
+OPTIMIZERS = {
+    "adam": {},
+    "adam-l2": dict(optimizer__weight_decay=0.05),
+    "adamw": dict(optimizer=torch.optim.AdamW, optimizer__weight_decay=0.1),
+    "sgd": dict(optimizer=torch.optim.SGD, lr=0.05),
+    "sgd-nesterov": dict(
+        optimizer=torch.optim.SGD,
+        lr=0.05,
+        optimizer__momentum=0.9,
+        optimizer__nesterov=True,
+        optimizer__weight_decay=1e-3,
+    ),
+}
+CRITERIA = {
+    "cross-entropy": {},
+    "logit-adjusted": dict(criterion=LogitAdjustedLoss),
+    "focal": dict(criterion=FocalLoss, criterion__gamma=1.5),
+    "ldam": dict(criterion=LDAMLoss, criterion__s=2.0),
+}
+
+
+@pytest.mark.parametrize(
+    "optimizer, criterion",
+    [(name, "cross-entropy") for name in OPTIMIZERS]
+    + [("adam", name) for name in CRITERIA if name != "cross-entropy"],
+)
+def test_fit_many_equals_separate_fits(data, optimizer, criterion):
+    Xs, ys, sws = data
+    settings = {**TINY, **OPTIMIZERS[optimizer]}
+
+    def make():
+        return [
+            NetClassifier(random_state=0, **settings),
+            WeightedLossClassifier(random_state=1, **CRITERIA[criterion], **settings),
+            WeightedSamplerClassifier(random_state=2, **settings),
+        ]
+
+    separate = _fit_separately(make(), Xs, ys, sws)
+    estimators = make()
+    fitted = fit_many(estimators, Xs, ys, sws)
+    assert all(a is b for a, b in zip(fitted, estimators, strict=True))
+    for a, b, X in zip(separate, fitted, Xs, strict=True):
+        _assert_same_fit(a, b, X)
+    # Stacked arithmetic sums in another order: bit-for-bit equality would
+    # mean the nets were not trained together at all.
+    assert any(
+        not torch.equal(p, q)
+        for a, b in zip(separate, fitted, strict=True)
+        for p, q in zip(a.module_.parameters(), b.module_.parameters(), strict=True)
+    )
+
+
+def test_long_tail_schedules_per_net(data):
+    """Deferred re-weighting and sampler options, each in its own net."""
+    Xs, ys, sws = data
+
+    def make():
+        return [
+            WeightedLossClassifier(random_state=3, reweight_epoch=1, **TINY),
+            WeightedSamplerClassifier(random_state=4, num_samples=150, **TINY),
+            WeightedSamplerClassifier(
+                random_state=5, schedule="progressive", num_samples=40, **TINY
+            ),
+            WeightedSamplerClassifier(random_state=6, replacement=False, **TINY),
+        ]
+
+    Xs, ys = [*Xs, Xs[2]], [*ys, ys[2]]
+    sws = [None, sws[1], None, np.linspace(0.0, 2.0, SIZES[2])]
+    separate = _fit_separately(make(), Xs, ys, sws)
+    fitted = fit_many(make(), Xs, ys, sws)
+    for a, b, X in zip(separate, fitted, Xs, strict=True):
+        _assert_same_fit(a, b, X)
+    assert fitted[0].history_[:, "class_weight_on"] == [False, True, True]
+    # 150 draws in batches of 16 train longer than the others each epoch.
+    assert fitted[1].history_[:, "train_batch_count"] == [10, 10, 10]
+
+
+def test_shared_data_and_image_shaped_input(rng):
+    """Nets that read one array share the gather; n-d inputs are flattened."""
+    X = rng.normal(size=(60, 1, 2, 3)).astype(np.float32)
+    y = rng.integers(0, 2, size=60)
+
+    def make():
+        return [NetClassifier(random_state=seed, **TINY) for seed in range(4)]
+
+    separate = _fit_separately(make(), [X] * 4, [y] * 4, [None] * 4)
+    fitted = fit_many(make(), [X] * 4, [y] * 4)
+    for a, b in zip(separate, fitted, strict=True):
+        _assert_same_fit(a, b, X)
+
+
+class TanhNet(nn.Module):
+    """A user's own module: not stackable."""
+
+    def __init__(self, n_features=6, n_classes=3, hidden_units=8):
+        super().__init__()
+        self.fc1 = nn.Linear(n_features, hidden_units)
+        self.fc2 = nn.Linear(hidden_units, n_classes)
+
+    def forward(self, X):
+        return self.fc2(torch.tanh(self.fc1(X)))
+
+
+def test_ineligible_estimators_are_fitted_alone(data):
+    Xs, ys, sws = data
+    Xs, ys, sws = [*Xs, Xs[0]], [*ys, ys[0]], [*sws, None]
+
+    def make():
+        return [
+            NetClassifier(
+                random_state=0,
+                train_split=ValidSplit(4, stratified=False),
+                callbacks=[EarlyStopping(patience=1)],
+                **TINY,
+            ),
+            WeightedLossClassifier(random_state=1, **TINY),
+            WeightedSamplerClassifier(random_state=2, **TINY),
+            NetClassifier(TanhNet, random_state=3, **TINY),
+        ]
+
+    assert "callbacks" in _ineligible_reason(make()[0])
+    assert "SimpleNet" in _ineligible_reason(make()[3])
+    assert _ineligible_reason(make()[1]) is None
+    separate = _fit_separately(make(), Xs, ys, sws)
+    fitted = fit_many(make(), Xs, ys, sws)
+    for a, b, X in zip(separate, fitted, Xs, strict=True):
+        _assert_same_fit(a, b, X)
+    # Fitted alone means fitted exactly as fit does it.
+    for i in (0, 3):
+        for p, q in zip(
+            separate[i].module_.parameters(),
+            fitted[i].module_.parameters(),
+            strict=True,
+        ):
+            assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(module__hidden_units=12),
+        dict(batch_size=32),
+        dict(max_epochs=2),
+        dict(lr=3e-3),
+        dict(optimizer=torch.optim.AdamW),
+    ],
+)
+def test_incompatible_settings_form_separate_groups(data, change):
+    """A net that differs in a shared setting trains in its own group."""
+    Xs, ys, sws = data
+
+    def make():
+        return [
+            NetClassifier(random_state=0, **TINY),
+            WeightedLossClassifier(random_state=1, **TINY),
+            WeightedSamplerClassifier(random_state=2, **{**TINY, **change}),
+        ]
+
+    separate = _fit_separately(make(), Xs, ys, sws)
+    fitted = fit_many(make(), Xs, ys, sws)
+    for a, b, X in zip(separate, fitted, Xs, strict=True):
+        _assert_same_fit(a, b, X)
+    # The odd one out is a group of one: its own fit, bit for bit.
+    for p, q in zip(
+        separate[2].module_.parameters(), fitted[2].module_.parameters(), strict=True
+    ):
+        assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize(
+    "optimizer", [{}, dict(optimizer=torch.optim.SGD, optimizer__momentum=0.9)]
+)
+def test_fitted_nets_predict_pickle_clone_and_continue(data, optimizer):
+    Xs, ys, sws = (part[:2] for part in data)
+    settings = {**TINY, **optimizer}
+
+    def make():
+        return [
+            NetClassifier(random_state=0, **settings),
+            WeightedLossClassifier(random_state=1, **settings),
+        ]
+
+    separate = _fit_separately(make(), Xs, ys, sws)
+    fitted = fit_many(make(), Xs, ys, sws)
+    for est, X, y in zip(fitted, Xs, ys, strict=True):
+        restored = pickle.loads(pickle.dumps(est))
+        np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+        assert clone(est).fit(X, y).predict(X).shape == y.shape
+    # The optimizer state came back too: a warm-started fit continues alike.
+    for a, b, X, y, sw in zip(separate, fitted, Xs, ys, sws, strict=True):
+        a.set_params(warm_start=True, max_epochs=2).fit(X, y, sample_weight=sw)
+        b.set_params(warm_start=True, max_epochs=2).fit(X, y, sample_weight=sw)
+        assert len(b.history_) == 5
+        _assert_same_fit(a, b, X)
+    # And a fresh fit starts over as any fit does.
+    for a, b, X, y, sw in zip(separate, fitted, Xs, ys, sws, strict=True):
+        a.set_params(warm_start=False).fit(X, y, sample_weight=sw)
+        b.set_params(warm_start=False).fit(X, y, sample_weight=sw)
+        _assert_same_fit(a, b, X, atol=0)
+
+
+def test_bad_input_leaves_prepared_estimators_untouched(data):
+    Xs, ys, _ = data
+    first = NetClassifier(random_state=0, **TINY)
+    second = WeightedLossClassifier(random_state=1, **TINY)
+    bad_y = np.zeros(SIZES[1], dtype=int)  # one class only
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        fit_many([first, second], Xs[:2], [ys[0], bad_y])
+    assert not first.initialized_ and not hasattr(first, "n_features_in_")
+    assert not second.initialized_
+
+
+def test_argument_errors(data):
+    Xs, ys, _ = data
+    est = NetClassifier(**TINY)
+    with pytest.raises(ValueError, match="same length"):
+        fit_many([est], Xs, ys)
+    with pytest.raises(ValueError, match="distinct objects"):
+        fit_many([est, est], Xs[:2], ys[:2])
+
+
+@pytest.mark.parametrize(
+    "params, reason",
+    [
+        (dict(warm_start=True), "warm_start"),
+        (dict(optimizer=torch.optim.RMSprop), "optimizer"),
+        (dict(criterion=nn.NLLLoss), "criterion"),
+        (dict(optimizer__amsgrad=True), "amsgrad"),
+        (dict(compile=True), "compiled"),
+    ],
+)
+def test_ineligible_reasons(params, reason):
+    assert reason in _ineligible_reason(NetClassifier(**params))

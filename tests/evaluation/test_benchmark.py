@@ -1,0 +1,123 @@
+"""skimb benchmark: files, ranks across data sets, resume and skipping."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from skimb.cli import main
+from skimb.evaluation import benchmark
+
+TINY = dict(cv=2, max_epochs=1, hidden_units=4, device="cpu", progress=False)
+SETS = ["keel:ecoli1", "keel:glass2", "keel:nope", "keel:lymphography"]
+METHODS = ["baseline", "weighted-loss", "logreg-balanced"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    result = benchmark(SETS, methods=METHODS, output=out, **{**TINY, "cv": 5})
+    return out, result
+
+
+def test_writes_per_dataset_files_and_summaries(run):
+    out, result = run
+    for name in ("keel_ecoli1", "keel_glass2"):
+        assert {"results.csv", "summary.csv", "results.json"} <= {
+            p.name for p in (out / name).iterdir()
+        }
+    ranks = pd.read_csv(out / "ranks.csv")
+    assert list(ranks["method"]) == list(result.ranks["method"])
+    assert set(ranks["method"]) == set(METHODS)
+    # Mean ranks over the data sets: each data set's ranks sum to 1 + 2 + 3.
+    assert ranks["balanced_accuracy"].sum() == pytest.approx(6.0)
+    saved = json.loads((out / "benchmark.json").read_text())
+    assert saved["stats"]["balanced_accuracy"]["n_datasets"] == 2
+    assert 0 <= saved["stats"]["balanced_accuracy"]["friedman_p"] <= 1
+    assert saved["stats"]["balanced_accuracy"]["critical_difference"] > 0
+    wins = saved["wins_vs_reference"]["balanced_accuracy"]
+    assert {w["method"] for w in wins} == {"weighted-loss", "logreg-balanced"}
+    assert all(w["wins"] + w["ties"] + w["losses"] == 2 for w in wins)
+    assert (out / "critical_difference.png").stat().st_size > 1000
+
+
+def test_unusable_data_sets_are_skipped_with_a_reason(run):
+    _, result = run
+    reasons = dict(result.skipped)
+    assert set(reasons) == {"keel:nope", "keel:lymphography"}
+    assert "Unknown keel data set 'nope'" in reasons["keel:nope"]
+    # lymphography's minority class has 4 samples: too few for cv=5.
+    assert "fewer than the cv=5 stratified folds" in reasons["keel:lymphography"]
+
+
+def test_ranks_follow_the_per_dataset_means(run):
+    _, result = run
+    table = result.scores.pivot(
+        index="dataset", columns="method", values="balanced_accuracy_mean"
+    )
+    expected = table.rank(axis=1, ascending=False).mean()
+    got = result.ranks.set_index("method")["balanced_accuracy"]
+    pd.testing.assert_series_equal(
+        got.sort_index(), expected.sort_index(), check_names=False
+    )
+
+
+def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch):
+    benchmark(["keel:ecoli1"], methods=["baseline"], output=tmp_path, **TINY)
+    first = (tmp_path / "keel_ecoli1" / "results.json").read_text()
+    import skimb.evaluation._compare as comparison
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a finished fold was run again")
+
+    monkeypatch.setattr(comparison, "_run_task", no_fit)
+    result = benchmark(
+        ["keel:ecoli1"], methods=["baseline"], output=tmp_path, resume=True, **TINY
+    )
+    assert len(result.scores) == 1
+    assert (
+        json.loads(first)["rows"]
+        == json.loads((tmp_path / "keel_ecoli1" / "results.json").read_text())["rows"]
+    )
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="exactly one of datasets .* and suite"):
+        benchmark(None)
+    with pytest.raises(ValueError, match="suite must be one of"):
+        benchmark(suite="kaggle")
+    with pytest.raises(ValueError, match="methods must be a non-empty subset"):
+        benchmark(["keel:ecoli1"], methods=["magic"])
+
+
+def test_cli_benchmark_and_datasets(tmp_path, capsys):
+    rc = main(
+        [
+            "benchmark",
+            "--datasets",
+            "keel:ecoli1,keel:glass2",
+            "--methods",
+            "baseline,weighted-loss,random-over",
+            "--cv",
+            "2",
+            "--max-epochs",
+            "1",
+            "--hidden-units",
+            "4",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--output",
+            str(tmp_path),
+        ]
+    )
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "balanced_accuracy" in printed and "random-over" in printed
+    assert (tmp_path / "ranks.csv").exists()
+    assert main(["datasets", "--suite", "keel-binary"]) == 0
+    listing = capsys.readouterr().out
+    assert "keel:yeast4" in listing and "imbalance_ratio" in listing
+    with pytest.raises(SystemExit) as exc:
+        main(["benchmark", "--suite", "nope"])
+    assert exc.value.code == 2

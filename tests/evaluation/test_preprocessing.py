@@ -1,0 +1,60 @@
+"""The shared tabular preprocessing: imputation, scaling, one-hot, clear errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skimb.evaluation._preprocessing import check_encodable, make_preprocessor
+
+
+def _frame():
+    return pd.DataFrame(
+        {
+            "amount": [10.0, np.nan, 30.0, 50.0],
+            "country": ["fr", "de", None, "fr"],
+            "vip": [True, False, False, True],
+            "tier": pd.Categorical(["a", "b", "a", "b"]),
+        }
+    )
+
+
+def test_numeric_columns_are_imputed_with_the_median_and_scaled():
+    out = make_preprocessor(_frame()).fit(_frame())
+    numeric = out.named_transformers_["numeric"]
+    assert numeric[0].statistics_ == pytest.approx([30.0])
+    Xt = out.transform(_frame())
+    Xt = Xt.toarray() if hasattr(Xt, "toarray") else Xt
+    assert Xt[:, 0].mean() == pytest.approx(0.0, abs=1e-12)
+    assert Xt[1, 0] == pytest.approx(0.0)  # the median, after scaling: 0
+
+
+def test_categorical_columns_are_one_hot_and_unseen_categories_ignored():
+    pre = make_preprocessor(_frame()).fit(_frame())
+    encoder = pre.named_transformers_["categorical"]
+    assert set(encoder.feature_names_in_) == {"country", "vip", "tier"}
+    new = _frame().assign(country=["xx", "xx", "xx", "xx"])
+    Xt = pre.transform(new)
+    Xt = Xt.toarray() if hasattr(Xt, "toarray") else Xt
+    country = [i for i, n in enumerate(pre.get_feature_names_out()) if "country" in n]
+    assert np.all(Xt[:, country] == 0)
+
+
+def test_arrays_get_the_numeric_part_only():
+    X = np.array([[1.0, 2.0], [np.nan, 4.0], [3.0, 6.0]])
+    pre = make_preprocessor(X)
+    Xt = pre.fit_transform(X)
+    assert list(pre.named_transformers_) == ["numeric"]
+    assert not np.isnan(Xt).any()
+    assert Xt.mean(axis=0) == pytest.approx([0, 0], abs=1e-12)
+
+
+def test_columns_that_cannot_be_encoded_are_named():
+    bad = pd.DataFrame({"ok": [1.0, 2.0], "mixed": ["a", 3]})
+    with pytest.raises(ValueError, match="column 'mixed' mixes text and other"):
+        check_encodable(bad)
+    dates = pd.DataFrame({"when": pd.to_datetime(["2024-01-01", "2024-02-01"])})
+    with pytest.raises(ValueError, match="column 'when' has dtype datetime64"):
+        check_encodable(dates)
+    with pytest.raises(ValueError, match="X must hold numbers"):
+        check_encodable(np.array([["a", "b"]]))
+    check_encodable(_frame())  # no error
