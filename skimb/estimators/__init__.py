@@ -3,7 +3,7 @@
 Three skorch classifiers that are scikit-learn classifiers (the plain net,
 inverse-frequency weights in the loss, a class-weighted sampler drawn on the
 device), the class-weight rules they take, :func:`fit_many` (many
-estimators trained as one stacked loop) and :func:`save`/:func:`load`.
+estimators trained in one loop) and :func:`save`/:func:`load`.
 """
 
 from ._callbacks import DeferredReweighting
@@ -12,13 +12,14 @@ from ._classifiers import (
     WeightedLossClassifier,
     WeightedSamplerClassifier,
 )
-from ._fit_many import fit_many
+from ._fit_many import FitManyWarning, fit_many
 from ._persistence import load, save
 from ._weighting import EffectiveNumber, PowerRule
 
 __all__ = [
     "DeferredReweighting",
     "EffectiveNumber",
+    "FitManyWarning",
     "NetClassifier",
     "PowerRule",
     "WeightedLossClassifier",

@@ -1,4 +1,4 @@
-"""fit_many: K nets trained in one stacked loop equal K separate fits."""
+"""fit_many: K nets trained in one loop equal K separate fits."""
 
 import pickle
 
@@ -10,9 +10,14 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 from torch import nn
 
+import skimb.estimators._batched_optim as batched_optim
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
+from skimb.estimators import FitManyWarning
 from skimb.estimators._fit_many import _ineligible_reason, fit_many
 from skimb.nn import FocalLoss, LDAMLoss, LogitAdjustedLoss
+
+# An estimator that trains alone must say so: everywhere else it is an error.
+pytestmark = pytest.mark.filterwarnings("error::skimb.estimators.FitManyWarning")
 
 TINY = dict(max_epochs=3, batch_size=16, module__hidden_units=8, device="cpu")
 SIZES = (50, 73, 120)
@@ -96,19 +101,38 @@ CRITERIA = {
 }
 
 
-@pytest.mark.parametrize(
-    "optimizer, criterion",
-    [(name, "cross-entropy") for name in OPTIMIZERS]
-    + [("adam", name) for name in CRITERIA if name != "cross-entropy"],
-)
-def test_fit_many_equals_separate_fits(data, optimizer, criterion):
-    Xs, ys, sws = data
-    settings = {**TINY, **OPTIMIZERS[optimizer]}
+@pytest.fixture(params=["fused", "public"])
+def adam_path(request, monkeypatch):
+    """Adam's two batched paths: torch's private fused kernels (counted, so
+    that the test sees they ran) or the public operations alone."""
+    calls = []
+    if request.param == "public":
+        monkeypatch.setattr(batched_optim, "FUSED_KERNELS", None)
+    else:
+        kernels = batched_optim._fused_kernels()
+        if kernels is None:
+            pytest.skip("this torch has no fused Adam kernels")
 
+        def counted(kernel):
+            def call(*args, **kwargs):
+                calls.append(kernel)
+                return kernel(*args, **kwargs)
+
+            return call
+
+        kernels = {key: counted(kernel) for key, kernel in kernels.items()}
+        monkeypatch.setattr(batched_optim, "FUSED_KERNELS", kernels)
+    return request.param, calls
+
+
+ADAMS = [name for name in OPTIMIZERS if name.startswith("adam")]
+
+
+def _check_equivalence(Xs, ys, sws, settings, criterion):
     def make():
         return [
             NetClassifier(random_state=0, **settings),
-            WeightedLossClassifier(random_state=1, **CRITERIA[criterion], **settings),
+            WeightedLossClassifier(random_state=1, **criterion, **settings),
             WeightedSamplerClassifier(random_state=2, **settings),
         ]
 
@@ -118,13 +142,42 @@ def test_fit_many_equals_separate_fits(data, optimizer, criterion):
     assert all(a is b for a, b in zip(fitted, estimators, strict=True))
     for a, b, X in zip(separate, fitted, Xs, strict=True):
         _assert_same_fit(a, b, X)
-    # Stacked arithmetic sums in another order: bit-for-bit equality would
+    # Batched arithmetic sums in another order: bit-for-bit equality would
     # mean the nets were not trained together at all.
     assert any(
         not torch.equal(p, q)
         for a, b in zip(separate, fitted, strict=True)
         for p, q in zip(a.module_.parameters(), b.module_.parameters(), strict=True)
     )
+
+
+@pytest.mark.parametrize("optimizer", ADAMS)
+def test_fit_many_equals_separate_fits_on_both_adam_paths(data, optimizer, adam_path):
+    path, calls = adam_path
+    _check_equivalence(*data, {**TINY, **OPTIMIZERS[optimizer]}, {})
+    assert bool(calls) == (path == "fused")
+
+
+@pytest.mark.parametrize(
+    "optimizer, criterion",
+    [(name, "cross-entropy") for name in OPTIMIZERS if name not in ADAMS]
+    + [("adam", name) for name in CRITERIA if name != "cross-entropy"],
+)
+def test_fit_many_equals_separate_fits(data, optimizer, criterion):
+    _check_equivalence(*data, {**TINY, **OPTIMIZERS[optimizer]}, CRITERIA[criterion])
+
+
+def test_a_fused_kernel_that_refuses_its_arguments_falls_back(data, monkeypatch):
+    """A torch whose private kernel takes other arguments: the public path."""
+    refused = []
+
+    def refuse(*args, **kwargs):
+        refused.append(True)
+        raise TypeError("_fused_adam_(): incompatible function arguments")
+
+    monkeypatch.setattr(batched_optim, "FUSED_KERNELS", {False: refuse, True: refuse})
+    _check_equivalence(*data, TINY, {})
+    assert len(refused) == 1  # once, then the public path for good
 
 
 def test_long_tail_schedules_per_net(data):
@@ -199,7 +252,8 @@ def test_ineligible_estimators_are_fitted_alone(data):
     assert "SimpleNet" in _ineligible_reason(make()[3])
     assert _ineligible_reason(make()[1]) is None
     separate = _fit_separately(make(), Xs, ys, sws)
-    fitted = fit_many(make(), Xs, ys, sws)
+    with pytest.warns(FitManyWarning, match="alone"):
+        fitted = fit_many(make(), Xs, ys, sws)
     for a, b, X in zip(separate, fitted, Xs, strict=True):
         _assert_same_fit(a, b, X)
     # Fitted alone means fitted exactly as fit does it.
@@ -223,7 +277,8 @@ def test_ineligible_estimators_are_fitted_alone(data):
     ],
 )
 def test_incompatible_settings_form_separate_groups(data, change):
-    """A net that differs in a shared setting trains in its own group."""
+    """A net that differs in a shared setting trains in its own group, and a
+    group of one says nothing (this module turns FitManyWarning into errors)."""
     Xs, ys, sws = data
 
     def make():
@@ -308,3 +363,60 @@ def test_argument_errors(data):
 )
 def test_ineligible_reasons(params, reason):
     assert reason in _ineligible_reason(NetClassifier(**params))
+
+
+def test_each_reason_is_reported_once_with_its_text(data):
+    Xs, ys, _ = data
+    stop = dict(callbacks=[EarlyStopping(monitor="train_loss", patience=5)])
+    estimators = [
+        NetClassifier(random_state=0, **stop, **TINY),
+        NetClassifier(random_state=1, **TINY),
+        NetClassifier(TanhNet, random_state=2, **TINY),
+        NetClassifier(random_state=3, **stop, **TINY),
+        # Only the initialised optimizer shows this one.
+        NetClassifier(
+            random_state=4, optimizer__weight_decay=torch.tensor(0.0), **TINY
+        ),
+        WeightedLossClassifier(random_state=5, **TINY),
+    ]
+    n = len(estimators)
+    with pytest.warns(FitManyWarning) as record:
+        fit_many(estimators, [Xs[0]] * n, [ys[0]] * n)
+    start = "fit_many trains {} alone, not in one loop with the others: "
+    assert [str(w.message) for w in record] == [
+        start.format("estimators 0, 3") + "user callbacks need the per-batch loop.",
+        start.format("estimator 2") + "its module is not skimb's SimpleNet.",
+        start.format("estimator 4")
+        + "tensor-valued optimizer settings have no batched form.",
+    ]
+    # Attributed to the caller, so that a filter on the calling module works.
+    assert {w.filename for w in record} == {__file__}
+    assert all(est.initialized_ and len(est.history_) == 3 for est in estimators)
+
+
+def test_compare_s_own_groups_share_the_loop_without_a_warning(rng):
+    """Every net method, as compare builds it, shares the loop: compare's
+    many fit_many calls stay quiet (a FitManyWarning is an error here)."""
+    from skimb import compare
+    from skimb.evaluation import METHODS
+
+    methods = [
+        name
+        for name, method in METHODS.items()
+        if isinstance(method.estimator, NetClassifier)
+    ]
+    X = rng.normal(size=(120, 4))
+    y = np.where(X[:, 0] + rng.normal(size=120) > 1.2, "rare", "common")
+    rows = compare(
+        X,
+        y,
+        methods=methods,
+        cv=2,
+        max_epochs=1,
+        hidden_units=4,
+        device="cpu",
+        output=None,
+        progress=False,
+        plots=False,
+    ).rows
+    assert (rows["status"] == "ok").all(), rows["error"].dropna().tolist()

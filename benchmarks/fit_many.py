@@ -2,12 +2,12 @@
 
 K ``NetClassifier`` estimators (``SimpleNet`` 784-256-10, Adam, different
 seeds) train on the same random data, once as K ``fit`` calls one after the
-other and once as one ``skimb.estimators._fit_many.fit_many`` call. Throughput is
-training samples per second over all K nets (K * n * epochs / seconds, fit
-overhead included); one line per K with the ratio stacked / one at a time.
+other and once as one ``skimb.fit_many`` call. Throughput is training
+samples per second over all K nets (K * n * epochs / seconds, fit overhead
+included); one line per K with the ratio fit_many / one at a time.
 
-    .venv/bin/python benchmarks/stacked.py                  # K = 1, 5, 15, 50
-    .venv/bin/python benchmarks/stacked.py --ks 1,5 --n 1000 --device cuda
+    .venv/bin/python benchmarks/fit_many.py                  # K = 1, 5, 15, 50
+    .venv/bin/python benchmarks/fit_many.py --ks 1,5 --n 1000 --device cuda
 """
 
 import argparse
@@ -38,7 +38,7 @@ def _one_at_a_time(estimators, X, y):
         est.fit(X, y)
 
 
-def _stacked(estimators, X, y):
+def _in_one_loop(estimators, X, y):
     fit_many(estimators, [X] * len(estimators), [y] * len(estimators))
 
 
@@ -74,21 +74,21 @@ def main(argv=None):
     # Warm both routes up (allocator, kernels, first-call imports).
     warm = argparse.Namespace(**dict(vars(args), epochs=1))
     _one_at_a_time(_make(2, warm), X[:256], y[:256])
-    _stacked(_make(2, warm), X[:256], y[:256])
+    _in_one_loop(_make(2, warm), X[:256], y[:256])
 
     print(
         f"device={args.device} threads={torch.get_num_threads()} n={args.n} "
         f"net={args.features}-{args.hidden}-{args.classes} "
         f"batch={args.batch_size} epochs={args.epochs}"
     )
-    print(f"{'K':>4} {'one at a time':>16} {'stacked':>16} {'ratio':>7}")
+    print(f"{'K':>4} {'one at a time':>16} {'fit_many':>16} {'ratio':>7}")
     for k in (int(v) for v in args.ks.split(",")):
         samples = k * args.n * args.epochs
         t_alone = _timed(args.device, _one_at_a_time, _make(k, args), X, y)
-        t_stacked = _timed(args.device, _stacked, _make(k, args), X, y)
+        t_many = _timed(args.device, _in_one_loop, _make(k, args), X, y)
         print(
-            f"{k:>4} {samples / t_alone:>12,.0f} s/s {samples / t_stacked:>12,.0f} s/s "
-            f"{t_alone / t_stacked:>6.2f}x"
+            f"{k:>4} {samples / t_alone:>12,.0f} s/s {samples / t_many:>12,.0f} s/s "
+            f"{t_alone / t_many:>6.2f}x"
         )
 
 

@@ -1,0 +1,173 @@
+"""The training loop of :func:`~skimb.estimators.fit_many`: K nets, one loop.
+
+Each step gathers every net's batch (drawn by the net's own iterator from its
+own generator), runs one batched forward pass, computes each net's loss with
+its own criterion on its own slice of the logits, takes one gradient of their
+sum and one batched optimizer step. Callbacks are notified at the start and
+end of training and of each epoch, and each net's history gets its batches.
+"""
+
+import torch
+
+from ._batched_layers import BatchedPerceptron, layer_params
+from ._batched_optim import batched_optimizer
+
+__all__ = ["train_together"]
+
+
+def train_together(members):
+    """Train a group of compatible, prepared nets in one loop.
+
+    ``members`` are :func:`~skimb.estimators._fit_many` members: each has its
+    estimator (initialised), training dataset, encoded labels, device,
+    training iterator and linear layers.
+    """
+    nets = _NetsInOneLoop(members)
+    for member in members:
+        member.est.check_training_readiness()
+        member.est.notify("on_train_begin", X=member.dataset, y=member.y_enc)
+    try:
+        for _ in range(members[0].est.max_epochs):
+            nets.run_epoch()
+    except KeyboardInterrupt:
+        pass  # as skorch: stop training, keep what was learned
+    finally:
+        nets.write_back()
+    for member in members:
+        member.est.notify("on_train_end", X=member.dataset, y=member.y_enc)
+
+
+class _NetsInOneLoop:
+    """K nets as batched layers, their data and their batched optimizer."""
+
+    def __init__(self, members):
+        # Nets that read the same data tensor sit next to each other, so one
+        # gather per step serves them all.
+        keyed, rank = {}, []
+        for member in members:
+            X = member.dataset.X
+            X = X.reshape(len(X), -1)
+            key = (X.data_ptr(), tuple(X.shape), X.stride(), X.dtype, str(X.device))
+            rank.append(keyed.setdefault(key, (len(keyed), X))[0])
+        order = sorted(range(len(members)), key=rank.__getitem__)
+        self.members = [members[i] for i in order]
+        self.sources = []  # (2-D data, first net, end net) in this order
+        for rank_, X in keyed.values():
+            nets = [k for k, i in enumerate(order) if rank[i] == rank_]
+            self.sources.append((X, nets[0], nets[-1] + 1))
+
+        first = self.members[0]
+        self.device = first.device
+        self.batch_size = first.iterator.batch_size
+        self.epoch_sizes = [m.iterator.epoch_size for m in self.members]
+        self.n_steps = [-(-n // self.batch_size) for n in self.epoch_sizes]
+        self.max_steps = max(self.n_steps)
+        # The nets still training at step s are those with more than s
+        # batches; the index is made once, not per step.
+        self.active = []
+        for s in range(self.max_steps):
+            active = [k for k, n in enumerate(self.n_steps) if n > s]
+            index = None
+            if len(active) < len(self.members):
+                index = torch.tensor(active, device=self.device)
+            self.active.append((active, index))
+        self.weighted = [
+            m.iterator.with_weight and m.dataset.sample_weight is not None
+            for m in self.members
+        ]
+        self.net = BatchedPerceptron([m.layers for m in self.members])
+        self.params = self.net.params
+        self.optimizer = batched_optimizer(
+            first.est.optimizer_, self.params, len(self.members)
+        )
+
+    # ---- one epoch -------------------------------------------------------------
+    def run_epoch(self):
+        members = self.members
+        for m in members:
+            m.est.notify("on_epoch_begin", dataset_train=m.dataset, dataset_valid=None)
+        index, labels, weights = self._epoch_order()
+        tables = self.optimizer.plan_epoch([active for active, _ in self.active])
+
+        losses = []  # (net, batch size, loss tensor) in step order
+        for s in range(self.max_steps):
+            X = self._gather(index, s)
+            active, active_index = self.active[s]
+            step_losses = self._losses(X, labels, weights, s, active, losses)
+            grads = torch.autograd.grad(torch.stack(step_losses).sum(), self.params)
+            self.optimizer.step(grads, tables, s, active, active_index)
+
+        values = torch.stack([loss for _, _, loss in losses]).tolist()
+        per_net = [[] for _ in members]
+        for (k, n, _), value in zip(losses, values, strict=True):
+            per_net[k].append((value, n))
+        for m, records in zip(members, per_net, strict=True):
+            history = m.est.history
+            for value, n in records:
+                history.new_batch()
+                history.record_batch("train_loss", value)
+                history.record_batch("train_batch_size", n)
+            history.record("train_batch_count", len(records))
+            m.est.notify("on_epoch_end", dataset_train=m.dataset, dataset_valid=None)
+
+    def _epoch_order(self):
+        """Each net's rows, labels and weights for the epoch, ``(S, batch)`` each.
+
+        Each net's order comes from its own iterator and generator: the
+        draws of a separate fit. Padding to S full batches (with row 0,
+        never used) gives every net the same grid.
+        """
+        bs, S = self.batch_size, self.max_steps
+        padded, labels, weights = [], [], []
+        for k, m in enumerate(self.members):
+            order = m.iterator.order()
+            if len(order) != self.epoch_sizes[k]:
+                raise RuntimeError(
+                    f"net {k} drew {len(order)} samples, expected {self.epoch_sizes[k]}"
+                )
+            order = torch.nn.functional.pad(order, (0, S * bs - len(order)))
+            padded.append(order.view(S, bs))
+            labels.append(m.dataset.y.index_select(0, order).view(S, bs))
+            weights.append(
+                m.dataset.sample_weight.index_select(0, order).view(S, bs)
+                if self.weighted[k]
+                else None
+            )
+        index = [
+            torch.stack(padded[start:end], dim=1) for _, start, end in self.sources
+        ]
+        return index, labels, weights
+
+    def _gather(self, index, s):
+        parts = [
+            data.index_select(0, idx[s].view(-1))
+            for (data, _, _), idx in zip(self.sources, index, strict=True)
+        ]
+        X = parts[0] if len(parts) == 1 else torch.cat(parts)
+        return X.view(len(self.members), self.batch_size, -1)
+
+    def _losses(self, X, labels, weights, s, active, out):
+        logits = self.net(X).unbind(0)
+        bs = self.batch_size
+        step_losses = []
+        for k in active:
+            n = min(bs, self.epoch_sizes[k] - s * bs)
+            y_pred, y_true = logits[k][:n], labels[k][s, :n]
+            Xi = X[k, :n]
+            if weights[k] is not None:
+                Xi = {"X": Xi, "sample_weight": weights[k][s, :n]}
+            # The estimator's own loss: its criterion, class weights
+            # (deferred re-weighting included) and sample weights.
+            loss = self.members[k].est.get_loss(y_pred, y_true, X=Xi, training=True)
+            step_losses.append(loss)
+            out.append((k, n, loss.detach()))
+        return step_losses
+
+    # ---- back into the estimators ---------------------------------------------
+    def write_back(self):
+        """Copy each net's parameters and optimizer state into its estimator."""
+        with torch.no_grad():
+            for k, m in enumerate(self.members):
+                self.net.write_back(k, m.layers)
+                own = layer_params(m.layers)
+                self.optimizer.write_state(m.est.optimizer_, own, k)
