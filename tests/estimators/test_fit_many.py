@@ -40,16 +40,16 @@ def _fit_separately(estimators, Xs, ys, sws):
     return estimators
 
 
-def _assert_same_fit(separate, stacked, X, *, atol=1e-5):
+def _assert_same_fit(separate, together, X, *, atol=1e-5):
     """Parameters, optimizer state, history and predictions agree."""
     for (name, p), q in zip(
-        separate.module_.named_parameters(), stacked.module_.parameters(), strict=True
+        separate.module_.named_parameters(), together.module_.parameters(), strict=True
     ):
         np.testing.assert_allclose(
             q.detach().numpy(), p.detach().numpy(), atol=atol, err_msg=name
         )
     state_a = separate.optimizer_.state_dict()["state"]
-    state_b = stacked.optimizer_.state_dict()["state"]
+    state_b = together.optimizer_.state_dict()["state"]
     assert state_a.keys() == state_b.keys()
     for i, entry in state_a.items():
         assert entry.keys() == state_b[i].keys()
@@ -64,7 +64,7 @@ def _assert_same_fit(separate, stacked, X, *, atol=1e-5):
             )
             np.testing.assert_allclose(other.numpy(), value.numpy(), atol=atol)
 
-    ha, hb = separate.history_, stacked.history_
+    ha, hb = separate.history_, together.history_
     assert len(ha) == len(hb)
     for row_a, row_b in zip(ha, hb, strict=True):
         assert row_a.keys() == row_b.keys()
@@ -75,9 +75,9 @@ def _assert_same_fit(separate, stacked, X, *, atol=1e-5):
             for key, value in batch_a.items():
                 np.testing.assert_allclose(batch_b[key], value, rtol=1e-5)
     np.testing.assert_allclose(
-        stacked.predict_proba(X), separate.predict_proba(X), atol=1e-5
+        together.predict_proba(X), separate.predict_proba(X), atol=1e-5
     )
-    np.testing.assert_array_equal(stacked.predict(X), separate.predict(X))
+    np.testing.assert_array_equal(together.predict(X), separate.predict(X))
 
 
 OPTIMIZERS = {
@@ -220,7 +220,7 @@ def test_shared_data_and_image_shaped_input(rng):
 
 
 class TanhNet(nn.Module):
-    """A user's own module: not stackable."""
+    """A user's own module: it trains alone."""
 
     def __init__(self, n_features=6, n_classes=3, hidden_units=8):
         super().__init__()
