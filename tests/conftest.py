@@ -1,8 +1,10 @@
-"""Shared fixtures: fixed seeds, the tiny data sets several test files use."""
+"""Shared fixtures: fixed seeds, tiny run settings, the tiny data sets several
+test files use."""
 
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import settings
@@ -24,6 +26,49 @@ def rng():
 def _fixed_torch_seed():
     torch.manual_seed(0)
     yield
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """The smallest options of a comparison or benchmark that still train
+    every net: 2 folds, 2 epochs, 8 hidden units, on the CPU, no progress bar.
+
+    Read-only, so that one test cannot change another's settings; use
+    ``{**tiny, "cv": 3}`` for a variant.
+    """
+    return MappingProxyType(
+        dict(
+            cv=2,
+            max_epochs=2,
+            hidden_units=8,
+            batch_size=64,
+            progress=False,
+            device="cpu",
+        )
+    )
+
+
+@pytest.fixture
+def churn():
+    """``churn(n=240, seed=0)``: a user-style table with numeric, categorical
+    and missing values, and string labels ('churn', about 12 %, and 'stay')."""
+
+    def make(n=240, seed=0):
+        rng = np.random.default_rng(seed)
+        churned = rng.random(n) < 0.12
+        df = pd.DataFrame(
+            {
+                "tenure": np.where(churned, rng.normal(3, 2, n), rng.normal(20, 8, n)),
+                "charges": rng.normal(70, 20, n),
+                "plan": rng.choice(["basic", "plus", "pro"], n),
+                "label": np.where(churned, "churn", "stay"),
+            }
+        )
+        df.loc[rng.choice(n, 15, replace=False), "charges"] = np.nan
+        df.loc[rng.choice(n, 10, replace=False), "plan"] = None
+        return df
+
+    return make
 
 
 @pytest.fixture

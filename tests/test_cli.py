@@ -1,4 +1,5 @@
-"""The ``skimb`` command end to end, on tiny settings."""
+"""The ``skimb`` command end to end, on tiny settings: compare (built-in data
+and a CSV), benchmark and datasets, option errors, interrupts and resume."""
 
 import json
 import os
@@ -8,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import skimb
@@ -23,26 +25,23 @@ _CHILD_ENV = {
 }
 
 
-def test_compare_end_to_end(tmp_path, capsys):
+@pytest.fixture(scope="session")
+def tiny_flags(tiny):
+    """The ``tiny`` options as the command line writes them."""
+    flags = []
+    for name, value in tiny.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            flags.append(flag if value else "--no-" + flag[2:])
+        else:
+            flags += [flag, str(value)]
+    return flags
+
+
+def test_compare_end_to_end(tmp_path, capsys, tiny_flags):
     out = tmp_path / "res"
-    rc = main(
-        [
-            "compare",
-            "--cv",
-            "2",
-            "--max-epochs",
-            "2",
-            "--hidden-units",
-            "8",
-            "--methods",
-            "baseline,weighted-loss,weighted-sampler,random-under",
-            "--output",
-            str(out),
-            "--quiet",
-            "--device",
-            "cpu",
-        ]
-    )
+    methods = "baseline,weighted-loss,weighted-sampler,random-under"
+    rc = main(["compare", *tiny_flags, "--methods", methods, "--output", str(out)])
     assert rc == 0
     table = capsys.readouterr().out
     lines = [ln for ln in table.splitlines() if ln.startswith("| ")]
@@ -67,7 +66,11 @@ def test_compare_end_to_end(tmp_path, capsys):
         (["--cv", "1"], "cv must be an integer >= 2"),
         (["--minority-keep", "0"], "minority_keep must be"),
         (["--majority-keep", "1.2"], "majority_keep must be"),
-        (["--imbalance", "zipf"], "recipe must be"),
+        (["--imbalance", "zipf"], "imbalance must be one of"),
+        (["--lr", "0"], "lr must be"),
+        (["--n-jobs", "0"], "n_jobs must be"),
+        (["--device", "tpu"], "device must be"),
+        (["--target", "y"], "--target names the label column of --data"),
         (["--dataset", "mnist"], "--data-dir is required"),
         (["--seeds", "a,b"], "comma-separated integers"),
     ],
@@ -107,6 +110,7 @@ def test_console_script_help():
         env=_CHILD_ENV,
     )
     assert "--scheduler" in proc.stdout and "--resume" in proc.stdout
+    assert "--no-fit-many" in proc.stdout and "--quiet" in proc.stdout
 
 
 def test_unwritable_output_fails_before_work(tmp_path, capsys):
@@ -139,21 +143,15 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
+def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path, tiny_flags):
     out = tmp_path / "res"
     marker = tmp_path / "first-method-saved"
     script = tmp_path / "pause.py"
     script.write_text(_PAUSE_AFTER_FIRST_METHOD)
     args = [
         "compare",
-        "--quiet",
+        *tiny_flags,
         "--no-plots",
-        "--cv",
-        "2",
-        "--max-epochs",
-        "3",
-        "--device",
-        "cpu",
         "--output",
         str(out),
         "--methods",
@@ -192,29 +190,90 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path):
     assert all(r["status"] == "ok" for r in rows)
 
 
-def test_no_vectorize_gives_the_same_rows(tmp_path):
-    import json
-
-    common = [
-        "compare",
-        "--cv",
-        "2",
-        "--max-epochs",
-        "2",
-        "--hidden-units",
-        "8",
-        "--device",
-        "cpu",
-        "--methods",
-        "baseline,weighted-loss",
-        "--quiet",
-        "--no-plots",
-    ]
+def test_no_fit_many_gives_the_same_rows(tmp_path, tiny_flags):
+    common = ["compare", *tiny_flags, "--methods", "baseline,weighted-loss"]
+    common.append("--no-plots")
     assert main([*common, "--output", str(tmp_path / "a")]) == 0
-    assert main([*common, "--output", str(tmp_path / "b"), "--no-vectorize"]) == 0
+    assert main([*common, "--output", str(tmp_path / "b"), "--no-fit-many"]) == 0
     a, b = (
         json.loads((tmp_path / d / "results.json").read_text())["rows"] for d in "ab"
     )
     for ra, rb in zip(a, b, strict=True):
         assert ra["balanced_accuracy"] == pytest.approx(rb["balanced_accuracy"])
         assert ra["log_loss"] == pytest.approx(rb["log_loss"], rel=1e-4)
+
+
+def test_csv_through_the_cli(tmp_path, capsys, tiny_flags, churn):
+    path = tmp_path / "churn.csv"
+    churn().to_csv(path, index=False)
+    out = tmp_path / "res"
+    methods = "baseline,weighted-loss,random-over,hgb-balanced"
+    rc = main(
+        [
+            "compare",
+            "--data",
+            str(path),
+            "--target",
+            "label",
+            *tiny_flags,
+            "--methods",
+            methods,
+            "--output",
+            str(out),
+            "--no-plots",
+        ]
+    )
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "data set: churn" in printed and "positive class: 'churn'" in printed
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["dataset"] == "churn"
+    assert saved["class_counts"] == saved["config"]["class_counts"]
+    assert set(saved["class_counts"]) == {"churn", "stay"}
+    assert saved["config"]["imbalance"]["recipe"] == "none"
+    assert saved["config"]["positive"] == "churn"
+    rows = pd.DataFrame(saved["rows"])
+    assert (rows["status"] == "ok").all(), rows["error"].unique()
+    for metric in ("average_precision", "roc_auc", "log_loss", "brier", "ece"):
+        assert rows[metric].between(0, 10).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"test_average_precision", "test_log_loss"} <= set(summary.columns)
+
+
+def test_a_missing_table_is_a_clear_error(tmp_path, capsys):
+    missing = str(tmp_path / "none.csv")
+    out = str(tmp_path / "o")
+    rc = main(["compare", "--data", missing, "--target", "y", "--output", out])
+    assert rc == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_benchmark_and_datasets(tmp_path, capsys, tiny_flags):
+    sets = "keel:ecoli1,keel:glass2"
+    methods = "baseline,weighted-loss,random-over"
+    rc = main(
+        ["benchmark", "--datasets", sets, "--methods", methods, *tiny_flags]
+        + ["--output", str(tmp_path)]
+    )
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "balanced_accuracy" in printed and "random-over" in printed
+    assert (tmp_path / "ranks.csv").exists()
+    assert main(["datasets", "--suite", "keel-binary"]) == 0
+    listing = capsys.readouterr().out
+    assert "keel:yeast4" in listing and "imbalance_ratio" in listing
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--suite", "nope"], "--suite must be one of"),
+        (["--suite", "imblearn", "--reference", "nope"], "reference must be one of"),
+        (["--datasets", "keel:ecoli1", "--cv", "1"], "cv must be an integer >= 2"),
+    ],
+)
+def test_bad_benchmark_options_exit_2(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["benchmark", *args])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err

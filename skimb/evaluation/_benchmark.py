@@ -9,7 +9,6 @@ losses against the plain net, and a critical-difference diagram
 """
 
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import joblib
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .._utils.docstring import Substitution
 from .._utils.files import atomic_write
 from ..datasets._benchmark_sets import SUITES
 from ..metrics._ranking import (
@@ -28,9 +28,10 @@ from ..metrics._ranking import (
     plot_critical_difference,
     win_tie_loss,
 )
-from ._compare import check_compare_options, compare
-from ._execution import parallel_backend
+from ._compare import compare
+from ._execution import parallel_backend, run_parallel, set_threads, worker_threads
 from ._methods import DEFAULT_METHODS
+from ._options import RunConfig, options_doc, run_options
 from ._results import _jsonable, check_output_writable
 
 __all__ = ["RANKED_METRICS", "BenchmarkResult", "benchmark"]
@@ -100,10 +101,7 @@ def _resolve_datasets(datasets, suite):
 
 def _run_one(name, options, output, resume, threads):
     """compare() on one data set; a data set that cannot be used is skipped."""
-    if threads is not None:
-        import torch
-
-        torch.set_num_threads(threads)
+    set_threads(threads)
     folder = None if output is None else Path(output) / _folder(name)
     again = resume and folder is not None and (folder / "results.json").exists()
     try:
@@ -115,6 +113,11 @@ def _run_one(name, options, output, resume, threads):
     return name, summary, None
 
 
+# The options the benchmark keeps for itself; each comparison gets the rest.
+_BENCHMARK_LEVEL = ("reference", "n_jobs", "scheduler", "dask", "output", "resume")
+
+
+@Substitution(options=options_doc("benchmark"))
 def benchmark(
     datasets=None,
     *,
@@ -136,9 +139,13 @@ def benchmark(
     resume=False,
     progress=True,
     plots=False,
-    vectorize=True,
+    fit_many=True,
 ):
     """Compare the methods on many data sets and rank them.
+
+    Every comparison runs as :func:`skimb.compare` does, with the same
+    options for every data set; ``n_jobs``, ``scheduler`` and ``dask``
+    spread the data sets (each runs its folds serially).
 
     Parameters
     ----------
@@ -147,82 +154,48 @@ def benchmark(
         ``'openml:31'`` (a comma-separated string works too).
     suite : {'keel-binary', 'keel-multiclass', 'imblearn'} or None
         A whole suite of :data:`skimb.datasets.SUITES` instead.
-    methods, cv, seeds, max_epochs, batch_size, lr, hidden_units, device, test_size
-        As in :func:`skimb.compare`; the same for every data set.
-    reference : str, default='baseline'
-        The method every other one is counted wins, ties and losses against.
-    n_jobs : int, default=1
-        Data sets in parallel through joblib (each runs its folds serially).
-    scheduler, dask
-        Send the data sets to a Dask cluster, as in :func:`skimb.compare`.
-    output : str or path, default='skimb-benchmark'
-        ``OUTPUT/<data set>/`` holds each comparison's files; ``OUTPUT``
-        the summary files. Rewritten after each data set.
-    resume : bool, default=False
-        Keep what an earlier run of the same settings finished (per data
-        set and method).
-    progress : bool, default=True
-        A progress bar across data sets.
-    plots : bool, default=False
-        Also write each comparison's plots.
-    vectorize : bool, default=True
-        Train each net method's folds as one stacked loop, as
-        :func:`skimb.compare` does; False fits one net at a time.
+    {options}
 
     Returns
     -------
     BenchmarkResult
     """
+    # The keyword arguments are the options of the table: check them at once.
+    options = RunConfig.from_call("benchmark", locals())
     names = _resolve_datasets(datasets, suite)
-    methods = list(methods)
-    shared = dict(
-        methods=methods,
-        cv=cv,
-        seeds=seeds,
-        max_epochs=max_epochs,
-        batch_size=batch_size,
-        lr=lr,
-        hidden_units=hidden_units,
-        test_size=test_size,
-    )
-    check_compare_options(n_jobs=n_jobs, **shared)
     if output is not None:
         check_output_writable(output)
-    options = dict(
-        device=device,
-        download=False,
-        progress=False,
-        plots=plots,
-        vectorize=vectorize,
-        **shared,
-    )
+    per_dataset = {
+        f.name: getattr(options, f.name)
+        for f in run_options("benchmark")
+        if f.name not in _BENCHMARK_LEVEL
+    }
+    per_dataset.update(download=False, progress=False)
+    methods = list(options.methods)
     config = {
         "datasets": names,
         "methods": methods,
-        "cv": cv,
-        "seeds": list(seeds),
+        "cv": options.cv,
+        "seeds": list(options.seeds),
         "net": dict(
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            lr=lr,
-            hidden_units=hidden_units,
+            max_epochs=options.max_epochs,
+            batch_size=options.batch_size,
+            lr=options.lr,
+            hidden_units=options.hidden_units,
         ),
-        "test_size": test_size,
+        "test_size": options.test_size,
         "reference": reference,
     }
-    parallel_run = n_jobs != 1 or dask or scheduler is not None
-    workers = joblib.effective_n_jobs(n_jobs)
-    threads = max(1, (os.cpu_count() or 1) // workers) if parallel_run else None
+    threads = worker_threads(options)
     summaries, skipped = [], []
     bar = tqdm(total=len(names), desc="data sets", disable=not progress)
     result = None
     with parallel_backend(n_jobs, scheduler, dask):
-        parallel = joblib.Parallel(
-            n_jobs=n_jobs if scheduler is None and not dask else -1,
-            return_as="generator_unordered",
-        )
-        for name, summary, reason in parallel(
-            joblib.delayed(_run_one)(n, options, output, resume, threads) for n in names
+        for name, summary, reason in run_parallel(
+            options, return_as="generator_unordered"
+        )(
+            joblib.delayed(_run_one)(n, per_dataset, output, resume, threads)
+            for n in names
         ):
             bar.update(1)
             if reason is not None:

@@ -7,12 +7,19 @@ instructions even inside a fit, so no half-trained net is recorded.
 """
 
 import contextlib
+import os
 import signal
 import threading
 
 import joblib
 
-__all__ = ["interrupts_stop_the_run", "parallel_backend"]
+__all__ = [
+    "interrupts_stop_the_run",
+    "parallel_backend",
+    "run_parallel",
+    "set_threads",
+    "worker_threads",
+]
 
 
 class _Interrupted(BaseException):
@@ -70,3 +77,28 @@ def parallel_backend(n_jobs, scheduler, dask):
             client = stack.enter_context(Client(cluster))
         stack.enter_context(joblib.parallel_backend("dask", client=client))
         yield
+
+
+def run_parallel(options, *, return_as="generator"):
+    """The ``joblib.Parallel`` of a run (with Dask, every worker it has)."""
+    dask = options.scheduler is not None or options.dask
+    return joblib.Parallel(n_jobs=-1 if dask else options.n_jobs, return_as=return_as)
+
+
+def worker_threads(options):
+    """torch threads per worker of a parallel run, None for a serial one.
+
+    Parallel workers share the cores: oversubscribed torch threads spin
+    against each other and can be tens of times slower.
+    """
+    if not options.parallel:
+        return None
+    return max(1, (os.cpu_count() or 1) // joblib.effective_n_jobs(options.n_jobs))
+
+
+def set_threads(threads):
+    """Give this worker ``threads`` torch threads (None: leave torch's own)."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)

@@ -38,3 +38,11 @@ def test_bad_combinations():
         load_data(X)
     with pytest.raises(ValueError, match="either y or target"):
         load_data(X, [0, 1, 0, 1], target="label")
+
+
+@pytest.mark.parametrize("name", ["cifar", "digitz"])
+def test_an_unknown_name_lists_what_data_can_be(name):
+    with pytest.raises(
+        ValueError, match=r"data must be a built-in data set \(digits, "
+    ):
+        load_data(name)

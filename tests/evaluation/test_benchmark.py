@@ -5,18 +5,17 @@ import json
 import pandas as pd
 import pytest
 
-from skimb.cli import main
+import skimb.evaluation._run as run_module
 from skimb.evaluation import benchmark
 
-TINY = dict(cv=2, max_epochs=1, hidden_units=4, device="cpu", progress=False)
 SETS = ["keel:ecoli1", "keel:glass2", "keel:nope", "keel:lymphography"]
 METHODS = ["baseline", "weighted-loss", "logreg-balanced"]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, tiny):
     out = tmp_path_factory.mktemp("bench")
-    result = benchmark(SETS, methods=METHODS, output=out, **{**TINY, "cv": 5})
+    result = benchmark(SETS, methods=METHODS, output=out, **{**tiny, "cv": 5})
     return out, result
 
 
@@ -62,17 +61,17 @@ def test_ranks_follow_the_per_dataset_means(run):
     )
 
 
-def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch):
-    benchmark(["keel:ecoli1"], methods=["baseline"], output=tmp_path, **TINY)
+def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch, tiny):
+    benchmark(["keel:ecoli1"], methods=["baseline"], output=tmp_path, **tiny)
     first = (tmp_path / "keel_ecoli1" / "results.json").read_text()
-    import skimb.evaluation._compare as comparison
 
     def no_fit(*args, **kwargs):
         raise AssertionError("a finished fold was run again")
 
-    monkeypatch.setattr(comparison, "_run_task", no_fit)
+    monkeypatch.setattr(run_module, "_run_task", no_fit)
+    monkeypatch.setattr(run_module, "_run_stacked", no_fit)
     result = benchmark(
-        ["keel:ecoli1"], methods=["baseline"], output=tmp_path, resume=True, **TINY
+        ["keel:ecoli1"], methods=["baseline"], output=tmp_path, resume=True, **tiny
     )
     assert len(result.scores) == 1
     assert (
@@ -88,36 +87,3 @@ def test_bad_options():
         benchmark(suite="kaggle")
     with pytest.raises(ValueError, match="methods must be a non-empty subset"):
         benchmark(["keel:ecoli1"], methods=["magic"])
-
-
-def test_cli_benchmark_and_datasets(tmp_path, capsys):
-    rc = main(
-        [
-            "benchmark",
-            "--datasets",
-            "keel:ecoli1,keel:glass2",
-            "--methods",
-            "baseline,weighted-loss,random-over",
-            "--cv",
-            "2",
-            "--max-epochs",
-            "1",
-            "--hidden-units",
-            "4",
-            "--device",
-            "cpu",
-            "--quiet",
-            "--output",
-            str(tmp_path),
-        ]
-    )
-    assert rc == 0
-    printed = capsys.readouterr().out
-    assert "balanced_accuracy" in printed and "random-over" in printed
-    assert (tmp_path / "ranks.csv").exists()
-    assert main(["datasets", "--suite", "keel-binary"]) == 0
-    listing = capsys.readouterr().out
-    assert "keel:yeast4" in listing and "imbalance_ratio" in listing
-    with pytest.raises(SystemExit) as exc:
-        main(["benchmark", "--suite", "nope"])
-    assert exc.value.code == 2

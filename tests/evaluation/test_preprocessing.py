@@ -3,7 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import make_column_transformer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+import skimb
 from skimb.evaluation._preprocessing import check_encodable, make_preprocessor
 
 
@@ -58,3 +62,43 @@ def test_columns_that_cannot_be_encoded_are_named():
     with pytest.raises(ValueError, match="X must hold numbers"):
         check_encodable(np.array([["a", "b"]]))
     check_encodable(_frame())  # no error
+
+
+def test_the_scaler_sees_the_training_fold_only(monkeypatch, tiny, churn):
+    seen = []
+    real_fit = StandardScaler.fit
+
+    def spy(self, X, y=None, sample_weight=None):
+        seen.append(len(X))
+        return real_fit(self, X, y, sample_weight)
+
+    monkeypatch.setattr(StandardScaler, "fit", spy)
+    df = churn(n=200)
+    result = skimb.compare(
+        df,
+        target="label",
+        methods=["baseline"],
+        output=None,
+        test_size=0.25,
+        **tiny,
+    )
+    assert (result.rows["status"] == "ok").all()
+    n_train = 150
+    fold_sizes = {n_train // 2, n_train - n_train // 2}
+    # One trial fit on the training part (the encodability check), then one
+    # fit per fold (half of it) and one on the whole training part for
+    # the held-out test: never anything that includes held-out rows.
+    assert seen[0] == n_train
+    assert set(seen[1:-1]) <= fold_sizes and seen[-1] == n_train
+    assert max(seen) == n_train < len(df)
+
+
+def test_sparse_one_hot_pipelines_end_to_end(churn):
+    df = churn().dropna()
+    pipe = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["plan"]), remainder="drop"),
+        skimb.WeightedLossClassifier(
+            max_epochs=1, module__hidden_units=4, device="cpu"
+        ),
+    )
+    assert set(pipe.fit(df, df["label"]).predict(df)) <= {"churn", "stay"}

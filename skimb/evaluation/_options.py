@@ -1,0 +1,415 @@
+"""The options of a run, each defined once: name, default, check and help.
+
+:class:`RunConfig` is the table. :func:`skimb.compare` and
+:func:`skimb.benchmark` validate their keyword arguments with it (and take
+their Parameters text from it), and the ``skimb`` command adds one flag per
+option by iterating over it, so the function, the validation and the CLI
+cannot drift apart.
+"""
+
+import numbers
+import os
+from dataclasses import MISSING, dataclass, field, fields
+
+import numpy as np
+import torch
+
+from .._utils.device import resolve_device
+from .._utils.validation import check_number
+from ..datasets._builtin import IMBALANCE_RECIPES, check_imbalance_options
+from ._methods import DEFAULT_METHODS, METHODS
+
+__all__ = ["COMMANDS", "RunConfig", "option_defaults", "options_doc", "run_options"]
+
+#: The functions (and ``skimb`` sub-commands) that take run options.
+COMMANDS = ("compare", "benchmark")
+
+_BOTH = frozenset(COMMANDS)
+_COMPARE = frozenset({"compare"})
+_BENCHMARK = frozenset({"benchmark"})
+
+
+def _option(
+    default, kind, help, check, *, commands=_BOTH, benchmark=MISSING, shown=None, **cli
+):
+    """A :class:`RunConfig` field.
+
+    ``kind`` is the numpydoc type, ``help`` the text of both the docstring
+    and ``--help``, ``check(value, name)`` returns the normalised value or
+    raises; ``benchmark`` overrides the default for :func:`skimb.benchmark`;
+    ``shown`` is the default as the docstring writes it (its repr if None).
+    ``cli`` holds what the flag needs beyond the defaults (``parse``: the
+    argparse ``type``; ``off``: one more flag that turns a boolean off).
+    """
+    defaults = {c: default for c in commands}
+    if benchmark is not MISSING:
+        defaults["benchmark"] = benchmark
+    metadata = dict(
+        kind=kind, help=help, check=check, defaults=defaults, shown=shown, cli=cli
+    )
+    return field(default=default, metadata=metadata)
+
+
+# ---- checks: each returns the normalised value or raises naming the option ----
+def _integer(min_val, allowed=None):
+    def check(value, name):
+        return check_number(
+            value, name, numbers.Integral, min_val=min_val, allowed=allowed
+        )
+
+    return check
+
+
+def _positive_float(value, name):
+    return check_number(value, name, min_val=0, include_boundaries="neither")
+
+
+def _fraction(value, name):
+    return check_number(
+        value,
+        name,
+        min_val=0,
+        max_val=1,
+        include_boundaries="neither",
+        allowed="a float in the open interval (0, 1)",
+    )
+
+
+def _recipe_number(value, name):
+    # The ranges belong to make_imbalanced: ask it, the other numbers valid.
+    valid = dict(majority_keep=1.0, minority_keep=1.0, ratio=2.0)
+    check_imbalance_options("none", majority_class=None, **{**valid, name: value})
+    return value
+
+
+def _instance(types, allowed):
+    def check(value, name):
+        if not isinstance(value, types):
+            raise TypeError(
+                f"{name} must be {allowed}; got {value!r} of type "
+                f"{type(value).__name__}."
+            )
+        return value
+
+    return check
+
+
+def _flag(value, name):
+    return bool(_instance((bool, np.bool_), "True or False")(value, name))
+
+
+_optional_text = _instance((str, type(None)), "a str or None")
+_optional_path = _instance((str, os.PathLike, type(None)), "a str, a path or None")
+# A class label or column name: one value, not a list of them.
+_label = _instance((str, numbers.Number, type(None)), "a single label (str or int)")
+
+
+def _one_of(allowed_values, *, optional=False):
+    def check(value, name):
+        if (value is None and optional) or (
+            isinstance(value, str) and value in allowed_values
+        ):
+            return value
+        allowed = ", ".join(map(repr, allowed_values)) + (" or None" * optional)
+        raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
+
+    return check
+
+
+def _methods(value, name):
+    try:
+        names = [value] if isinstance(value, str) else list(value)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a non-empty subset of {list(METHODS)}; got {value!r}."
+        ) from None
+    unknown = [m for m in names if m not in METHODS]
+    if unknown or not names:
+        raise ValueError(
+            f"{name} must be a non-empty subset of {list(METHODS)}; got "
+            f"{names!r}" + (f" (unknown: {unknown})." if unknown else ".")
+        )
+    return tuple(names)
+
+
+def _seeds(value, name):
+    try:
+        seeds = list(value)
+    except TypeError:
+        seeds = None
+    if not seeds or any(
+        isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0
+        for s in seeds
+    ):
+        raise ValueError(f"{name} must be non-negative integers; got {value!r}.")
+    return tuple(int(s) for s in seeds)
+
+
+def _n_jobs(value, name):
+    if value == -1 and not isinstance(value, bool):
+        return -1
+    return check_number(
+        value, name, numbers.Integral, min_val=1, allowed="-1 or an int >= 1"
+    )
+
+
+def _device(value, name):
+    allowed = "'auto', 'cpu', 'cuda', 'cuda:<index>', 'mps' or a torch.device"
+    if not isinstance(value, (str, torch.device)):
+        raise TypeError(f"{name} must be {allowed}; got {value!r}.")
+    try:
+        torch.device(resolve_device(value))
+    except RuntimeError:
+        raise ValueError(f"{name} must be {allowed}; got {value!r}.") from None
+    # Whether the device exists is the estimator's check: a remote Dask
+    # worker may have the GPU this process lacks.
+    return value
+
+
+def _reference(value, name):
+    return _one_of(list(METHODS))(value, name)
+
+
+# ---- the table ---------------------------------------------------------------
+@dataclass(frozen=True)
+class RunConfig:
+    """The validated options of one :func:`skimb.compare` or
+    :func:`skimb.benchmark` call.
+
+    Each field is one option; its metadata hold the numpydoc type
+    (``kind``), the help text, the check and the commands that take it.
+    Building a config checks every value (``TypeError`` or ``ValueError``
+    naming the option, the allowed values and what was received) and keeps
+    the normalised one (``seeds`` as a tuple of ints, say).
+
+    Examples
+    --------
+    >>> RunConfig(cv=3).cv
+    3
+    >>> RunConfig(cv=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: cv must be an integer >= 2; got 1.
+    """
+
+    target: object = _option(
+        None,
+        "str or None",
+        "The label column of a table file or DataFrame; labels may be strings.",
+        _label,
+        commands=_COMPARE,
+    )
+    name: object = _option(
+        None,
+        "str or None",
+        "The data set's name in the results (default: the built-in name, the "
+        "file's stem, or 'data').",
+        _optional_text,
+        commands=_COMPARE,
+    )
+    methods: tuple = _option(
+        DEFAULT_METHODS,
+        "sequence of str",
+        "Names from skimb.evaluation.METHODS (comma-separated on the command line).",
+        _methods,
+        shown="DEFAULT_METHODS",
+        parse="names",
+    )
+    imbalance: object = _option(
+        None,
+        "{'none', 'seed', 'step', 'longtail'} or None",
+        "Recipe applied to the training part (the test part stays untouched). "
+        "None means 'seed' for built-in data (class 0 keeps 90%, the others "
+        "10%) and 'none' for a user's data, which is imbalanced already.",
+        _one_of(IMBALANCE_RECIPES, optional=True),
+        commands=_COMPARE,
+    )
+    majority_class: object = _option(
+        None,
+        "label or None",
+        "The class the 'seed' recipe keeps mostly; None means 0 for built-in "
+        "data and the most frequent class for a user's data.",
+        _label,
+        commands=_COMPARE,
+        parse="label",
+    )
+    majority_keep: float = _option(
+        0.9,
+        "float",
+        "The fraction of the majority class the 'seed' recipe keeps.",
+        _recipe_number,
+        commands=_COMPARE,
+    )
+    minority_keep: float = _option(
+        0.1,
+        "float",
+        "The fraction of every other class the 'seed' recipe keeps.",
+        _recipe_number,
+        commands=_COMPARE,
+    )
+    ratio: float = _option(
+        10.0,
+        "float",
+        "The imbalance ratio of the 'step' and 'longtail' recipes.",
+        _recipe_number,
+        commands=_COMPARE,
+    )
+    positive_label: object = _option(
+        None,
+        "label or None",
+        "The positive class of a binary problem, for average precision, "
+        "ROC-AUC and the Brier score; None means the minority class.",
+        _label,
+        commands=_COMPARE,
+        parse="label",
+    )
+    cv: int = _option(
+        5,
+        "int",
+        "Stratified folds on the (imbalanced) training part.",
+        _integer(2, "an integer >= 2"),
+    )
+    seeds: tuple = _option(
+        (0,),
+        "sequence of int",
+        "Each seed repeats everything (imbalance draw, folds, nets, "
+        "resamplers); comma-separated on the command line.",
+        _seeds,
+        parse="ints",
+    )
+    max_epochs: int = _option(30, "int", "Epochs of every net.", _integer(0))
+    batch_size: int = _option(64, "int", "Mini-batch size of every net.", _integer(1))
+    lr: float = _option(1e-3, "float", "Learning rate of every net.", _positive_float)
+    hidden_units: int = _option(
+        256, "int", "Width of every net's hidden layer.", _integer(1)
+    )
+    device: object = _option(
+        "auto",
+        "str or torch.device",
+        "Where the nets train: 'auto' (CUDA when present), 'cpu', 'cuda', ...",
+        _device,
+    )
+    test_size: float = _option(
+        0.25, "float", "The held-out part of each data set.", _fraction
+    )
+    data_dir: object = _option(
+        None,
+        "str, path or None",
+        "The folder holding MNIST/raw or FashionMNIST/raw.",
+        _optional_path,
+        commands=_COMPARE,
+    )
+    download: bool = _option(
+        False,
+        "bool",
+        "Let torchvision download MNIST-style data (online only).",
+        _flag,
+        commands=_COMPARE,
+    )
+    reference: str = _option(
+        "baseline",
+        "str",
+        "The method every other one is counted wins, ties and losses against.",
+        _reference,
+        commands=_BENCHMARK,
+    )
+    n_jobs: int = _option(
+        1,
+        "int",
+        "Tasks in parallel through joblib: a comparison's folds, a "
+        "benchmark's data sets (each then runs its folds serially).",
+        _n_jobs,
+    )
+    scheduler: object = _option(
+        None,
+        "str or None",
+        "Address of a Dask distributed scheduler; tasks go there through "
+        "joblib's 'dask' backend.",
+        _optional_text,
+    )
+    dask: bool = _option(
+        False,
+        "bool",
+        "Start a local Dask cluster (n_jobs workers) for the run.",
+        _flag,
+    )
+    output: object = _option(
+        "skimb-results",
+        "str, path or None",
+        "Folder for the results, rewritten atomically as the run goes: "
+        "results.csv, summary.csv, results.json and the plots (a benchmark: "
+        "those of each data set in OUTPUT/<data set>/, ranks.csv and "
+        "benchmark.json in OUTPUT); None writes nothing.",
+        _optional_path,
+        benchmark="skimb-benchmark",
+    )
+    resume: bool = _option(
+        False,
+        "bool",
+        "Keep the results already in output (for the same data set, class "
+        "counts and settings) and run only the rest.",
+        _flag,
+    )
+    progress: bool = _option(True, "bool", "Show a progress bar.", _flag, off="--quiet")
+    plots: bool = _option(
+        True,
+        "bool",
+        "Write the PNG plots into output (a benchmark: each data set's).",
+        _flag,
+        benchmark=False,
+    )
+    fit_many: bool = _option(
+        True,
+        "bool",
+        "Train a net method's folds and seeds as one stacked loop "
+        "(skimb.estimators.fit_many): the same results as one fit at a time, "
+        "to float tolerance, in less time. Applies to serial runs (n_jobs=1 "
+        "without Dask); False fits one net at a time.",
+        _flag,
+    )
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = f.metadata["check"](getattr(self, f.name), f.name)
+            object.__setattr__(self, f.name, value)
+        if self.resume and self.output is None:
+            raise ValueError("resume=True needs an output folder; got output=None.")
+
+    @classmethod
+    def from_call(cls, command, values):
+        """The config of one ``command`` call whose arguments are ``values``
+        (a mapping that may hold other names too)."""
+        return cls(**{f.name: values[f.name] for f in run_options(command)})
+
+    @property
+    def parallel(self):
+        """Whether tasks leave this process (joblib workers or Dask)."""
+        return self.n_jobs != 1 or self.dask or self.scheduler is not None
+
+
+def run_options(command):
+    """The :class:`RunConfig` fields ``command`` takes, in signature order."""
+    if command not in COMMANDS:
+        raise ValueError(f"command must be one of {COMMANDS}; got {command!r}.")
+    return [f for f in fields(RunConfig) if command in f.metadata["defaults"]]
+
+
+def option_defaults(command):
+    """Option name -> its default for ``command``."""
+    return {f.name: f.metadata["defaults"][command] for f in run_options(command)}
+
+
+def options_doc(command):
+    """The numpydoc Parameters entries of ``command``'s options, indented for
+    a function's docstring (substituted for its ``{options}`` field)."""
+    import textwrap
+
+    entries = []
+    for f in run_options(command):
+        default = f.metadata["shown"] or repr(f.metadata["defaults"][command])
+        text = textwrap.fill(f.metadata["help"], 72)
+        entries.append(
+            f"{f.name} : {f.metadata['kind']}, default={default}\n"
+            + textwrap.indent(text, " " * 8)
+        )
+    return "\n    ".join(entries)

@@ -1,0 +1,265 @@
+"""A comparison's plan: the data, each seed's imbalanced draw and folds, and
+the tasks (one fit each) still to run.
+
+Everything here happens before the first fit, so every user error (a bad
+option, data that cannot be used, an output folder that cannot be written,
+a ``resume`` of another configuration) is raised before any work starts.
+"""
+
+import sys
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from ..datasets._builtin import check_imbalance_options, label_counts, make_imbalanced
+from ..datasets._sources import load_data
+from ..datasets._user import check_target
+from ._preprocessing import check_encodable, make_preprocessor
+from ._results import check_output_writable, load_previous
+
+__all__ = ["Plan", "SeedData", "Task", "plan_comparison"]
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """One fit: ``method`` on one fold of seed ``seed``'s training data.
+
+    ``fold`` is the fold's number, scored on its ``valid`` rows, or
+    ``'test'``: the whole training part (``valid`` None), scored on the
+    held-out part.
+    """
+
+    method: str
+    seed: int
+    fold: object
+    train: np.ndarray
+    valid: np.ndarray | None
+
+    @property
+    def key(self):
+        """How a result row names this task (as ``resume`` reads it back)."""
+        return (self.method, self.seed, str(self.fold))
+
+
+@dataclass(frozen=True, eq=False)
+class SeedData:
+    """One seed's imbalanced training data, its folds and how rows are scored.
+
+    ``net`` holds the settings every net gets and ``preprocessor`` the
+    unfitted tabular preprocessing (None for built-in data); ``majority``,
+    ``minority`` and ``positive`` name the classes of this seed's draw.
+    """
+
+    X: object
+    y: np.ndarray
+    folds: list
+    classes: list
+    majority: object
+    minority: list
+    positive: object
+    net: dict
+    preprocessor: object
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """The data, the configuration written with the results, each seed's
+    data and the rows an earlier run already finished (``resume``)."""
+
+    split: object
+    config: dict
+    seeds: dict
+    done: list
+
+    @property
+    def classes(self):
+        """The training part's class labels, sorted."""
+        return list(self.config["class_counts"])
+
+    def tasks(self, method):
+        """``method``'s tasks not done yet, seed by seed, folds then test."""
+        done = {(r["method"], r["seed"], str(r["fold"])) for r in self.done}
+        tasks = []
+        for seed, data in self.seeds.items():
+            everything = (np.arange(len(data.y)), None)
+            for fold, (train, valid) in [*enumerate(data.folds), ("test", everything)]:
+                task = Task(method, seed, fold, train, valid)
+                if task.key not in done:
+                    tasks.append(task)
+        return tasks
+
+
+def _label(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _resolve_positive(positive_label, classes, counts):
+    if len(classes) != 2:
+        if positive_label is not None:
+            raise ValueError(
+                "positive_label names the positive class of a binary problem; "
+                f"this one has {len(classes)} classes."
+            )
+        return None
+    if positive_label is None:
+        return min(classes, key=lambda c: counts[c])  # the minority class
+    for c in classes:
+        if c == positive_label or str(c) == str(positive_label):
+            return c
+    raise ValueError(
+        f"positive_label must be one of the classes {classes!r}; got "
+        f"{positive_label!r}."
+    )
+
+
+def _load(data, y, options):
+    """The train/test split and whether it is built in."""
+    return load_data(
+        data,
+        y,
+        target=options.target,
+        name=options.name,
+        test_size=options.test_size,
+        data_dir=options.data_dir,
+        download=options.download,
+    )
+
+
+def _preprocessor(split, builtin):
+    """The tabular preprocessing of a user's data (None for built-in data)."""
+    if builtin:
+        return None
+    check_encodable(split.X_train)
+    preprocessor = make_preprocessor(split.X_train)
+    try:
+        preprocessor.fit(split.X_train)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"the features of {split.name} cannot be preprocessed: {exc}"
+        ) from None
+    return preprocessor
+
+
+def _recipe(split, builtin, options):
+    """The imbalance recipe's options, checked against the data's classes."""
+    counts = label_counts(split.y_train)
+    recipe = options.imbalance
+    if recipe is None:
+        recipe = "seed" if builtin else "none"
+    majority_class = options.majority_class
+    if majority_class is None:
+        majority_class = 0 if builtin else max(counts, key=counts.get)
+    imbalance = dict(
+        recipe=recipe,
+        majority_class=_label(majority_class),
+        majority_keep=options.majority_keep,
+        minority_keep=options.minority_keep,
+        ratio=options.ratio,
+    )
+    check_imbalance_options(**imbalance, classes=np.unique(split.y_train))
+    if recipe == "none":
+        check_target(
+            split.y_train, cv=options.cv, what=f"the training part of {split.name}"
+        )
+    return imbalance
+
+
+def _seed_data(split, seed, imbalance, options, net, preprocessor):
+    X, y = make_imbalanced(split.X_train, split.y_train, random_state=seed, **imbalance)
+    classes = list(label_counts(split.y_train))
+    counts = {c: int(np.sum(y == c)) for c in classes}
+    majority = max(counts, key=counts.get)
+    smallest = min(counts.values())
+    if smallest < options.cv:
+        warnings.warn(
+            f"seed {seed}: the rarest class has {smallest} training sample(s), "
+            f"fewer than cv={options.cv}; some validation folds miss it (its "
+            "recall counts as 0 there) and resamplers that need neighbours may "
+            "fail on it (error rows).",
+            UserWarning,
+            stacklevel=4,  # the caller of compare
+        )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The least populated class")
+        folds = list(
+            StratifiedKFold(options.cv, shuffle=True, random_state=seed).split(X, y)
+        )
+    return SeedData(
+        X=X,
+        y=y,
+        folds=folds,
+        classes=classes,
+        majority=majority,
+        minority=[c for c in classes if counts[c] <= counts[majority] / 2],
+        positive=_resolve_positive(options.positive_label, classes, counts),
+        net=net,
+        preprocessor=preprocessor,
+    )
+
+
+def _announce(split, config):
+    counts = config["class_counts"]
+    positive = config["positive"]
+    print(
+        f"{split.name}: {len(split.y_train)} training rows "
+        f"({', '.join(f'{c}: {n}' for c, n in counts.items())}), "
+        f"{len(split.y_test)} held out; recipe {config['imbalance']['recipe']!r}"
+        + (f"; positive class {positive!r}" if positive is not None else ""),
+        file=sys.stderr,
+    )
+
+
+def plan_comparison(data, y, options):
+    """Load and check everything a comparison needs; no fit runs yet.
+
+    Parameters
+    ----------
+    data, y
+        As :func:`skimb.compare` takes them.
+    options : RunConfig
+
+    Returns
+    -------
+    Plan
+    """
+    split, builtin = _load(data, y, options)
+    imbalance = _recipe(split, builtin, options)
+    preprocessor = _preprocessor(split, builtin)
+    net = dict(
+        max_epochs=options.max_epochs,
+        batch_size=options.batch_size,
+        lr=options.lr,
+        module__hidden_units=options.hidden_units,
+        device=options.device,
+        verbose=0,
+    )
+    config = {
+        "dataset": split.name,
+        "class_counts": label_counts(split.y_train),
+        "test_counts": label_counts(split.y_test),
+        "methods": list(options.methods),
+        "imbalance": imbalance,
+        "cv": options.cv,
+        "seeds": list(options.seeds),
+        "net": net,
+        "test_size": options.test_size,
+        "preprocessing": "none (pixels in [0, 1])" if builtin else "tabular",
+    }
+    if options.output is not None:
+        check_output_writable(options.output)
+    done = load_previous(options.output, config) if options.resume else []
+    seeds = {}
+    for seed in options.seeds:  # a loop: the warning's stacklevel counts frames
+        seeds[seed] = _seed_data(split, seed, imbalance, options, net, preprocessor)
+    first = seeds[options.seeds[0]]
+    config.update(
+        trained_counts=label_counts(first.y),
+        positive=first.positive,
+        majority=first.majority,
+        minority=first.minority,
+    )
+    if options.progress:
+        _announce(split, config)
+    return Plan(split, config, seeds, done)

@@ -1,0 +1,130 @@
+"""How a run executes: in parallel and on Dask as serially, and how it stops
+(interrupts, SIGTERM, an inherited ignored SIGINT) keeping what finished."""
+
+import json
+import signal
+
+import pandas as pd
+import pytest
+
+from skimb import NetClassifier, compare
+
+
+def test_interrupt_keeps_finished_methods_and_resume_finishes(
+    split, tmp_path, monkeypatch, tiny, failing_method
+):
+    failing_method("weighted-loss", KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        compare(split, methods=["baseline", "weighted-loss"], output=tmp_path, **tiny)
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert {r["method"] for r in saved["rows"]} == {"baseline"}
+    assert len(saved["rows"]) == 3
+    assert not list(tmp_path.glob(".*.tmp"))  # no half-written files left
+
+    monkeypatch.undo()
+    resumed = compare(
+        split,
+        methods=["baseline", "weighted-loss"],
+        output=tmp_path,
+        resume=True,
+        **tiny,
+    )
+    rows = resumed.rows
+    assert len(rows) == 6 and (rows["status"] == "ok").all()
+    # the baseline rows were taken from disk, not recomputed
+    before = [r["fit_time"] for r in saved["rows"]]
+    after = rows[rows["method"] == "baseline"]["fit_time"].tolist()
+    assert before == after
+
+
+def test_parallel_and_dask_match_serial(split, tiny):
+    pytest.importorskip("distributed")
+    kwargs = dict(data=split, methods=["baseline", "smote"], output=None, **tiny)
+    serial = compare(**kwargs)
+    parallel = compare(n_jobs=2, **kwargs)
+    dask = compare(n_jobs=2, dask=True, **kwargs)
+    cols = ["method", "seed", "fold", "balanced_accuracy", "macro_f1"]
+    pd.testing.assert_frame_equal(serial.rows[cols], parallel.rows[cols])
+    pd.testing.assert_frame_equal(serial.rows[cols], dask.rows[cols])
+
+
+def test_external_dask_scheduler(split, tiny):
+    distributed = pytest.importorskip("distributed")
+    kwargs = dict(data=split, methods=["weighted-sampler"], output=None, **tiny)
+    serial = compare(**kwargs)
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        remote = compare(scheduler=cluster.scheduler_address, **kwargs)
+    cols = ["method", "seed", "fold", "balanced_accuracy"]
+    pd.testing.assert_frame_equal(serial.rows[cols], remote.rows[cols])
+
+
+def _interrupt_third_epoch(monkeypatch, signum):
+    real = NetClassifier.run_single_epoch
+    seen = []
+
+    def interrupting(self, *args, **kwargs):
+        seen.append(1)
+        if len(seen) == 3:
+            signal.raise_signal(signum)  # its Python handler runs right here
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(NetClassifier, "run_single_epoch", interrupting)
+
+
+def test_interrupt_inside_a_fit_stops_the_run(split, tmp_path, monkeypatch, tiny):
+    """skorch swallows KeyboardInterrupt in fit; the run must still stop and must
+    not record the half-trained net."""
+    # Whatever disposition the test runner inherited, this test needs Python's
+    # default handler, as an interactive session has.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_third_epoch(monkeypatch, signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt, match="signal"):
+            compare(
+                split, methods=["baseline"], output=tmp_path, fit_many=False, **tiny
+            )
+        assert not (tmp_path / "results.json").exists()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ignored_sigint_stays_ignored_and_sigterm_still_stops(
+    split, tmp_path, monkeypatch, tiny
+):
+    """A background job inherits SIGINT ignored: the run leaves that in place
+    (a stray Ctrl-C in the terminal must not stop it) but stops on SIGTERM."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _interrupt_third_epoch(monkeypatch, signal.SIGINT)
+        result = compare(
+            split, methods=["baseline"], output=tmp_path, fit_many=False, **tiny
+        )
+        assert (result.rows["status"] == "ok").all()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+        _interrupt_third_epoch(monkeypatch, signal.SIGTERM)
+        with pytest.raises(KeyboardInterrupt, match="signal"):
+            compare(split, methods=["baseline"], output=None, fit_many=False, **tiny)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_parallel_workers_share_the_cores(monkeypatch):
+    from skimb.evaluation._execution import run_parallel, worker_threads
+    from skimb.evaluation._options import RunConfig
+
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert worker_threads(RunConfig()) is None  # serial: torch's own threads
+    assert worker_threads(RunConfig(n_jobs=2)) == 4
+    assert worker_threads(RunConfig(n_jobs=16)) == 1
+    assert run_parallel(RunConfig(n_jobs=3)).n_jobs == 3
+    assert run_parallel(RunConfig(dask=True)).n_jobs == -1  # every Dask worker

@@ -1,0 +1,54 @@
+"""The methods: each a configured estimator, seeded, behind the preprocessing
+and its resampler, with settings derived from the net's."""
+
+import numpy as np
+import pytest
+from imblearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skimb.evaluation import DEFAULT_METHODS, METHODS
+from skimb.evaluation._methods import build
+
+NET = dict(max_epochs=10, batch_size=32, lr=0.01, module__hidden_units=8)
+
+
+def test_default_methods_are_methods():
+    assert set(DEFAULT_METHODS) <= set(METHODS)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_every_method_is_built_seeded_and_fresh(name):
+    y = np.repeat([0, 1], [40, 10])
+    a = build(name, net=NET, seed=3, y=y)
+    b = build(name, net=NET, seed=3, y=y)
+    assert a is not b
+    final = a[-1] if isinstance(a, Pipeline) else a
+    assert final.get_params()["random_state"] == 3
+    if METHODS[name].net:
+        assert final.get_params()["module__hidden_units"] == 8
+        assert final.get_params()["lr"] == 0.01
+
+
+def test_the_net_settings_derive_ldam_drw_reweight_epoch():
+    est = build("ldam-drw", net=NET, seed=0, y=np.repeat([0, 1], 5))
+    assert est.get_params()["reweight_epoch"] == 8  # 80 % of 10 epochs
+    assert est.get_params()["max_epochs"] == 10
+
+
+def test_neighbours_are_capped_by_the_smallest_class():
+    y = np.repeat([0, 1, 2], [50, 20, 3])
+    smote = build("smote", net=NET, seed=0, y=y)
+    assert smote.named_steps["resample"].k_neighbors == 2
+    adasyn = build("adasyn", net=NET, seed=0, y=np.repeat([0, 1], [50, 30]))
+    assert adasyn.named_steps["resample"].n_neighbors == 5
+
+
+def test_the_preprocessor_comes_first_and_dense_methods_get_dense_input():
+    y = np.repeat([0, 1], 5)
+    scaler = StandardScaler()
+    net = build("random-over", net=NET, seed=0, y=y, preprocessor=scaler)
+    assert list(net.named_steps) == ["preprocess", "resample", "model"]
+    assert net.named_steps["preprocess"] is not scaler  # cloned: fitted per fold
+    hgb = build("hgb-balanced", net=NET, seed=0, y=y, preprocessor=scaler)
+    assert list(hgb.named_steps) == ["preprocess", "dense", "model"]
+    assert not isinstance(build("baseline", net=NET, seed=0, y=y), Pipeline)

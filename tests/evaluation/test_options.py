@@ -1,0 +1,134 @@
+"""The run configuration: each option once, with a default, a check and a
+help text; compare, benchmark and the CLI all follow it."""
+
+import inspect
+
+import pytest
+
+from skimb import benchmark, compare
+from skimb.cli import build_parser
+from skimb.evaluation._options import (
+    COMMANDS,
+    RunConfig,
+    option_defaults,
+    run_options,
+)
+
+ALL = [f for f in RunConfig.__dataclass_fields__.values()]
+
+# A value each option refuses, and the error it gets. A new option must add
+# one here (test_every_option_has_a_bad_value).
+BAD = {
+    "target": (["label"], TypeError),
+    "name": (3, TypeError),
+    "methods": (["magic"], ValueError),
+    "imbalance": ("zipf", ValueError),
+    "majority_class": ([0], TypeError),
+    "majority_keep": (1.5, ValueError),
+    "minority_keep": (0, ValueError),
+    "ratio": (1.0, ValueError),
+    "positive_label": ({"a"}, TypeError),
+    "cv": (1, ValueError),
+    "seeds": ([-1], ValueError),
+    "max_epochs": (-1, ValueError),
+    "batch_size": (0, ValueError),
+    "lr": (0, ValueError),
+    "hidden_units": (2.5, TypeError),
+    "device": ("tpu", ValueError),
+    "test_size": (1.0, ValueError),
+    "data_dir": (3, TypeError),
+    "download": ("yes", TypeError),
+    "reference": ("nope", ValueError),
+    "n_jobs": (0, ValueError),
+    "scheduler": (8786, TypeError),
+    "dask": ("yes", TypeError),
+    "output": (3, TypeError),
+    "resume": ("yes", TypeError),
+    "progress": ("yes", TypeError),
+    "plots": (1, TypeError),
+    "fit_many": ("no", TypeError),
+}
+
+FUNCTIONS = {"compare": compare, "benchmark": benchmark}
+
+
+@pytest.mark.parametrize("option", ALL, ids=lambda f: f.name)
+def test_every_option_has_a_default_a_check_and_a_help(option):
+    meta = option.metadata
+    assert callable(meta["check"])
+    assert meta["help"].strip() and meta["kind"].strip()
+    assert meta["defaults"] and set(meta["defaults"]) <= set(COMMANDS)
+    for default in meta["defaults"].values():
+        meta["check"](default, option.name)  # every default passes its check
+
+
+def test_every_option_has_a_bad_value():
+    assert set(BAD) == {f.name for f in ALL}
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_a_bad_value_is_refused_naming_the_option(name):
+    value, error = BAD[name]
+    with pytest.raises(error, match=rf"^{name} must be .*; got "):
+        RunConfig(**{name: value})
+
+
+@pytest.mark.parametrize(
+    "command, name",
+    [(c, f.name) for c in COMMANDS for f in run_options(c)],
+)
+def test_the_functions_refuse_it_before_any_work(command, name, tmp_path):
+    value, error = BAD[name]
+    data = ["keel:ecoli1"] if command == "benchmark" else "digits"
+    never = tmp_path / "never"
+    kwargs = {"output": never, "progress": False, name: value}
+    with pytest.raises(error, match=rf"^{name} must be"):
+        FUNCTIONS[command](data, **kwargs)
+    assert not never.exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_signature_is_the_table(command):
+    """compare and benchmark keep explicit keywords (for users and docs):
+    the same names, order and defaults as the table."""
+    params = inspect.signature(FUNCTIONS[command]).parameters.values()
+    keywords = {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
+    keywords.pop("suite", None)  # benchmark's data, not a run option
+    assert keywords == option_defaults(command)
+    assert list(keywords) == [f.name for f in run_options(command)]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_cli_exposes_each_option_with_the_same_default(command):
+    parser = build_parser()
+    sub = parser._subparsers._group_actions[0].choices[command]
+    flags = {s for action in sub._actions for s in action.option_strings}
+    for f in run_options(command):
+        assert "--" + f.name.replace("_", "-") in flags
+    required = ["--suite", "imblearn"] if command == "benchmark" else []
+    args = vars(parser.parse_args([command, *required]))
+    parsed = {f.name: args[f.name] for f in run_options(command)}
+    assert RunConfig(**parsed) == RunConfig(**option_defaults(command))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_docstring_documents_each_option_with_its_help(command):
+    doc = inspect.getdoc(FUNCTIONS[command])
+    for f in run_options(command):
+        assert f"\n{f.name} : {f.metadata['kind']}, default=" in doc
+        assert f.metadata["help"].split()[0] in doc
+
+
+def test_resume_needs_an_output_folder():
+    with pytest.raises(ValueError, match="resume=True needs an output folder"):
+        RunConfig(resume=True, output=None)
+
+
+def test_values_are_normalised():
+    import numpy as np
+
+    config = RunConfig(methods="smote", seeds=np.arange(2), cv=np.int64(3))
+    assert config.methods == ("smote",)
+    assert config.seeds == (0, 1) and all(type(s) is int for s in config.seeds)
+    assert type(config.cv) is int
+    assert RunConfig(n_jobs=-1).parallel and not RunConfig().parallel
