@@ -1,10 +1,10 @@
-"""Wall times of the main jobs, stacked against one fit at a time, and speed
+"""Wall times of the main jobs, with fit_many against one fit at a time, and speed
 on a shared machine.
 
 Four measurements, each side by side in one run with the ratio printed:
 
 1. ``compare``: the default comparison (digits, the six default methods,
-   5-fold CV + held-out fit, 30 epochs) with ``vectorize=True`` and ``False``.
+   5-fold CV + held-out fit, 30 epochs) with ``fit_many=True`` and ``False``.
 2. ``benchmark``: ten keel-binary data sets (the first ten, alphabetically,
    with at most 1,000 rows and at least 10 minority samples), the default
    methods, 5 folds, 30 epochs, vectorised and not.
@@ -57,9 +57,9 @@ def _pair(name, slow_label, slow, fast_label, fast):
 def bench_compare(device):
     kw = dict(output=None, progress=False, plots=False, device=device)
     skimb.compare(methods=["baseline"], cv=2, max_epochs=1, **kw)  # warm-up
-    one = _timed(lambda: skimb.compare(vectorize=False, **kw))
-    many = _timed(lambda: skimb.compare(vectorize=True, **kw))
-    return _pair("compare (digits, defaults)", "one_at_a_time", one, "stacked", many)
+    one = _timed(lambda: skimb.compare(fit_many=False, **kw))
+    many = _timed(lambda: skimb.compare(fit_many=True, **kw))
+    return _pair("compare (digits, defaults)", "one_at_a_time", one, "fit_many", many)
 
 
 def ten_keel_sets():
@@ -74,12 +74,12 @@ def bench_benchmark(device):
     kw = dict(output=None, progress=False, device=device)
 
     def run(vectorize):
-        benchmark(names, vectorize=vectorize, **kw)
+        benchmark(names, fit_many=vectorize, **kw)
 
     one = _timed(lambda: run(False))
     many = _timed(lambda: run(True))
     out = _pair(
-        "benchmark (10 keel sets, defaults)", "one_at_a_time", one, "stacked", many
+        "benchmark (10 keel sets, defaults)", "one_at_a_time", one, "fit_many", many
     )
     out["datasets"] = names
     return out
