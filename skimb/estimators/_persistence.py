@@ -1,188 +1,125 @@
 """Safe persistence: parameters as plain data, weights as tensors.
 
 ``pickle`` runs code while loading, so a pickled model from an untrusted
-source can do anything. :func:`save` writes a fitted skimb estimator as a
-``torch.save`` archive of plain Python data (numbers, strings, lists, dicts)
-and tensors only; :func:`load` reads it with ``torch.load(weights_only=True)``,
-which refuses anything else, and rebuilds classes only from an allow-list.
+source can do anything. :func:`save` writes a fitted skimb estimator, or a
+scikit-learn / imbalanced-learn pipeline around one (or any fitted
+scikit-learn estimator), as a ``torch.save`` archive of plain Python data and
+tensors only; :func:`load` reads it with ``torch.load(weights_only=True)``,
+which refuses anything else. A skimb net is stored as its parameters, fitted
+state and weights (:mod:`skimb.estimators._net_state`); every other step with
+skops (``skops.io``), the library made for safe scikit-learn persistence,
+whose loader builds only the types it is told to trust.
 
 Use ``save``/``load`` to share or deploy a trained model; use ``pickle`` (or
 joblib) for a full snapshot of your own objects, including the optimizer
 state, callbacks and custom modules, when you trust the file.
 """
 
+import importlib
 import os
 import pickle
-import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.utils.data
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.utils.validation import check_is_fitted
-from skorch.dataset import Dataset as SkorchDataset
 
-from .._utils.device import check_device
 from .._utils.files import atomic_write
-from ..nn import _losses as losses
-from ..nn._simple_net import SimpleNet
-from ._classifiers import (
-    NetClassifier,
-    WeightedLossClassifier,
-    WeightedSamplerClassifier,
+from ._net_state import ESTIMATORS, FORMAT, net_from_payload, net_payload
+
+__all__ = ["PIPELINE_FORMAT", "load", "save"]
+
+#: The format of a file holding a pipeline (or an estimator other than a
+#: skimb net); a skimb net alone keeps :data:`~._net_state.FORMAT`.
+PIPELINE_FORMAT = "skimb-pipeline"
+PIPELINE_VERSION = 1
+
+# Types that skops does not trust by default but that hold data, not code:
+# numpy's dtype objects, the column selector of a ColumnTransformer, the
+# trees of the tree ensembles.
+_SAFE_TYPES = frozenset(
+    {
+        "numpy.dtype",
+        "sklearn.compose._column_transformer.make_column_selector",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.tree._tree.Tree",
+    }
 )
-from ._weighting import EffectiveNumber, PowerRule
-
-__all__ = ["FORMAT", "load", "save"]
-
-FORMAT = "skimb-estimator"
-VERSION = 1
-
-_ESTIMATORS = {
-    c.__name__: c
-    for c in (NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier)
-}
-_RULES = {"EffectiveNumber": (EffectiveNumber, "beta"), "PowerRule": (PowerRule, "q")}
+# Libraries whose estimator classes are rebuilt from their fitted attributes
+# like scikit-learn's, which skops already trusts.
+_ESTIMATOR_LIBRARIES = ("sklearn.", "imblearn.")
 
 
-def _name(cls):
-    # skimb's classes by their public home (``skimb.nn.SimpleNet``), so that a
-    # file does not depend on which private module defines them.
+def _is_skimb_net(obj):
+    return type(obj).__name__ in ESTIMATORS and type(obj).__module__.startswith(
+        "skimb."
+    )
+
+
+def _pipeline_class(name):
+    if name == "sklearn.pipeline.Pipeline":
+        return SkPipeline
+    if name == "imblearn.pipeline.Pipeline":
+        from imblearn.pipeline import Pipeline
+
+        return Pipeline
+    raise ValueError(f"names an unknown pipeline class {name!r}.")
+
+
+def _class_name(obj):
+    cls = type(obj)
     module = cls.__module__
-    if module.startswith("skimb."):
-        module = module.split("._", 1)[0]
+    if module.startswith("imblearn.pipeline") or module.startswith("sklearn.pipeline"):
+        module = module.rsplit("._", 1)[0]
     return f"{module}.{cls.__qualname__}"
 
 
-# Where skimb 0.1.0 (flat modules) named the same classes in its files.
-_FORMER_NAMES = {
-    "skimb.nets.SimpleNet": SimpleNet,
-    "skimb.losses.LogitAdjustedLoss": losses.LogitAdjustedLoss,
-    "skimb.losses.FocalLoss": losses.FocalLoss,
-    "skimb.losses.LDAMLoss": losses.LDAMLoss,
-}
+def _pipeline_payload(obj):
+    import skops.io as sio
 
-
-# Classes a saved parameter may name; nothing else is ever imported or built.
-ALLOWED_CLASSES = {
-    _name(c): c
-    for c in (
-        SimpleNet,
-        losses.LogitAdjustedLoss,
-        losses.FocalLoss,
-        losses.LDAMLoss,
-        torch.nn.CrossEntropyLoss,
-        torch.nn.NLLLoss,
-        torch.optim.Adam,
-        torch.optim.AdamW,
-        torch.optim.SGD,
-        torch.optim.RMSprop,
-        torch.optim.Adagrad,
-        torch.utils.data.DataLoader,
-        SkorchDataset,
-    )
-} | _FORMER_NAMES
-
-_TRAINING_ONLY = ("callbacks", "train_split")
-
-
-def _is_plain(value):
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
-    return False
-
-
-def _encode(name, value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, torch.device):
-        value = str(value)
-    if _is_plain(value):
-        return {"plain": list(value) if isinstance(value, tuple) else value}
-    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "fiu":
-        # A numeric vector (a prior, say) as a list, rebuilt as an array.
-        return {"array": value.tolist()}
-    if isinstance(value, dict) and all(
-        (_is_plain(v) or isinstance(v, np.generic))
-        and (_is_plain(k) or isinstance(k, np.generic))
-        for k, v in value.items()
-    ):
-        # Non-string keys (a class_weight or prior for int labels, say) as pairs.
-        items = [
-            [x.item() if isinstance(x, np.generic) else x for x in (k, v)]
-            for k, v in value.items()
-        ]
-        return {"items": items}
-    if isinstance(value, type):
-        # Only the name is stored; load() rebuilds it from the allow-list or
-        # from classes the caller passes as trusted.
-        return {"class": _name(value)}
-    if isinstance(value, (EffectiveNumber, PowerRule)):
-        cls, attr = _RULES[type(value).__name__]
-        return {"rule": type(value).__name__, "value": getattr(value, attr)}
-    raise TypeError(
-        f"parameter {name}={value!r} cannot be saved as plain data; save() stores "
-        "only numbers, strings, lists, dicts, numeric 1-D arrays, class-weight "
-        "rules and classes (by name). Use pickle for other objects."
-    )
-
-
-def _decode(name, spec, trusted):
-    if not isinstance(spec, dict) or len(spec) not in (1, 2):
-        raise ValueError(f"parameter {name!r} is malformed in the file: {spec!r}.")
-    if "plain" in spec:
-        return spec["plain"]
-    if "array" in spec and isinstance(spec["array"], list):
-        if not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool)
-            for v in spec["array"]
-        ):
-            raise ValueError(f"parameter {name!r} is malformed in the file.")
-        return np.asarray(spec["array"])
-    if "items" in spec and isinstance(spec["items"], list):
-        try:
-            return {k: v for k, v in spec["items"]}
-        except (TypeError, ValueError):
-            raise ValueError(f"parameter {name!r} is malformed in the file.") from None
-    if "class" in spec:
-        dotted = spec["class"]
-        allowed = {**ALLOWED_CLASSES, **(trusted or {})}
-        if dotted not in allowed:
-            raise ValueError(
-                f"parameter {name!r} names the class {dotted!r}, which is not in the "
-                "allow-list; if you trust it, pass trusted={"
-                + repr(dotted)
-                + ": TheClass} to skimb.load."
+    if isinstance(obj, SkPipeline):
+        steps, pipeline = obj.steps, _class_name(obj)
+        if pipeline not in ("sklearn.pipeline.Pipeline", "imblearn.pipeline.Pipeline"):
+            raise TypeError(
+                "save() takes a scikit-learn or imbalanced-learn Pipeline; got "
+                f"{type(obj).__name__}."
             )
-        return allowed[dotted]
-    if "rule" in spec and spec["rule"] in _RULES:
-        cls, attr = _RULES[spec["rule"]]
-        return cls(**{attr: spec["value"]})
-    raise ValueError(f"parameter {name!r} is malformed in the file: {spec!r}.")
+        check_is_fitted(steps[-1][1])
+    else:
+        steps, pipeline = [("model", obj)], None
+        check_is_fitted(obj)
+    stored = []
+    for name, step in steps:
+        if _is_skimb_net(step):
+            stored.append({"name": name, "net": net_payload(step)})
+        else:
+            data = np.frombuffer(sio.dumps(step), dtype=np.uint8).copy()
+            stored.append({"name": name, "skops": torch.from_numpy(data)})
+    return {
+        "format": PIPELINE_FORMAT,
+        "version": PIPELINE_VERSION,
+        "pipeline": pipeline,
+        "steps": stored,
+    }
 
 
-def _plain_array(value):
-    array = np.asarray(value)
-    if array.dtype.kind in "fiub":
-        return torch.as_tensor(array)
-    return [v.item() if isinstance(v, np.generic) else v for v in array.tolist()]
-
-
-def save(estimator, path):
-    """Write a fitted skimb estimator to ``path`` without pickling code.
-
-    Training-only parameters (``callbacks``, ``train_split``) are not stored
-    (a warning says so when they are set); the optimizer state is not stored.
+def save(model, path):
+    """Write a fitted model to ``path`` without pickling code.
 
     Parameters
     ----------
-    estimator : NetClassifier, WeightedLossClassifier or WeightedSamplerClassifier
-        A fitted estimator.
+    model : skimb estimator, Pipeline or scikit-learn estimator
+        A fitted :class:`~skimb.NetClassifier`,
+        :class:`~skimb.WeightedLossClassifier` or
+        :class:`~skimb.WeightedSamplerClassifier`; or a fitted
+        scikit-learn or imbalanced-learn ``Pipeline`` (its skimb nets stored
+        as above, its other steps with skops); or any other fitted
+        scikit-learn estimator (with skops). Training-only parameters of a
+        net (``callbacks``, ``train_split``) are not stored (a warning says
+        so when they are set); nor is the optimizer state.
     path : str or path-like
         The file to write (atomically: a temporary file, then a rename).
 
@@ -190,70 +127,38 @@ def save(estimator, path):
     -------
     path : pathlib.Path
         The file written.
+
+    Examples
+    --------
+    >>> import numpy as np, skimb
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    >>> y = np.array(["ok", "fraud"] * 20)
+    >>> model = make_pipeline(StandardScaler(), skimb.NetClassifier(
+    ...     max_epochs=2, module__hidden_units=4, device="cpu")).fit(X, y)
+    >>> import tempfile, os
+    >>> path = skimb.save(model, os.path.join(tempfile.mkdtemp(), "model.skimb"))
+    >>> loaded = skimb.load(path)
+    >>> bool((loaded.predict(X) == model.predict(X)).all())
+    True
     """
-    if type(estimator).__name__ not in _ESTIMATORS:
+    if _is_skimb_net(model):
+        payload = net_payload(model)
+    elif isinstance(model, BaseEstimator):
+        payload = _pipeline_payload(model)
+    else:
         raise TypeError(
-            f"save() takes a skimb estimator; got {type(estimator).__name__}."
+            "save() takes a fitted skimb estimator, a scikit-learn or "
+            f"imbalanced-learn Pipeline, or a scikit-learn estimator; got "
+            f"{type(model).__name__}."
         )
-    check_is_fitted(estimator)
-    params = {}
-    dropped = []
-    for key, value in estimator.get_params(deep=False).items():
-        if key in _TRAINING_ONLY and value is not None:
-            dropped.append(key)
-            value = None
-        params[key] = _encode(key, value)
-    if dropped:
-        warnings.warn(
-            f"save(): training-only parameters {dropped} are not stored "
-            "(saved as None).",
-            UserWarning,
-            stacklevel=2,
-        )
-    fitted = {}
-    for attr, value in estimator._get_fitted_state().items():
-        fitted[attr] = (
-            int(value) if isinstance(value, (int, np.integer)) else _plain_array(value)
-        )
-    payload = {
-        "format": FORMAT,
-        "version": VERSION,
-        "estimator": type(estimator).__name__,
-        "params": params,
-        "fitted": fitted,
-        "module_state": {
-            k: v.detach().cpu() for k, v in estimator.module_.state_dict().items()
-        },
-    }
     return atomic_write(Path(path), writer=lambda tmp: torch.save(payload, tmp))
 
 
-def load(path, *, device=None, trusted=None):
-    """Load an estimator written by :func:`save`; no code from the file runs.
-
-    Parameters
-    ----------
-    path : str or path-like
-    device : str or None
-        Override the saved ``device`` parameter (e.g. ``'cpu'``).
-    trusted : dict or None
-        ``{"package.module.Class": Class}`` for classes you vouch for that are
-        not in :data:`ALLOWED_CLASSES` (a custom module, say).
-
-    Returns
-    -------
-    estimator
-        Fitted, predicting exactly as the saved one.
-
-    Raises
-    ------
-    ValueError
-        If the file is not a skimb model file, was tampered with (holds
-        anything but plain data and tensors, names a class outside the
-        allow-list, or weights that do not fit the saved architecture).
-    """
+def _read(path):
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise
     except (
@@ -271,56 +176,108 @@ def load(path, *, device=None, trusted=None):
             "it holds objects other than plain data and tensors "
             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})."
         ) from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ValueError(f"refused to load {os.fspath(path)!r}: not a {FORMAT} file.")
-    if payload.get("version") != VERSION:
-        raise ValueError(
-            f"{os.fspath(path)!r} has format version "
-            f"{payload.get('version')!r}; this skimb reads {VERSION}."
-        )
-    name = payload.get("estimator")
-    if name not in _ESTIMATORS:
-        raise ValueError(
-            f"{os.fspath(path)!r} names an unknown estimator {name!r}; "
-            f"expected one of {sorted(_ESTIMATORS)}."
-        )
-    for key in ("params", "fitted", "module_state"):
-        if not isinstance(payload.get(key), dict):
-            raise ValueError(f"{os.fspath(path)!r} is malformed: {key!r} is missing.")
-    params = {k: _decode(k, v, trusted) for k, v in payload["params"].items()}
-    if device is not None:
-        params["device"] = device
-    estimator = _ESTIMATORS[name](**params)
-    dev = check_device(params.get("device", "auto"))
 
-    state = {}
+
+def _trusted_type(name, trusted):
+    if name in _SAFE_TYPES or name in trusted:
+        return True
+    if not name.startswith(_ESTIMATOR_LIBRARIES):
+        return False
+    module, _, attr = name.rpartition(".")
     try:
-        for attr, value in payload["fitted"].items():
-            if isinstance(value, torch.Tensor):
-                value = value.numpy()
-            elif isinstance(value, list):
-                strings = any(isinstance(v, str) for v in value)
-                value = np.asarray(value, dtype=object if strings else None)
-            state[attr] = value
-        missing = {"classes_", "_n_flat_features"} - state.keys()
-        if missing:
-            raise KeyError(f"missing {sorted(missing)}")
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(
-            f"{os.fspath(path)!r} is malformed: fitted state "
-            f"({type(exc).__name__}: {exc})."
-        ) from None
+        cls = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return False
+    return isinstance(cls, type) and issubclass(cls, BaseEstimator)
+
+
+def _skops_step(data, where, trusted):
+    import skops.io as sio
+
+    if not isinstance(data, torch.Tensor) or data.dtype != torch.uint8:
+        raise ValueError(f"{where!r} is malformed: a step is not a byte string.")
+    raw = data.numpy().tobytes()
     try:
-        estimator._set_fitted_state(state, payload["module_state"])
-    except (TypeError, ValueError) as exc:
+        untrusted = sio.get_untrusted_types(data=raw)
+    except Exception as exc:
         raise ValueError(
-            f"{os.fspath(path)!r} is malformed: fitted state "
-            f"({type(exc).__name__}: {exc})."
+            f"refused to load {where!r}: a step is not a skops archive "
+            f"({type(exc).__name__})."
         ) from None
-    except RuntimeError as exc:
+    refused = [name for name in untrusted if not _trusted_type(name, trusted)]
+    if refused:
         raise ValueError(
-            f"refused to load {os.fspath(path)!r}: its weights do not fit the saved "
-            f"architecture ({str(exc).splitlines()[0][:200]})."
-        ) from None
-    estimator.module_.to(dev)
-    return estimator
+            f"refused to load {where!r}: it names types outside the allow-list "
+            f"{refused}; if you trust them, pass trusted={{name: object}} for each "
+            "to skimb.load."
+        )
+    return sio.loads(raw, trusted=untrusted)
+
+
+def _pipeline_from_payload(payload, where, *, device, trusted):
+    if payload.get("version") != PIPELINE_VERSION:
+        raise ValueError(
+            f"{where!r} has format version {payload.get('version')!r}; this skimb "
+            f"reads {PIPELINE_VERSION}."
+        )
+    stored = payload.get("steps")
+    if not isinstance(stored, list) or not stored:
+        raise ValueError(f"{where!r} is malformed: 'steps' is missing.")
+    steps = []
+    for entry in stored:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise ValueError(f"{where!r} is malformed: a step has no name.")
+        if "net" in entry:
+            step = net_from_payload(entry["net"], where, device=device, trusted=trusted)
+        elif "skops" in entry:
+            step = _skops_step(entry["skops"], where, trusted)
+        else:
+            raise ValueError(f"{where!r} is malformed: step {entry['name']!r}.")
+        steps.append((entry["name"], step))
+    if payload.get("pipeline") is None:
+        return steps[0][1]
+    try:
+        cls = _pipeline_class(payload["pipeline"])
+    except ValueError as exc:
+        raise ValueError(f"{where!r} {exc}") from None
+    return cls(steps)
+
+
+def load(path, *, device=None, trusted=None):
+    """Load a model written by :func:`save`; no code from the file runs.
+
+    Parameters
+    ----------
+    path : str or path-like
+    device : str or None
+        Override the saved ``device`` parameter of every skimb net (e.g.
+        ``'cpu'``).
+    trusted : dict or None
+        ``{"package.module.Name": object}`` for classes or functions you
+        vouch for that are not in the allow-list (a custom module of a net,
+        a custom transformer or function in a pipeline, say).
+
+    Returns
+    -------
+    model
+        Fitted, predicting exactly as the saved one: a skimb estimator, a
+        Pipeline or a scikit-learn estimator, as saved.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a skimb model file, was tampered with (holds
+        anything but plain data and tensors, names a class or function
+        outside the allow-list, or weights that do not fit the saved
+        architecture).
+    """
+    where = os.fspath(path)
+    payload = _read(path)
+    trusted = dict(trusted or {})
+    if isinstance(payload, dict) and payload.get("format") == PIPELINE_FORMAT:
+        return _pipeline_from_payload(payload, where, device=device, trusted=trusted)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(
+            f"refused to load {where!r}: not a {FORMAT} or {PIPELINE_FORMAT} file."
+        )
+    return net_from_payload(payload, where, device=device, trusted=trusted)

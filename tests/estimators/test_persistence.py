@@ -96,7 +96,10 @@ def test_malicious_pickle_refused_and_not_run(tmp_path):
 @pytest.mark.parametrize(
     "tamper, match",
     [
-        (lambda p: p.update(format="other"), "not a skimb-estimator file"),
+        (
+            lambda p: p.update(format="other"),
+            "not a skimb-estimator or skimb-pipeline file",
+        ),
         (lambda p: p.update(version=99), "format version 99"),
         (lambda p: p.update(estimator="os.system"), "unknown estimator"),
         (
@@ -167,7 +170,9 @@ def test_bad_persistence_files(tmp_path):
     with pytest.raises(ValueError, match="refused to load .*not a skimb model file"):
         skimb.load(tmp_path / "junk")
     torch.save({"format": "something-else"}, tmp_path / "other")
-    with pytest.raises(ValueError, match="not a skimb-estimator file"):
+    with pytest.raises(
+        ValueError, match="not a skimb-estimator or skimb-pipeline file"
+    ):
         skimb.load(tmp_path / "other")
     with pytest.raises(FileNotFoundError):
         skimb.load(tmp_path / "missing")

@@ -1,0 +1,185 @@
+"""The verdict of a comparison: which method and decision rule to use.
+
+Every method is judged under two decision rules from the same fit: as
+trained, and under the balanced rule (its probabilities moved to equal class
+priors). For each deciding metric the best (method, rule) by mean over the
+cross-validation folds is recommended, with a paired test against the best
+other method over the same folds and seeds, so that a lead within the fold
+noise is said to be one.
+"""
+
+import math
+
+import numpy as np
+
+from ..metrics._paired import corrected_resampled_ttest
+
+__all__ = [
+    "RECOMMENDED_METRICS",
+    "RULES",
+    "THRESHOLD_FREE",
+    "balanced_proba",
+    "describe",
+    "recommend",
+]
+
+#: The decision rules every method is scored under.
+RULES = ("trained", "balanced")
+
+#: The metrics a recommendation is made for, and whether higher is better.
+RECOMMENDED_METRICS = {
+    "balanced_accuracy": True,
+    "average_precision": True,
+    "log_loss": False,
+}
+
+#: Metrics that do not depend on the decision rule (threshold-free ranking):
+#: they are the same under both rules, so the rule is reported as ``'any'``.
+THRESHOLD_FREE = ("average_precision", "roc_auc")
+
+#: A lead is called larger than the fold noise below this p-value.
+SIGNIFICANCE = 0.05
+
+
+def _cv_scores(rows, metric):
+    """``{(method, rule): Series indexed by (seed, fold)}`` of CV scores."""
+    cv = rows[(rows["fold"].astype(str) != "test") & (rows["status"] == "ok")]
+    if metric not in cv or cv.empty:
+        return {}
+    if metric in THRESHOLD_FREE:
+        cv = cv[cv["rule"] == RULES[0]]
+    out = {}
+    for (method, rule), group in cv.groupby(["method", "rule"], sort=False):
+        scores = group.set_index(["seed", "fold"])[metric].astype(float)
+        if scores.notna().any():
+            out[method, rule] = scores
+    return out
+
+
+def _entry(scores, key, higher, cv):
+    method, rule = key
+    mean = float(scores[key].mean())
+    others = [k for k in scores if k[0] != method]
+    entry = {
+        "method": method,
+        "rule": rule,
+        "cv_mean": mean,
+        "runner_up": None,
+        "runner_up_rule": None,
+        "runner_up_cv_mean": math.nan,
+        "p_value": math.nan,
+        "significant": False,
+    }
+    if not others:
+        return entry
+    sign = 1 if higher else -1
+    runner = max(others, key=lambda k: sign * scores[k].mean())
+    a, b = scores[key].align(scores[runner], join="inner")
+    keep = a.notna() & b.notna()
+    _, p = corrected_resampled_ttest(
+        a[keep].to_numpy(), b[keep].to_numpy(), test_train_ratio=1 / max(cv - 1, 1)
+    )
+    entry.update(
+        runner_up=runner[0],
+        runner_up_rule=runner[1],
+        runner_up_cv_mean=float(scores[runner].mean()),
+        p_value=p,
+        significant=bool(p < SIGNIFICANCE),
+    )
+    return entry
+
+
+def recommend(rows, *, cv, metrics=RECOMMENDED_METRICS):
+    """The best (method, rule) per metric, with a paired test against the
+    runner-up (the best other method, under its best rule).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        A comparison's rows (``method, rule, seed, fold, status`` and one
+        column per metric).
+    cv : int
+        The number of folds (the t-test's correction uses ``1 / (cv - 1)``).
+    metrics : dict, default=RECOMMENDED_METRICS
+        Metric -> whether higher is better.
+
+    Returns
+    -------
+    dict
+        ``{metric: {"method", "rule", "cv_mean", "runner_up",
+        "runner_up_rule", "runner_up_cv_mean", "p_value", "significant"}}``;
+        ``rule`` is ``'any'`` for a threshold-free metric. A metric no method
+        was scored on is left out.
+    """
+    verdict = {}
+    for metric, higher in metrics.items():
+        scores = _cv_scores(rows, metric)
+        if not scores:
+            continue
+        sign = 1 if higher else -1
+        best = max(scores, key=lambda k: sign * scores[k].mean())
+        entry = _entry(scores, best, higher, cv)
+        if metric in THRESHOLD_FREE:
+            entry["rule"] = "any"
+        verdict[metric] = entry
+    return verdict
+
+
+def describe(verdict, labels=None):
+    """The recommendation in words, one line per metric."""
+    labels = labels or {}
+    lines = []
+    for metric, e in verdict.items():
+        rule = "" if e["rule"] == "any" else f" ({e['rule']} rule)"
+        line = (
+            f"best {labels.get(metric, metric)}: {e['method']}{rule}, "
+            f"CV mean {e['cv_mean']:.3f}"
+        )
+        if e["runner_up"] is not None:
+            other = "" if e["rule"] == "any" else f" ({e['runner_up_rule']})"
+            lead = (
+                "a lead larger than the fold noise"
+                if e["significant"]
+                else "within the fold noise"
+            )
+            p = "n/a" if np.isnan(e["p_value"]) else f"{e['p_value']:.3g}"
+            line += (
+                f"; runner-up {e['runner_up']}{other} {e['runner_up_cv_mean']:.3f}"
+                f" (paired corrected t-test p = {p}: {lead})"
+            )
+        lines.append(line)
+    return lines
+
+
+def _trained_balanced(model):
+    # class_weight='balanced' models and imbalanced-learn's ensembles (each
+    # member sees a balanced resample) are fitted for equal class priors.
+    return getattr(model, "class_weight", None) == "balanced" or type(
+        model
+    ).__module__.startswith("imblearn.ensemble")
+
+
+def balanced_proba(model, X, proba, train_freq):
+    """``model``'s probabilities for ``X`` under the balanced rule: moved from
+    the prior it was trained under to equal class priors (Saerens et al.,
+    2002), from the same fit.
+
+    A skimb net (alone or last in a pipeline) moves its own output from its
+    ``training_prior_`` (for a resampler pipeline, the resampled class mix)
+    with ``prior='balanced'``; a model fitted for equal priors
+    (``class_weight='balanced'``, imbalanced-learn's ensembles) is returned as
+    is; any other model is divided by the training frequencies ``train_freq``
+    (in the order of ``model.classes_``) and renormalised.
+    """
+    final = model[-1] if hasattr(model, "steps") else model
+    if "prior" in final.get_params():
+        saved = final.get_params()["prior"]
+        final.set_params(prior="balanced")
+        try:
+            return model.predict_proba(X)
+        finally:
+            final.set_params(prior=saved)
+    if _trained_balanced(final):
+        return proba
+    shifted = np.asarray(proba, dtype=float) / np.asarray(train_freq, dtype=float)
+    return shifted / shifted.sum(axis=1, keepdims=True)
