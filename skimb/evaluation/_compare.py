@@ -46,7 +46,6 @@ from ..metrics._scores import (
 from ._execution import interrupts_stop_the_run, parallel_backend
 from ._methods import DEFAULT_METHODS, METHODS, build
 from ._preprocessing import check_encodable, make_preprocessor
-from ._report import save_plots
 from ._results import (
     ComparisonResult,
     check_output_writable,
@@ -650,6 +649,8 @@ def compare(
     bar.close()
     result.rows = _ordered(pd.DataFrame(rows), methods)
     if plots and result.output is not None:
+        from ..plotting import save_plots  # figures sit above evaluation
+
         save_plots(result, result.output)
     return result
 
