@@ -1,4 +1,5 @@
-"""One checker for numeric parameters, on top of scikit-learn's ``check_scalar``.
+"""One checker for numeric parameters, on top of scikit-learn's ``check_scalar``,
+and one for flags.
 
 Every module validates its numbers here, so that every error names the
 parameter, the allowed values and what was received in the same words.
@@ -7,9 +8,10 @@ parameter, the allowed values and what was received in the same words.
 import math
 import numbers
 
+import numpy as np
 from sklearn.utils import check_scalar
 
-__all__ = ["check_number"]
+__all__ = ["check_bool", "check_number", "one_of"]
 
 _BRACKETS = {
     "both": ("[", "]"),
@@ -112,3 +114,35 @@ def check_number(
             raise  # the caller's bounds are inconsistent, not the value wrong
         raise ValueError(f"{name} must be {allowed}; got {value!r}.") from None
     return int(value) if target_type is numbers.Integral else float(value)
+
+
+def check_bool(value, name):
+    """Validate a flag and return it as ``bool`` (NumPy booleans accepted).
+
+    Integers are refused: ``download=0`` is more likely a slip than a choice.
+
+    Examples
+    --------
+    >>> check_bool(True, "download")
+    True
+    >>> check_bool("no", "download")
+    Traceback (most recent call last):
+    ...
+    TypeError: download must be a bool; got 'no' of type str.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(
+            f"{name} must be a bool; got {value!r} of type {type(value).__name__}."
+        )
+    return bool(value)
+
+
+def one_of(values):
+    """The allowed values of an error message, ``"one of 'a', 'b'"``.
+
+    Examples
+    --------
+    >>> one_of(("keel", "openml"))
+    "one of 'keel', 'openml'"
+    """
+    return "one of " + ", ".join(repr(v) for v in values)

@@ -9,15 +9,8 @@ from ._benchmark_sets import (
     load_benchmark_dataset,
     read_keel_dat,
 )
-from ._builtin import (
-    DATASETS,
-    IMBALANCE_RECIPES,
-    DataSplit,
-    check_imbalance_options,
-    label_counts,
-    load_dataset,
-    make_imbalanced,
-)
+from ._builtin import DATASETS, DataSplit, label_counts, load_dataset
+from ._imbalance import IMBALANCE_RECIPES, check_imbalance_options, make_imbalanced
 from ._user import TABLE_SUFFIXES, read_table
 
 __all__ = [

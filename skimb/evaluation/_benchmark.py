@@ -25,7 +25,6 @@ from ..metrics._ranking import (
     friedman_test,
     mean_ranks,
     nemenyi_critical_difference,
-    plot_critical_difference,
     win_tie_loss,
 )
 from ._compare import compare
@@ -268,6 +267,8 @@ def _save(result, config, output):
     atomic_write(output / "benchmark.json", json.dumps(_jsonable(payload), indent=1))
     stat = result.stats.get("balanced_accuracy", {})
     if "critical_difference" in stat and "balanced_accuracy" in result.ranks:
+        from ..plotting import plot_critical_difference  # figures sit above
+
         ranks = result.ranks.set_index("method")["balanced_accuracy"]
         plot_critical_difference(
             ranks,

@@ -25,7 +25,6 @@ from ._execution import interrupts_stop_the_run, parallel_backend
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
-from ._report import save_plots
 from ._results import ComparisonResult, save_result
 from ._run import run_tasks
 
@@ -124,6 +123,8 @@ def compare(
     bar.close()
     result.rows = _ordered(pd.DataFrame(rows), methods)
     if options.plots and output is not None:
+        from ..plotting import save_plots  # matplotlib only when drawing
+
         save_plots(result, output)
     return result
 

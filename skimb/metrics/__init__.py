@@ -1,11 +1,11 @@
 """The metrics that decide imbalanced problems, and the statistics that rank
-methods across data sets (Demšar, 2006)."""
+methods across data sets (Demšar, 2006). The critical difference diagram is
+drawn by :func:`skimb.plotting.plot_critical_difference`."""
 
 from ._ranking import (
     friedman_test,
     mean_ranks,
     nemenyi_critical_difference,
-    plot_critical_difference,
     win_tie_loss,
 )
 from ._scores import (
@@ -26,7 +26,6 @@ __all__ = [
     "friedman_test",
     "mean_ranks",
     "nemenyi_critical_difference",
-    "plot_critical_difference",
     "pr_curve",
     "probability_metrics",
     "reliability_curve",

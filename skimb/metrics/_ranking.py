@@ -16,9 +16,7 @@ References
 
 import math
 import numbers
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,7 +28,6 @@ __all__ = [
     "friedman_test",
     "mean_ranks",
     "nemenyi_critical_difference",
-    "plot_critical_difference",
     "win_tie_loss",
 ]
 
@@ -185,13 +182,14 @@ def nemenyi_critical_difference(n_methods, n_datasets, alpha=0.05):
     """
     k = check_number(n_methods, "n_methods", numbers.Integral, min_val=2)
     n = check_number(n_datasets, "n_datasets", numbers.Integral, min_val=1)
-    allowed = "a float in the open interval (0, 1)"
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(
-            f"alpha must be {allowed}; got {alpha!r} of type {type(alpha).__name__}."
-        )
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be {allowed}; got {alpha!r}.")
+    alpha = check_number(
+        alpha,
+        "alpha",
+        min_val=0,
+        max_val=1,
+        include_boundaries="neither",
+        allowed="a float in the open interval (0, 1)",
+    )
     q_alpha = stats.studentized_range.ppf(1 - alpha, k, np.inf) / math.sqrt(2)
     return float(q_alpha * math.sqrt(k * (k + 1) / (6 * n)))
 
@@ -233,10 +231,7 @@ def win_tie_loss(scores, reference, *, tol=0.0, higher_is_better=True):
             f"reference must be one of the methods {list(values.columns)}; got "
             f"{reference!r}."
         )
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-        raise TypeError(f"tol must be a real number >= 0; got {tol!r}.")
-    if not tol >= 0:
-        raise ValueError(f"tol must be a real number >= 0; got {tol!r}.")
+    tol = check_number(tol, "tol", min_val=0, allowed="a real number >= 0")
     difference = values.sub(values[reference], axis=0)
     if not higher_is_better:
         difference = -difference
@@ -277,106 +272,3 @@ def _cliques(ranks, cd):
         if j > i and (not cliques or j > cliques[-1][1]):
             cliques.append((i, j))
     return cliques
-
-
-def plot_critical_difference(ranks, cd, path, title=None):
-    """Draw Demšar's critical difference diagram and save it as a PNG.
-
-    Methods hang from a mean-rank axis with 1 (best) at the left. A bar of
-    length ``cd`` shows the critical difference, and thick lines join the
-    methods whose ranks differ by less, which the Nemenyi test cannot tell
-    apart.
-
-    Parameters
-    ----------
-    ranks : Series
-        Mean rank per method, as :func:`mean_ranks` returns.
-    cd : float > 0
-        The critical difference, from :func:`nemenyi_critical_difference`.
-    path : str or path-like
-        Where to write the PNG.
-    title : str, default=None
-        Drawn above the diagram.
-
-    Returns
-    -------
-    path : Path
-        The file written.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import pandas as pd
-    >>> ranks = pd.Series({"a": 1.4, "b": 2.1, "c": 2.5})
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = plot_critical_difference(ranks, 0.9, os.path.join(folder, "cd.png"))
-    ...     path.read_bytes()[:4]
-    b'\\x89PNG'
-    """
-    if not isinstance(ranks, pd.Series) or len(ranks) < 2:
-        raise TypeError(
-            "ranks must be a pandas Series of mean ranks indexed by method, with at "
-            f"least 2 methods; got {type(ranks).__name__} of length "
-            f"{len(ranks) if hasattr(ranks, '__len__') else 'none'}."
-        )
-    if isinstance(cd, bool) or not isinstance(cd, numbers.Real):
-        raise TypeError(f"cd must be a positive real number; got {cd!r}.")
-    if not (math.isfinite(cd) and cd > 0):
-        raise ValueError(f"cd must be a positive real number; got {cd!r}.")
-    from matplotlib.figure import Figure
-
-    ranks = ranks.astype(np.float64).sort_values(kind="stable")
-    names, values = [str(n) for n in ranks.index], ranks.to_numpy()
-    k = len(values)
-    cliques = _cliques(values, cd)
-    left = (k + 1) // 2  # the better half hangs to the left
-
-    clique_step, label_step = 0.12, 0.28
-    label_top = -0.25 - clique_step * len(cliques)
-    depth = [label_top - label_step * i for i in range(left)] + [
-        label_top - label_step * (k - 1 - i) for i in range(left, k)
-    ]
-    low = min(depth) - 0.3
-    fig = Figure(figsize=(7, 1.6 + 0.32 * max(left, k - left) + 0.1 * len(cliques)))
-    ax = fig.add_axes((0.22, 0.02, 0.56, 0.9 if title is None else 0.82))
-    ax.set_axis_off()
-    ax.set_xlim(1, max(k, 1 + cd))
-    ax.set_ylim(low, 1.0)
-
-    line = {"color": "black", "linewidth": 1, "clip_on": False}
-    ax.plot([1, k], [0, 0], **line)
-    for tick in range(1, k + 1):
-        ax.plot([tick, tick], [0, 0.07], **line)
-        ax.text(tick, 0.12, str(tick), ha="center", va="bottom", fontsize=9)
-    # The CD bar, from rank 1, above the axis.
-    ax.plot([1, 1 + cd], [0.62, 0.62], color="black", linewidth=1.5, clip_on=False)
-    for end in (1, 1 + cd):
-        ax.plot([end, end], [0.57, 0.67], **line)
-    ax.text(1 + cd / 2, 0.7, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9)
-
-    for c, (i, j) in enumerate(cliques):
-        y = -0.2 - clique_step * c
-        ax.plot(
-            [values[i] - 0.03, values[j] + 0.03],
-            [y, y],
-            color="black",
-            linewidth=4,
-            solid_capstyle="butt",
-            clip_on=False,
-        )
-    for i, (name, value, y) in enumerate(zip(names, values, depth, strict=True)):
-        edge = 1 - 0.15 * (k - 1) ** 0.5 if i < left else k + 0.15 * (k - 1) ** 0.5
-        ax.plot([value, value, edge], [0, y, y], **line)
-        ax.text(
-            edge,
-            y,
-            f" {name} ({value:.2f}) " if i >= left else f"{name} ({value:.2f}) ",
-            ha="right" if i < left else "left",
-            va="center",
-            fontsize=9,
-        )
-    if title is not None:
-        fig.suptitle(title, fontsize=11)
-    path = Path(os.fspath(path))
-    fig.savefig(path, format="png", dpi=150, bbox_inches="tight")
-    return path

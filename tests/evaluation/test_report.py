@@ -1,13 +1,12 @@
-"""skimb.evaluation._report: the Markdown table and the PNG plots of a comparison."""
+"""skimb.evaluation._report: the Markdown table of a comparison."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from skimb.evaluation import ComparisonResult
-from skimb.evaluation._report import format_table, save_plots
+from skimb.evaluation._report import format_table
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CLASSES = [0, 1, 2]
 
 
@@ -140,51 +139,6 @@ def test_table_without_test_rows_says_n_a(result):
     rows = result.rows[result.rows["fold"] != "test"]
     table = format_table(ComparisonResult(rows, result.config), heading=False)
     assert all(line.endswith("| n/a | n/a |") for line in table.splitlines()[2:])
-
-
-# ---- save_plots -----------------------------------------------------------------
-def test_plots_are_written_and_non_empty(result, tmp_path):
-    out = tmp_path / "new" / "folder"
-    paths = save_plots(result, out)
-    names = [p.name for p in paths]
-    assert names == [
-        "recall_by_class.png",
-        "accuracy_vs_time.png",
-        "confusion_weighted-loss.png",
-        "confusion_baseline.png",
-    ]
-    assert sorted(p.name for p in out.iterdir()) == sorted(names)
-    for path in paths:
-        assert path.parent == out
-        assert path.stat().st_size > 1000
-        assert path.read_bytes()[:8] == PNG_SIGNATURE
-
-
-def test_no_confusion_plot_without_test_rows(result, tmp_path):
-    rows = result.rows[
-        ~((result.rows["method"] == "baseline") & (result.rows["fold"] == "test"))
-    ]
-    paths = save_plots(ComparisonResult(rows, result.config, classes=CLASSES), tmp_path)
-    assert [p.name for p in paths] == [
-        "recall_by_class.png",
-        "accuracy_vs_time.png",
-        "confusion_weighted-loss.png",
-    ]
-    assert not (tmp_path / "confusion_baseline.png").exists()
-
-
-def test_failed_methods_are_left_out_of_the_plots(result, tmp_path):
-    rows = result.rows.copy()
-    rows.loc[rows["method"] == "baseline", "status"] = "error"
-    paths = save_plots(ComparisonResult(rows, result.config, classes=CLASSES), tmp_path)
-    assert "confusion_baseline.png" not in [p.name for p in paths]
-    assert (tmp_path / "confusion_weighted-loss.png").stat().st_size > 0
-
-
-def test_nothing_to_plot(tmp_path):
-    empty = ComparisonResult(pd.DataFrame(), {"methods": ["baseline"]})
-    assert save_plots(empty, tmp_path / "out") == []
-    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_heading_shows_the_counts_the_nets_trained_on(result):

@@ -1,4 +1,4 @@
-"""Tests of skimb/ranking.py against hand-computed values, scipy and the
+"""skimb.metrics._ranking: the statistics against hand-computed values, scipy and the
 tables of Demšar (2006)."""
 
 import math
@@ -13,7 +13,6 @@ from skimb.metrics._ranking import (
     friedman_test,
     mean_ranks,
     nemenyi_critical_difference,
-    plot_critical_difference,
     win_tie_loss,
 )
 
@@ -153,6 +152,8 @@ def test_win_tie_loss_bad_arguments(scores):
         win_tie_loss(scores, "Z")
     with pytest.raises(ValueError, match="tol must be a real number >= 0; got -1"):
         win_tie_loss(scores, "A", tol=-1)
+    with pytest.raises(TypeError, match="tol must be a real number >= 0; got '0'"):
+        win_tie_loss(scores, "A", tol="0")
 
 
 @pytest.mark.parametrize(
@@ -167,27 +168,3 @@ def test_win_tie_loss_bad_arguments(scores):
 )
 def test_cliques(cd, expected):
     assert _cliques(np.array([1.0, 1.5, 2.0, 3.5]), cd) == expected
-
-
-def test_plot_critical_difference_writes_a_png(tmp_path):
-    ranks = pd.Series(
-        {"baseline": 3.9, "weighted": 2.1, "focal": 1.7, "sampler": 2.6, "smote": 4.7}
-    )
-
-    path = plot_critical_difference(ranks, 1.2, tmp_path / "cd.png", title="CD")
-
-    assert path == tmp_path / "cd.png"
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = (
-        int.from_bytes(data[16:20], "big"),
-        int.from_bytes(data[20:24], "big"),
-    )
-    assert width > 600 and height > 150
-
-
-def test_plot_critical_difference_bad_arguments(tmp_path):
-    with pytest.raises(TypeError, match="ranks must be a pandas Series"):
-        plot_critical_difference([1.0, 2.0], 1.0, tmp_path / "cd.png")
-    with pytest.raises(ValueError, match="cd must be a positive real number; got 0"):
-        plot_critical_difference(pd.Series({"a": 1.0, "b": 2.0}), 0, tmp_path / "x.png")
