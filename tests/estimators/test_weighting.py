@@ -160,15 +160,14 @@ BAD_PARAMETERS = [
         WeightedLossClassifier(class_weight="inverse"),
         {},
         ValueError,
-        r"class_weight must be None, 'balanced', 'sqrt', 'effective', .*; got the "
-        r"string "
-        r"'inverse'",
+        r"class_weight must be None, 'balanced', 'sqrt', 'effective', .*; got "
+        r"'inverse'\.$",
     ),
     (
         WeightedSamplerClassifier(class_weight=2),
         {},
         TypeError,
-        r"class_weight must be .*; got an object of type int",
+        r"class_weight must be .*; got 2 of type int",
     ),
     (
         WeightedLossClassifier(class_weight={"z": 2.0}),
