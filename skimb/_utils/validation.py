@@ -234,8 +234,9 @@ class InstanceOf(_Constraint):
     Parameters
     ----------
     types : type or tuple of types
-    words : str
-        What the user reads, for example ``'a dict'``.
+    words : str or list of str
+        What the user reads, for example ``'a dict'``; a list reads as
+        alternatives (``["'cpu'", "a torch.device"]``).
     classes : bool, default=False
         Accept subclasses of ``types`` (the class itself) as well.
     instances : bool, default=True
@@ -254,8 +255,11 @@ class InstanceOf(_Constraint):
             return True
         return self.classes and isinstance(val, type) and issubclass(val, self.types)
 
+    def words(self):
+        return [self.words_] if isinstance(self.words_, str) else list(self.words_)
+
     def __str__(self):
-        return self.words_
+        return _join(self.words())
 
 
 class ArrayLike(_Constraint):

@@ -50,20 +50,23 @@ def dataset_arrays(dataset):
     """The ``(X, y)`` of a user's torch Dataset, ``y`` None when it has none.
 
     A skorch ``Dataset`` (or a ``Subset`` of one) gives its ``X`` and ``y``;
-    any other Dataset is read item by item, as a DataLoader would.
+    any other Dataset is read item by item, as a DataLoader would: an item
+    is ``x`` or a tuple ``(x,)`` or ``(x, y, ...)``.
     """
     try:
         return data_from_dataset(dataset)
     except AttributeError:
         pass
     items = [dataset[i] for i in range(len(dataset))]
-    pairs = all(isinstance(item, (tuple, list)) and len(item) == 2 for item in items)
-    xs = [item[0] for item in items] if pairs else items
-    X = np.stack([np.asarray(to_numpy(x) if torch.is_tensor(x) else x) for x in xs])
-    if not pairs:
+    items = [item if isinstance(item, (tuple, list)) else (item,) for item in items]
+    X = np.stack([_host(item[0]) for item in items])
+    if not all(len(item) > 1 for item in items):
         return X, None
-    ys = [to_numpy(item[1]) if torch.is_tensor(item[1]) else item[1] for item in items]
-    return X, np.asarray(ys)
+    return X, np.asarray([_host(item[1]) for item in items])
+
+
+def _host(value):
+    return to_numpy(value) if torch.is_tensor(value) else np.asarray(value)
 
 
 class DeviceDataset(Dataset):

@@ -16,7 +16,7 @@ from ._prior import PRIOR_CONSTRAINTS
 
 __all__ = ["NetClassifier"]
 
-DEVICES = "'auto', 'cpu', 'cuda', 'cuda:<index>', 'mps' or a torch.device"
+DEVICES = ["'auto'", "'cpu'", "'cuda'", "'cuda:<index>'", "'mps'", "a torch.device"]
 
 
 @Substitution(**NET_DOCS)
