@@ -23,6 +23,7 @@ from .._utils.device import (
     seeded,
     torch_threads,
 )
+from .._utils.docstring import Substitution
 from .._utils.validation import validate_params
 from ._batches import (
     X_CHECKS,
@@ -36,6 +37,18 @@ from ._weighting import class_counts
 
 __all__ = ["FitMixin"]
 
+# The end of fit's and partial_fit's docstrings.
+_FIT_DOCS = Substitution(
+    fit_tail="""sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights; they multiply the class weights.
+        **fit_params : dict
+            Passed to the module's ``forward`` (skorch's convention).
+
+        Returns
+        -------
+        self"""
+)
+
 
 class FitMixin:
     """``fit`` and ``partial_fit`` over skorch's ``partial_fit``.
@@ -48,6 +61,7 @@ class FitMixin:
     _parameter_constraints: dict = {}
 
     # ---- fit -----------------------------------------------------------------
+    @_FIT_DOCS
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Initialise (unless ``warm_start``) and train the net.
 
@@ -57,18 +71,12 @@ class FitMixin:
             Training data; DataFrames keep their column names.
         y : array-like of shape (n_samples,)
             Class labels of any type (strings, non-contiguous ints, ...).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative per-sample weights; they multiply the class weights.
-        **fit_params : dict
-            Passed to the module's ``forward`` (skorch's convention).
-
-        Returns
-        -------
-        self
+        {fit_tail}
         """
         fresh = not self.warm_start or not self.initialized_
         return self._fit(X, y, sample_weight, fit_params, fresh=fresh, classes=None)
 
+    @_FIT_DOCS
     def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
@@ -85,14 +93,7 @@ class FitMixin:
         classes : array-like of shape (n_classes,), default=None
             Every label of the whole stream, given to the first call (default:
             the labels in its ``y``); a later call may repeat the same set.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative per-sample weights; they multiply the class weights.
-        **fit_params : dict
-            Passed to the module's ``forward`` (skorch's convention).
-
-        Returns
-        -------
-        self
+        {fit_tail}
         """
         fresh = not self.initialized_
         return self._fit(

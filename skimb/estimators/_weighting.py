@@ -124,7 +124,9 @@ CLASS_WEIGHT_RULES = {
 CLASS_WEIGHT_CONSTRAINTS = [
     None,
     Options(*CLASS_WEIGHT_RULES),
-    InstanceOf((EffectiveNumber, PowerRule), ["an EffectiveNumber", "a PowerRule rule"]),
+    InstanceOf(
+        (EffectiveNumber, PowerRule), ["an EffectiveNumber", "a PowerRule rule"]
+    ),
     InstanceOf(Mapping, "a dict mapping class labels to non-negative finite weights"),
 ]
 
