@@ -16,7 +16,7 @@ from ._prior import PRIOR_CONSTRAINTS
 
 __all__ = ["NetClassifier"]
 
-DEVICES = ["'auto'", "'cpu'", "'cuda'", "'cuda:<index>'", "'mps'", "a torch.device"]
+_DEVICES = ["'auto'", "'cpu'", "'cuda'", "'cuda:<index>'", "'mps'", "a torch.device"]
 
 
 @Substitution(**NET_DOCS)
@@ -94,7 +94,7 @@ class NetClassifier(BaseNetClassifier):
         "predict_nonlinearity": [callable, None, Options("auto")],
         "warm_start": [Boolean()],
         "verbose": [Interval(Integral, 0, None, closed="left"), Boolean()],
-        "device": [None, InstanceOf((str, torch.device), DEVICES)],
+        "device": [None, InstanceOf((str, torch.device), _DEVICES)],
         "compile": [Boolean()],
         "use_caching": [Boolean(), Options("auto")],
         "torch_load_kwargs": [None, InstanceOf(Mapping, "a dict")],
