@@ -3,11 +3,12 @@
 import inspect
 
 import pytest
+from _instances import public_estimators
 from numpydoc.docscrape import NumpyDocString
 
 import skimb
 
-ESTIMATORS = ["NetClassifier", "WeightedLossClassifier", "WeightedSamplerClassifier"]
+ESTIMATORS = [cls.__name__ for cls in public_estimators()]
 METHODS = ["fit", "partial_fit", "predict", "predict_proba"]
 
 PUBLIC = [

@@ -1,17 +1,37 @@
-"""One checker for numeric parameters, on top of scikit-learn's ``check_scalar``,
+"""Parameter checks, on top of scikit-learn's ``check_scalar`` and constraints,
 and one for flags.
 
-Every module validates its numbers here, so that every error names the
-parameter, the allowed values and what was received in the same words.
+Every module validates its numbers with :func:`check_number` and the
+estimators their parameter tables with :func:`validate_params`, so that every
+error names the parameter, the allowed values and what was received in the
+same words.
 """
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import Interval as _Interval
+from sklearn.utils._param_validation import _Constraint, make_constraint
+from sklearn.utils.validation import _is_arraylike_not_scalar
 
-__all__ = ["check_bool", "check_number", "one_of"]
+__all__ = [
+    "ArrayLike",
+    "Boolean",
+    "InstanceOf",
+    "Interval",
+    "Options",
+    "RANDOM_STATE",
+    "check_bool",
+    "check_class_values",
+    "check_number",
+    "check_param",
+    "describe",
+    "one_of",
+    "validate_params",
+]
 
 _BRACKETS = {
     "both": ("[", "]"),
@@ -146,3 +166,312 @@ def one_of(values):
     "one of 'keel', 'openml'"
     """
     return "one of " + ", ".join(repr(v) for v in values)
+
+
+# ---- parameter tables ---------------------------------------------------------
+# The estimators declare their parameters as imbalanced-learn and scikit-learn
+# do (``_parameter_constraints``: a name -> list of constraints, any one of
+# which a valid value satisfies), with scikit-learn's constraint objects. The
+# constraints here add what skimb's messages need: numbers that reject
+# booleans and non-finite values, literal options in a fixed order, and words
+# for the allowed values; ``check_param`` then tells a value of the wrong type
+# (TypeError) from a wrong value of an accepted type (ValueError).
+
+
+def _is_number(value, target_type):
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, target_type)
+
+
+def _join(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+class Interval(_Interval):
+    """scikit-learn's ``Interval``, without booleans or non-finite numbers,
+    in :func:`check_number`'s words (``'a positive integer'``).
+
+    Examples
+    --------
+    >>> print(Interval(numbers.Integral, 1, None, closed="left"))
+    a positive integer
+    """
+
+    def is_satisfied_by(self, val):
+        return self.type_matches(val) and math.isfinite(val) and val in self
+
+    def type_matches(self, val):
+        """Whether ``val`` is of the accepted type (a bad value, not a bad type)."""
+        return _is_number(val, self.type)
+
+    def __str__(self):
+        return _describe(self.type, self.left, self.right, self.closed)
+
+
+class Options(_Constraint):
+    """Literal values (strings or integers), listed in the order given.
+
+    Parameters
+    ----------
+    *values : str or int
+        The accepted values.
+    note : str or None, default=None
+        Said after the last value, in parentheses (``-1 (all samples)``).
+
+    Examples
+    --------
+    >>> print(Options("constant", "progressive"))
+    'constant' or 'progressive'
+    """
+
+    def __init__(self, *values, note=None):
+        super().__init__()
+        self.values = values
+        self.note = note
+
+    @staticmethod
+    def _same_kind(val, option):
+        if isinstance(option, str):
+            return isinstance(val, str)
+        return _is_number(val, numbers.Integral)
+
+    def is_satisfied_by(self, val):
+        return any(self._same_kind(val, v) and val == v for v in self.values)
+
+    def type_matches(self, val):
+        return any(self._same_kind(val, v) for v in self.values)
+
+    def words(self):
+        words = [repr(v) for v in self.values]
+        if self.note:
+            words[-1] += f" ({self.note})"
+        return words
+
+    def __str__(self):
+        return _join(self.words())
+
+
+class Boolean(_Constraint):
+    """``True`` or ``False`` (numpy's booleans too, never 0 or 1)."""
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, (bool, np.bool_))
+
+    def words(self):
+        return ["True", "False"]
+
+    def __str__(self):
+        return _join(self.words())
+
+
+class InstanceOf(_Constraint):
+    """Instances of ``types``, described in ``words``.
+
+    Parameters
+    ----------
+    types : type or tuple of types
+    words : str or list of str
+        What the user reads, for example ``'a dict'``; a list reads as
+        alternatives (``["'cpu'", "a torch.device"]``).
+    classes : bool, default=False
+        Accept subclasses of ``types`` (the class itself) as well.
+    instances : bool, default=True
+        Accept instances of ``types``.
+    """
+
+    def __init__(self, types, words, *, classes=False, instances=True):
+        super().__init__()
+        self.types = types
+        self.words_ = words
+        self.classes = classes
+        self.instances = instances
+
+    def is_satisfied_by(self, val):
+        if self.instances and isinstance(val, self.types):
+            return True
+        return self.classes and isinstance(val, type) and issubclass(val, self.types)
+
+    def words(self):
+        return [self.words_] if isinstance(self.words_, str) else list(self.words_)
+
+    def __str__(self):
+        return _join(self.words())
+
+
+class ArrayLike(_Constraint):
+    """Array-likes (lists, arrays, ...; not strings or scalars), in ``words``."""
+
+    def __init__(self, words="an array-like"):
+        super().__init__()
+        self.words_ = words
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (str, bytes)) and _is_arraylike_not_scalar(val)
+
+    def __str__(self):
+        return self.words_
+
+
+#: ``random_state`` as :func:`sklearn.utils.check_random_state` takes it.
+RANDOM_STATE = [
+    None,
+    Interval(numbers.Integral, 0, 2**32 - 1, closed="both"),
+    InstanceOf(np.random.RandomState, "a numpy RandomState"),
+]
+
+
+def _constraint(constraint):
+    return (
+        constraint
+        if isinstance(constraint, _Constraint)
+        else (make_constraint(constraint))
+    )
+
+
+def describe(constraints):
+    """The allowed values of a list of constraints, in words.
+
+    Examples
+    --------
+    >>> describe([None, Interval(numbers.Integral, 1, None, closed="left")])
+    'None or a positive integer'
+    """
+    words = []
+    for c in map(_constraint, constraints):
+        if not c.hidden:
+            words += c.words() if hasattr(c, "words") else [str(c)]
+    return _join(words)
+
+
+def check_param(name, value, constraints):
+    """Check one parameter against its constraints; return it unchanged.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, as the user writes it.
+    value : object
+        The value received.
+    constraints : list
+        scikit-learn constraints (or what ``make_constraint`` takes); the
+        value is valid when it satisfies any one.
+
+    Returns
+    -------
+    value : object
+
+    Raises
+    ------
+    TypeError
+        If no constraint accepts the value's type.
+    ValueError
+        If one accepts its type but none its value.
+
+    Examples
+    --------
+    >>> check_param("schedule", "cosine", [Options("constant", "progressive")])
+    Traceback (most recent call last):
+    ...
+    ValueError: schedule must be 'constant' or 'progressive'; got 'cosine'.
+    """
+    constraints = [_constraint(c) for c in constraints]
+    if any(c.is_satisfied_by(value) for c in constraints):
+        return value
+    allowed = describe(constraints)
+    if any(getattr(c, "type_matches", c.is_satisfied_by)(value) for c in constraints):
+        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+    raise TypeError(
+        f"{name} must be {allowed}; got {value!r} of type {type(value).__name__}."
+    )
+
+
+def validate_params(params, parameter_constraints):
+    """Check every parameter that ``parameter_constraints`` names.
+
+    The table is read as scikit-learn's ``_parameter_constraints``; the
+    parameters are checked in its order, so the first bad one is reported.
+
+    Parameters
+    ----------
+    params : dict
+        Parameter name -> value (``get_params(deep=False)``).
+    parameter_constraints : dict
+        Parameter name -> list of constraints.
+    """
+    for name, constraints in parameter_constraints.items():
+        if name in params:
+            check_param(name, params[name], constraints)
+
+
+def check_class_values(values, name, classes, *, noun, where, default=None):
+    """One non-negative finite number per class, from a dict or an array-like.
+
+    The shared check of the per-class parameters (``class_weight``,
+    ``prior``): a dict maps labels of ``classes`` to numbers, an array-like
+    is aligned with ``classes``.
+
+    Parameters
+    ----------
+    values : dict or array-like
+    name : str
+        The parameter's name.
+    classes : ndarray of shape (n_classes,)
+        The sorted class labels.
+    noun : str
+        What one value is, for the messages (``'weight'``, ``'prior'``).
+    where : str
+        Where the labels come from, for the messages (``'y'``, ``'classes_'``).
+    default : float or None, default=None
+        The value of a label a dict does not name; ``None`` makes a dict name
+        every label.
+
+    Returns
+    -------
+    values : ndarray of shape (n_classes,), dtype float64
+        Not all zero.
+
+    Examples
+    --------
+    >>> check_class_values({"b": 5}, "class_weight", np.array(["a", "b"]),
+    ...                    noun="weight", where="y", default=1.0)
+    array([1., 5.])
+    """
+    labels = np.asarray(classes).tolist()
+    if isinstance(values, Mapping):
+        unknown = [key for key in values if key not in labels]
+        if unknown:
+            raise ValueError(
+                f"{name} names labels that are not in {where}: {unknown!r}; the "
+                f"labels in {where} are {labels!r}."
+            )
+        missing = [label for label in labels if label not in values]
+        if missing and default is None:
+            raise ValueError(
+                f"{name} must give every class a {noun}; it does not name "
+                f"{missing!r} ({where} is {labels!r})."
+            )
+        items = [(f"{name}[{lab!r}]", values.get(lab, default)) for lab in labels]
+    else:
+        flat = list(np.asarray(values, dtype=object).ravel())
+        if np.ndim(values) != 1 or len(flat) != len(labels):
+            raise ValueError(
+                f"{name} must have one entry per class ({len(labels)}, aligned with "
+                f"{where} {labels!r}); got shape {np.shape(values)}."
+            )
+        items = [(f"{name}[{i}]", value) for i, value in enumerate(flat)]
+    for what, value in items:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{what} must be a non-negative finite real number; got {value!r} "
+                f"of type {type(value).__name__}."
+            )
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(
+                f"{what} must be a non-negative finite real number; got {value!r}."
+            )
+    array = np.array([value for _, value in items], dtype=np.float64)
+    if not array.any():
+        raise ValueError(
+            f"{name} gives every class {noun} 0 ({values!r}); at least one class "
+            f"needs a positive {noun}."
+        )
+    return array

@@ -7,16 +7,66 @@ collate, no host round trip. These objects replace skorch's ``DataLoader`` for
 the skimb estimators; skorch's ``fit_loop`` and callbacks are untouched.
 """
 
+import numpy as np
+import scipy.sparse as sp
 import torch
+from skorch.utils import data_from_dataset, to_numpy
 from torch.utils.data import Dataset, Subset
 
 __all__ = [
+    "X_CHECKS",
     "DeviceDataset",
     "SequentialBatches",
     "ShuffledBatches",
     "WeightedSamplerBatches",
+    "dataset_arrays",
+    "is_internal_dataset",
     "resolve_dataset",
+    "to_device",
 ]
+
+#: ``validate_data`` options for every X a skimb estimator reads.
+X_CHECKS = dict(accept_sparse=("csr", "csc", "coo"), dtype=np.float32, allow_nd=True)
+
+
+def to_device(X, device):
+    """A validated float32 X (dense or sparse) as a tensor on ``device``."""
+    # The net trains on dense device tensors; the memory check before this
+    # (``_check_input_size``) counted the dense size, not the sparse one.
+    X = X.toarray() if sp.issparse(X) else X
+    if not X.flags.writeable:
+        X = X.copy()  # torch refuses to share read-only buffers
+    return torch.as_tensor(X, device=device)
+
+
+def is_internal_dataset(X):
+    """Whether ``X`` is skimb's own DeviceDataset (or a Subset of one)."""
+    while isinstance(X, Subset):
+        X = X.dataset
+    return isinstance(X, DeviceDataset)
+
+
+def dataset_arrays(dataset):
+    """The ``(X, y)`` of a user's torch Dataset, ``y`` None when it has none.
+
+    A skorch ``Dataset`` (or a ``Subset`` of one) gives its ``X`` and ``y``;
+    any other Dataset is read item by item, as a DataLoader would: an item
+    is ``x`` or a tuple ``(x,)`` or ``(x, y, ...)``.
+    """
+    try:
+        return data_from_dataset(dataset)
+    except AttributeError:
+        pass
+    items = [dataset[i] for i in range(len(dataset))]
+    items = [item if isinstance(item, (tuple, list)) else (item,) for item in items]
+    X = np.stack([_host(item[0]) for item in items])
+    if not all(len(item) > 1 for item in items):
+        return X, None
+    return X, np.asarray([_host(item[1]) for item in items])
+
+
+def _host(value):
+    return to_numpy(value) if torch.is_tensor(value) else np.asarray(value)
 
 
 class DeviceDataset(Dataset):

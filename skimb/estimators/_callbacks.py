@@ -1,13 +1,44 @@
-"""skorch callbacks: a long-tail training schedule and a quiet log."""
+"""skorch callbacks: a long-tail training schedule, a quiet log, and the
+constraint on an estimator's ``callbacks``."""
 
 import numbers
 
 import torch
+from sklearn.utils._param_validation import _Constraint
 from skorch.callbacks import Callback, PrintLog
 
-from .._utils.validation import check_number
+from .._utils.validation import Interval, validate_params
 
-__all__ = ["DeferredReweighting", "QuietPrintLog"]
+__all__ = ["CallbackList", "DeferredReweighting", "QuietPrintLog"]
+
+
+def _is_callback(cb):
+    return isinstance(cb, Callback) or (
+        isinstance(cb, type) and issubclass(cb, Callback)
+    )
+
+
+class CallbackList(_Constraint):
+    """A list of skorch callbacks (instances or classes) or ``(name,
+    callback)`` tuples, as skorch's ``callbacks`` takes them."""
+
+    def is_satisfied_by(self, val):
+        return self.type_matches(val) and all(
+            _is_callback(item)
+            or (
+                isinstance(item, (tuple, list))
+                and len(item) == 2
+                and isinstance(item[0], str)
+                and _is_callback(item[1])
+            )
+            for item in val
+        )
+
+    def type_matches(self, val):
+        return isinstance(val, (list, tuple))
+
+    def __str__(self):
+        return "a list of skorch callbacks or (name, callback) tuples"
 
 
 class DeferredReweighting(Callback):
@@ -20,6 +51,7 @@ class DeferredReweighting(Callback):
     Parameters
     ----------
     start_epoch : int >= 0
+        The first epoch with the real class weights.
 
     References
     ----------
@@ -30,14 +62,14 @@ class DeferredReweighting(Callback):
     def __init__(self, start_epoch):
         self.start_epoch = start_epoch
 
+    _parameter_constraints: dict = {
+        "start_epoch": [Interval(numbers.Integral, 0, None, closed="left")]
+    }
+
     def initialize(self):
-        check_number(
-            self.start_epoch,
-            "reweight_epoch",
-            numbers.Integral,
-            min_val=0,
-            allowed="None or a non-negative integer: the epoch at which DRW starts",
-        )
+        # WeightedLossClassifier checks its reweight_epoch before this; the
+        # callback used on its own checks its parameter here.
+        validate_params(self.get_params(deep=False), self._parameter_constraints)
         return self
 
     def on_epoch_begin(self, net, **kwargs):

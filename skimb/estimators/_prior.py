@@ -19,26 +19,33 @@ a Classifier to New a Priori Probabilities: A Simple Procedure. Neural
 Computation 14(1), 21-41.
 """
 
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
 import torch
 
+from .._utils.validation import (
+    ArrayLike,
+    InstanceOf,
+    Options,
+    check_class_values,
+    check_param,
+)
 from ..nn._losses import LogitAdjustedLoss
 
-__all__ = ["PRIOR_OPTIONS", "check_prior", "criterion_prior", "shift_log_proba"]
+__all__ = ["PRIOR_CONSTRAINTS", "check_prior", "criterion_prior", "shift_log_proba"]
 
-#: The string values ``prior`` accepts, and what they stand for.
-PRIOR_OPTIONS = {
-    "train": "the sample-weighted class frequencies of the training data",
-    "balanced": "equal priors for every class",
-}
-
-_ALLOWED = (
-    "None, 'train', 'balanced', an array-like of one non-negative finite prior "
-    "per class (aligned with classes_) or a dict mapping every class label to one"
-)
+#: What ``prior`` may be, for the estimators' parameter tables; the entries of
+#: an array or a dict are checked against the classes (:func:`check_prior`).
+PRIOR_CONSTRAINTS = [
+    None,
+    Options("train", "balanced"),
+    ArrayLike(
+        "an array-like of one non-negative finite prior per class (aligned with "
+        "classes_)"
+    ),
+    InstanceOf(Mapping, "a dict mapping every class label to one"),
+]
 
 
 def check_prior(prior, *, classes, class_prior):
@@ -79,61 +86,15 @@ def check_prior(prior, *, classes, class_prior):
     >>> check_prior({"a": 3, "b": 1}, classes=classes, class_prior=freq)
     array([0.75, 0.25])
     """
+    check_param("prior", prior, PRIOR_CONSTRAINTS)
     classes = np.asarray(classes)
-    n_classes = len(classes)
     if prior is None:
         return None
     if isinstance(prior, str):
         if prior == "train":
             return np.asarray(class_prior, dtype=np.float64).copy()
-        if prior == "balanced":
-            return np.full(n_classes, 1.0 / n_classes)
-        raise ValueError(f"prior must be {_ALLOWED}; got the string {prior!r}.")
-    if isinstance(prior, Mapping):
-        index = {label: i for i, label in enumerate(classes.tolist())}
-        unknown = [key for key in prior if key not in index]
-        if unknown:
-            raise ValueError(
-                f"prior names labels that are not in classes_: {unknown!r}; "
-                f"classes_ is {classes.tolist()!r}."
-            )
-        missing = [label for label in classes.tolist() if label not in prior]
-        if missing:
-            raise ValueError(
-                f"prior must give every class a prior; it does not name "
-                f"{missing!r} (classes_ is {classes.tolist()!r})."
-            )
-        values = [prior[label] for label in classes.tolist()]
-        what = [f"prior[{label!r}]" for label in classes.tolist()]
-    elif isinstance(prior, (bool, numbers.Number)) or not hasattr(prior, "__len__"):
-        raise TypeError(
-            f"prior must be {_ALLOWED}; got an object of type "
-            f"{type(prior).__name__}: {prior!r}."
-        )
-    else:
-        values = list(np.asarray(prior, dtype=object).ravel())
-        if np.ndim(prior) != 1 or len(values) != n_classes:
-            raise ValueError(
-                f"prior must have one entry per class ({n_classes}, aligned with "
-                f"classes_ {classes.tolist()!r}); got shape {np.shape(prior)}."
-            )
-        what = [f"prior[{i}]" for i in range(n_classes)]
-    for name, value in zip(what, values, strict=True):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-            raise TypeError(
-                f"{name} must be a non-negative finite real number; got {value!r} "
-                f"of type {type(value).__name__}."
-            )
-        if not np.isfinite(value) or value < 0:
-            raise ValueError(
-                f"{name} must be a non-negative finite real number; got {value!r}."
-            )
-    array = np.asarray(values, dtype=np.float64)
-    if not array.any():
-        raise ValueError(
-            f"prior gives every class prior 0 ({prior!r}); at least one class "
-            "needs a positive prior."
-        )
+        return np.full(len(classes), 1.0 / len(classes))  # 'balanced'
+    array = check_class_values(prior, "prior", classes, noun="prior", where="classes_")
     return array / array.sum()
 
 

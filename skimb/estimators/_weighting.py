@@ -6,12 +6,20 @@ Every rule resolves, at fit, to one non-negative float per class aligned with
 
 import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
-from .._utils.validation import check_number
+from .._utils.validation import (
+    InstanceOf,
+    Options,
+    check_class_values,
+    check_number,
+    check_param,
+)
 
 __all__ = [
+    "CLASS_WEIGHT_CONSTRAINTS",
     "CLASS_WEIGHT_RULES",
     "EffectiveNumber",
     "PowerRule",
@@ -27,6 +35,9 @@ def _normalise(raw, counts):
     return raw * counts.sum() / (raw * counts).sum()
 
 
+# Frozen dataclasses: a rule is a value (its repr, equality and hash are its
+# parameter's), so clone, pickling and skimb.save treat it as such.
+@dataclass(frozen=True)
 class EffectiveNumber:
     """Class weights from the effective number of samples (Cui et al., 2019).
 
@@ -50,8 +61,7 @@ class EffectiveNumber:
     array([0.954, 1.464])
     """
 
-    def __init__(self, beta=0.999):
-        self.beta = beta
+    beta: float = 0.999
 
     def __call__(self, counts):
         beta = check_number(
@@ -68,16 +78,8 @@ class EffectiveNumber:
         )
         return _normalise(raw, counts)
 
-    def __repr__(self):
-        return f"EffectiveNumber(beta={self.beta!r})"
 
-    def __eq__(self, other):
-        return type(other) is type(self) and other.beta == self.beta
-
-    def __hash__(self):
-        return hash((type(self).__name__, self.beta))
-
-
+@dataclass(frozen=True)
 class PowerRule:
     """Class weights proportional to ``n_c ** -q``.
 
@@ -101,23 +103,13 @@ class PowerRule:
     array([0.833, 1.667])
     """
 
-    def __init__(self, q=0.5):
-        self.q = q
+    q: float = 0.5
 
     def __call__(self, counts):
         q = check_number(self.q, "q", min_val=0.0, allowed="a non-negative real number")
         counts = np.asarray(counts, dtype=np.float64)
         raw = np.power(np.maximum(counts, 1e-300), -q)
         return _normalise(raw, counts)
-
-    def __repr__(self):
-        return f"PowerRule(q={self.q!r})"
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.q == self.q
-
-    def __hash__(self):
-        return hash((type(self).__name__, self.q))
 
 
 #: The string rules ``class_weight`` accepts, and what they stand for.
@@ -127,14 +119,16 @@ CLASS_WEIGHT_RULES = {
     "effective": "EffectiveNumber(beta=0.999)",
 }
 
-_ALLOWED = (
-    "None, "
-    + ", ".join(repr(r) for r in CLASS_WEIGHT_RULES)
-    + (
-        ", an EffectiveNumber or PowerRule rule, or a dict mapping class labels to "
-        "non-negative finite weights"
-    )
-)
+#: What ``class_weight`` may be, for the estimators' parameter tables; a
+#: dict's labels and weights are checked at fit (:func:`check_class_weight`).
+CLASS_WEIGHT_CONSTRAINTS = [
+    None,
+    Options(*CLASS_WEIGHT_RULES),
+    InstanceOf(
+        (EffectiveNumber, PowerRule), ["an EffectiveNumber", "a PowerRule rule"]
+    ),
+    InstanceOf(Mapping, "a dict mapping class labels to non-negative finite weights"),
+]
 
 
 def check_class_weight(
@@ -187,29 +181,23 @@ def check_class_weight(
     array([1., 5.])
     """
     classes = np.asarray(classes)
+    check_param("class_weight", class_weight, CLASS_WEIGHT_CONSTRAINTS)
     if class_weight is None:
         return np.ones(len(classes), dtype=np.float64)
     if isinstance(class_weight, str):
-        if class_weight not in CLASS_WEIGHT_RULES:
-            raise ValueError(
-                f"class_weight must be {_ALLOWED}; got the string {class_weight!r}."
-            )
         # 'balanced' is n / (n_present * n_c): scikit-learn's compute_class_weight
         # numbers (tested against it), from counts so that partial_fit can
         # accumulate them; a class without samples gets weight 0.
         class_weight = {"balanced": PowerRule(1.0), "sqrt": PowerRule(0.5)}.get(
             class_weight, EffectiveNumber()
         )
-    if isinstance(class_weight, (PowerRule, EffectiveNumber)):
-        if counts is None:
-            counts = class_counts(classes, y, sample_weight)
-        return class_weight(np.asarray(counts, dtype=np.float64))
     if isinstance(class_weight, Mapping):
-        return _dict_class_weight(class_weight, classes)
-    raise TypeError(
-        f"class_weight must be {_ALLOWED}; got an object of type "
-        f"{type(class_weight).__name__}: {class_weight!r}."
-    )
+        return check_class_values(
+            class_weight, "class_weight", classes, noun="weight", where="y", default=1.0
+        )
+    if counts is None:
+        counts = class_counts(classes, y, sample_weight)
+    return class_weight(np.asarray(counts, dtype=np.float64))
 
 
 def class_counts(classes, y, sample_weight=None):
@@ -225,35 +213,6 @@ def class_counts(classes, y, sample_weight=None):
     return np.bincount(index, weights=sample_weight, minlength=len(classes)).astype(
         np.float64
     )
-
-
-def _dict_class_weight(class_weight, classes):
-    index = {label: i for i, label in enumerate(classes.tolist())}
-    unknown = [key for key in class_weight if key not in index]
-    if unknown:
-        raise ValueError(
-            f"class_weight names labels that are not in y: {unknown!r}; the "
-            f"labels in y are {classes.tolist()!r}."
-        )
-    weights = np.ones(len(classes), dtype=np.float64)
-    for key, value in class_weight.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(
-                f"class_weight[{key!r}] must be a non-negative finite real number; "
-                f"got {value!r} of type {type(value).__name__}."
-            )
-        if not np.isfinite(value) or value < 0:
-            raise ValueError(
-                f"class_weight[{key!r}] must be a non-negative finite real number; "
-                f"got {value!r}."
-            )
-        weights[index[key]] = float(value)
-    if not weights.any():
-        raise ValueError(
-            f"class_weight gives every class weight 0 ({class_weight!r}); at least "
-            "one class needs a positive weight."
-        )
-    return weights
 
 
 def check_num_samples(num_samples, n_samples, *, replacement=True, n_positive=None):

@@ -146,3 +146,29 @@ def test_inconsistent_boundaries_are_not_blamed_on_the_value():
     with pytest.raises(ValueError) as exc:
         check_number(5, "x", max_val=10, include_boundaries="left")
     assert "got 5" not in str(exc.value)
+
+
+# ---- parameter constraints ------------------------------------------------------
+def test_constraints_tell_a_wrong_type_from_a_wrong_value():
+    from skimb._utils.validation import Boolean, Interval, Options, check_param
+
+    batch_size = [
+        Interval(numbers.Integral, 1, None, closed="left"),
+        Options(-1, note="all samples"),
+    ]
+    assert check_param("batch_size", -1, batch_size) == -1
+    assert check_param("batch_size", np.int64(8), batch_size) == 8
+    with pytest.raises(ValueError) as exc:
+        check_param("batch_size", 0, batch_size)
+    assert str(exc.value) == (
+        "batch_size must be a positive integer or -1 (all samples); got 0."
+    )
+    for wrong_type in (-1.0, True, "64"):  # -1.0 == -1, True == 1: still refused
+        with pytest.raises(TypeError, match="of type"):
+            check_param("batch_size", wrong_type, batch_size)
+    lr = [Interval(numbers.Real, 0, None, closed="left")]
+    with pytest.raises(ValueError, match=r"finite float; got inf\.$"):
+        check_param("lr", math.inf, lr)
+    assert check_param("flag", np.bool_(False), [Boolean()]) is not None
+    with pytest.raises(TypeError, match=r"flag must be True or False; got 1 of type"):
+        check_param("flag", 1, [Boolean()])

@@ -67,7 +67,13 @@ BAD_PARAMETERS = [
         TypeError,
         r"callbacks must be None or a list of skorch callbacks",
     ),
-    (NetClassifier(random_state="seed"), {}, ValueError, r"cannot be used to seed"),
+    (
+        NetClassifier(random_state="seed"),
+        {},
+        TypeError,
+        r"random_state must be None, an integer in \[0, 4294967295\] or a numpy "
+        r"RandomState; got 'seed' of type str",
+    ),
     (
         NetClassifier(prior=[-0.5, 1.5], max_epochs=1),
         {},

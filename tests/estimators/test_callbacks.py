@@ -67,9 +67,9 @@ def test_criterion_without_weight_is_a_clear_error():
 @pytest.mark.parametrize(
     "start_epoch, error, match",
     [
-        (-1, ValueError, r"reweight_epoch must be None or a non-negative .*; got -1"),
-        (1.5, TypeError, r"reweight_epoch must be .*; got 1.5 of type float"),
-        (True, TypeError, r"reweight_epoch must be .*; got True of type bool"),
+        (-1, ValueError, r"start_epoch must be a non-negative integer; got -1\.$"),
+        (1.5, TypeError, r"start_epoch must be .*; got 1.5 of type float"),
+        (True, TypeError, r"start_epoch must be .*; got True of type bool"),
     ],
 )
 def test_bad_start_epoch(start_epoch, error, match):

@@ -318,7 +318,7 @@ BAD_PRIORS = [
     ([0, 0], ValueError, r"prior gives every class prior 0"),
     (["x", 1], TypeError, r"prior\[0\] must be a non-negative .*'x' of type str"),
     ([True, False], TypeError, r"prior\[0\] .* of type bool"),
-    (0.5, TypeError, r"prior must be .*; got an object of type float"),
+    (0.5, TypeError, r"prior must be .*; got 0.5 of type float"),
     ({"a": 1, "z": 1}, ValueError, r"prior names labels that are not in classes_: "),
     ({"a": 1}, ValueError, r"prior must give every class a prior; .*\['b'\]"),
 ]

@@ -160,15 +160,14 @@ BAD_PARAMETERS = [
         WeightedLossClassifier(class_weight="inverse"),
         {},
         ValueError,
-        r"class_weight must be None, 'balanced', 'sqrt', 'effective', .*; got the "
-        r"string "
-        r"'inverse'",
+        r"class_weight must be None, 'balanced', 'sqrt', 'effective', .*; got "
+        r"'inverse'\.$",
     ),
     (
         WeightedSamplerClassifier(class_weight=2),
         {},
         TypeError,
-        r"class_weight must be .*; got an object of type int",
+        r"class_weight must be .*; got 2 of type int",
     ),
     (
         WeightedLossClassifier(class_weight={"z": 2.0}),
@@ -223,3 +222,42 @@ BAD_PARAMETERS = [
 )
 def test_bad_parameters(estimator, kwargs, error, match, refuses):
     refuses(estimator, kwargs, error, match)
+
+
+# ---- the rules are values ------------------------------------------------------
+@pytest.mark.parametrize(
+    "rule, text, same, other",
+    [
+        (
+            EffectiveNumber(0.9),
+            "EffectiveNumber(beta=0.9)",
+            EffectiveNumber(0.9),
+            EffectiveNumber(0.99),
+        ),
+        (PowerRule(0.5), "PowerRule(q=0.5)", PowerRule(q=0.5), PowerRule(1.0)),
+        (
+            EffectiveNumber(),
+            "EffectiveNumber(beta=0.999)",
+            EffectiveNumber(0.999),
+            PowerRule(0.999),
+        ),
+    ],
+)
+def test_rules_are_frozen_values(rule, text, same, other):
+    import dataclasses
+    import pickle
+
+    from sklearn.base import clone
+
+    from skimb import WeightedLossClassifier
+
+    assert repr(rule) == text
+    assert rule == same and hash(rule) == hash(same)
+    assert rule != other
+    assert len({rule, same, other}) == 2
+    assert pickle.loads(pickle.dumps(rule)) == rule
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.beta = 0.5  # a rule shared by clones cannot change under them
+    copy = clone(WeightedLossClassifier(class_weight=rule))
+    assert copy.class_weight == rule
+    assert repr(copy.class_weight) == text

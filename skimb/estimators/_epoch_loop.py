@@ -1,0 +1,244 @@
+"""The epoch loop on device-resident batches, and what keeps it fast.
+
+skorch's ``fit_loop`` and callbacks run unchanged; its documented hooks are
+extended so that an epoch over skimb's batches costs little beyond the
+forward and backward passes: batches drawn on the device
+(:meth:`get_iterator`), per-batch hooks that no callback implements skipped,
+fused optimizers, module modes set only when they change, the batch losses
+turned into floats once per epoch, and the sample-weighted loss.
+"""
+
+from collections.abc import Mapping
+
+import torch
+from skorch.callbacks import Callback, EpochScoring
+from skorch.callbacks.scoring import ScoringBase
+from skorch.utils import to_numpy
+
+from .._utils.device import on_device
+from ._batches import SequentialBatches, ShuffledBatches, _Batches, resolve_dataset
+from ._callbacks import QuietPrintLog
+
+__all__ = ["EpochLoopMixin", "PREDICT_BATCH_SIZE"]
+
+# Hooks called at every batch; skipped when nothing implements them.
+_PER_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+# Rows per forward pass at prediction time (training uses batch_size).
+PREDICT_BATCH_SIZE = 4096
+
+_FUSABLE_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
+
+
+class EpochLoopMixin:
+    """skorch's training loop over skimb's device-resident batches."""
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            (name, QuietPrintLog() if name == "print_log" else cb)
+            for name, cb in super()._default_callbacks
+        ]
+        if self.train_split is not None:
+            # Accuracy rewards predicting the majority class; balanced accuracy
+            # is the validation score that early stopping can use on
+            # imbalanced data (monitor='valid_bal_acc', lower_is_better=False).
+            callbacks.insert(
+                len(callbacks) - 1,  # before print_log
+                (
+                    "valid_bal_acc",
+                    EpochScoring(
+                        "balanced_accuracy",
+                        lower_is_better=False,
+                        on_train=False,
+                        name="valid_bal_acc",
+                    ),
+                ),
+            )
+        return callbacks
+
+    def notify(self, method_name, **cb_kwargs):
+        # The batches hold encoded labels; scorers compare them with predict
+        # and predict_proba, whose labels and columns are the original ones
+        # (classes_). Scoring callbacks with skorch's default target_extractor
+        # get the labels decoded, for the time of the call only, so that a
+        # scorer's pos_label or labels are the user's.
+        if method_name in self.__dict__.get("_silent_hooks", ()):
+            # No callback implements it: the net's own handler only (skorch's
+            # on_batch_begin opens the history's batch record).
+            return getattr(self, method_name)(self, **cb_kwargs)
+        if method_name not in ("on_epoch_end", "on_batch_end"):
+            return super().notify(method_name, **cb_kwargs)
+        swapped = [
+            cb
+            for _, cb in getattr(self, "callbacks_", ())
+            if isinstance(cb, ScoringBase)
+            and getattr(cb, "target_extractor", None) is to_numpy
+        ]
+        for cb in swapped:
+            cb.target_extractor = self._decode_target
+        try:
+            return super().notify(method_name, **cb_kwargs)
+        finally:
+            for cb in swapped:
+                cb.target_extractor = to_numpy
+
+    def _decode_target(self, y):
+        y = to_numpy(y)
+        if y.dtype.kind in "iu":
+            return self.classes_[y]
+        return y
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        # Per-batch hooks that no callback implements are not dispatched to
+        # the callbacks during this training run.
+        self._silent_hooks = {h for h in _PER_BATCH_HOOKS if not self._listens(h)}
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+
+    def _listens(self, hook):
+        base = getattr(Callback, hook)
+        return any(
+            getattr(type(cb), hook, base) is not base
+            for _, cb in getattr(self, "callbacks_", ())
+        )
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self.__dict__.pop("_silent_hooks", None)
+        super().on_train_end(net, X=X, y=y, **kwargs)
+
+    def initialize_optimizer(self, triggered_directly=None):
+        # The fused Adam/AdamW/SGD kernels apply the same update rule with a
+        # fraction of the per-parameter Python work; opt out with
+        # optimizer__fused=False or optimizer__foreach=...
+        optimizer = self.optimizer
+        chosen = {k for k in self.__dict__ if k.startswith("optimizer__")}
+        fused = (
+            isinstance(optimizer, type)
+            and issubclass(optimizer, _FUSABLE_OPTIMIZERS)
+            and not chosen & {"optimizer__fused", "optimizer__foreach"}
+            and self._fusable_device()
+        )
+        if not fused:
+            return super().initialize_optimizer(triggered_directly)
+        self.__dict__["optimizer__fused"] = True
+        try:
+            return super().initialize_optimizer(triggered_directly)
+        finally:
+            del self.__dict__["optimizer__fused"]
+
+    def _fusable_device(self):
+        try:
+            params = list(self.module_.parameters())
+        except AttributeError:
+            return False
+        return bool(params) and all(
+            p.dtype in (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+            and p.device.type in ("cpu", "cuda")
+            for p in params
+        )
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, Mapping) and "sample_weight" in x:
+            x = x["X"]
+        if isinstance(x, torch.Tensor) and on_device(x, self.device):
+            return self.module_(x, **fit_params)
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(X, Mapping) and "sample_weight" in X:
+            return self._sample_weighted_loss(y_pred, y_true, X["sample_weight"])
+        return super().get_loss(y_pred, y_true, X=X, training=training)
+
+    def _sample_weighted_loss(self, y_pred, y_true, sample_weight):
+        """Weighted mean ``sum(s_i w_yi l_i) / sum(s_i w_yi)``.
+
+        ``w`` is the criterion's class weight (1 without one), so unit sample
+        weights give exactly PyTorch's weighted cross-entropy, and scaling all
+        weights by a constant changes nothing.
+        """
+        criterion = self.criterion_
+        if not hasattr(criterion, "reduction"):
+            raise TypeError(
+                "sample_weight needs a criterion with a 'reduction' attribute "
+                f"(per-sample losses); got {type(criterion).__name__}."
+            )
+        y_true = torch.as_tensor(y_true, device=y_pred.device)
+        if isinstance(criterion, torch.nn.NLLLoss):  # as skorch's get_loss does
+            y_pred = torch.log(y_pred + torch.finfo(y_pred.dtype).eps)
+        saved = criterion.reduction
+        criterion.reduction = "none"
+        try:
+            per_sample = criterion(y_pred, y_true)
+        finally:
+            criterion.reduction = saved
+        weight = sample_weight
+        class_weight = getattr(criterion, "weight", None)
+        if isinstance(class_weight, torch.Tensor):
+            weight = weight * class_weight.index_select(0, y_true)
+        total = weight.sum()
+        return (per_sample * sample_weight).sum() / total.clamp_min(
+            torch.finfo(total.dtype).tiny
+        )
+
+    def get_iterator(self, dataset, training=False):
+        ds, index = resolve_dataset(dataset)
+        if ds is None:
+            return super().get_iterator(dataset, training=training)
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        n = len(ds) if index is None else len(index)
+        default = (
+            self.batch_size if training else max(self.batch_size, PREDICT_BATCH_SIZE)
+        )
+        batch_size = kwargs.get("batch_size", default)
+        if batch_size == -1:
+            batch_size = max(n, 1)
+        if training:
+            return self._train_batches(ds, index, batch_size)
+        return SequentialBatches(ds, index, batch_size)
+
+    def _train_batches(self, dataset, index, batch_size):
+        return ShuffledBatches(dataset, index, batch_size, generator=self._generator)
+
+    @property
+    def _generator(self):
+        try:
+            return self.__dict__["_fit_generator"]
+        except KeyError:
+            raise RuntimeError("training batches are drawn only inside fit") from None
+
+    def _set_training(self, training=True):
+        # skorch sets the mode of every module tree at every batch; for a
+        # small net the recursive ``train()`` costs as much as a forward
+        # pass. Reading the flags is cheap, so the trees are only walked
+        # when a flag differs.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_", None)
+            if isinstance(module, torch.nn.Module) and any(
+                m.training != training for m in module.modules()
+            ):
+                module.train(training)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if not isinstance(iterator, _Batches):
+            return super().run_single_epoch(
+                iterator, training, prefix, step_fn, **fit_params
+            )
+        # As skorch's loop, but the per-batch losses are recorded as device
+        # tensors and turned into floats once per epoch: no host sync per batch.
+        history = self.history
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            loss = step["loss"].detach()
+            losses.append(loss)
+            history.record_batch(prefix + "_loss", loss)
+            history.record_batch(prefix + "_batch_size", len(batch[1]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            values = torch.stack(losses).tolist()
+            rows = history[-1]["batches"][-len(values) :]
+            for row, value in zip(rows, values, strict=True):
+                row[prefix + "_loss"] = value
+        history.record(prefix + "_batch_count", len(losses))
