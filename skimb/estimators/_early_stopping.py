@@ -173,8 +173,13 @@ class EarlyStoppingMixin:
     """The validation part, the per-epoch score, the stop and the restore."""
 
     # ---- before training -------------------------------------------------------
+    def _early_stopping_mode(self):
+        """``'auto'``, True or False (numpy's booleans as Python's)."""
+        mode = self.early_stopping
+        return mode if isinstance(mode, str) else bool(mode)
+
     def _check_early_stopping_params(self):
-        if self.early_stopping is True and self.train_split is not None:
+        if self._early_stopping_mode() is True and self.train_split is not None:
             raise ValueError(
                 "early_stopping=True holds out its own validation part and does not "
                 "combine with a train_split; with a train_split use skorch's "
@@ -196,10 +201,11 @@ class EarlyStoppingMixin:
             raise ValueError(f"{given} is given but {missing} is not; give both.")
         if X_val is not None:
             self._check_fixed_validation()
+        mode = self._early_stopping_mode()
         use = not partial and (
-            self.early_stopping is True
+            mode is True
             or (
-                self.early_stopping == "auto"
+                mode == "auto"
                 and self.train_split is None
                 and (X_val is not None or len(y_enc) > AUTO_MIN_ROWS)
             )
@@ -227,7 +233,7 @@ class EarlyStoppingMixin:
         return train
 
     def _check_fixed_validation(self):
-        if self.early_stopping is False:
+        if self._early_stopping_mode() is False:
             raise ValueError(
                 "X_val and y_val are given while early_stopping=False; they are only "
                 "used for early stopping: set early_stopping='auto' or True, or "

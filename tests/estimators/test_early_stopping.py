@@ -140,6 +140,8 @@ def test_a_fixed_validation_set_decides(noisy):
     # 'auto' stops early whenever a validation set is given.
     auto = NetClassifier(**OVERFIT).fit(X, y, X_val=Xv, y_val=yv)
     assert auto.do_early_stopping_ and auto.best_epoch_ == kept.best_epoch_
+    flag = NetClassifier(early_stopping=np.True_, **OVERFIT).fit(X, y)
+    assert flag.do_early_stopping_
 
 
 def test_auto_holds_out_above_ten_thousand_rows():
