@@ -18,6 +18,7 @@ from . import datasets
 from .estimators import (
     DeferredReweighting,
     EffectiveNumber,
+    FitManyWarning,
     NetClassifier,
     PowerRule,
     WeightedLossClassifier,
@@ -35,6 +36,7 @@ __all__ = [
     "ComparisonResult",
     "DeferredReweighting",
     "EffectiveNumber",
+    "FitManyWarning",
     "FocalLoss",
     "LDAMLoss",
     "LogitAdjustedLoss",

@@ -48,6 +48,18 @@ def tiny():
     )
 
 
+@pytest.fixture(scope="session")
+def tiny_net():
+    """The smallest net settings the estimator tests train with: 3 epochs,
+    batches of 16, 8 hidden units, on the CPU.
+
+    Read-only; use ``{**tiny_net, "max_epochs": 10}`` for a variant.
+    """
+    return MappingProxyType(
+        dict(max_epochs=3, batch_size=16, module__hidden_units=8, device="cpu")
+    )
+
+
 @pytest.fixture
 def churn():
     """``churn(n=240, seed=0)``: a user-style table with numeric, categorical

@@ -38,14 +38,20 @@ criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
         ``optimizer__foreach`` is given.
 
     lr : float, default=1e-3
-        Learning rate.
+        Learning rate, at batch 64: with ``batch_size='auto'`` the optimizer
+        gets ``lr * sqrt(batch_size_ / 64)`` (at most ten times ``lr``), as
+        ``lr_`` records; ``optimizer__lr`` is used as given.
 
     max_epochs : int, default=30
         Number of passes over the training data (for the sampler: epochs of
         ``num_samples`` draws). ``0`` only initialises the net.
 
-    batch_size : int, default=64
+    batch_size : int or 'auto', default='auto'
         Training mini-batch size; ``-1`` means one batch of all samples.
+        ``'auto'`` is 64 up to 19,200 training rows, then the power of two
+        that keeps an epoch at 150 to 300 optimizer steps, at most 4096
+        (``skimb.estimators.auto_batch_size``); ``batch_size_`` records it.
+        ``partial_fit`` and ``warm_start`` keep the first fit's choice.
 
     iterator_train, iterator_valid : class, default=torch.utils.data.DataLoader
         Used only when ``X`` is a user-supplied ``torch.utils.data.Dataset``;
@@ -129,6 +135,30 @@ criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
         workers, as in ``GridSearchCV(n_jobs=...)``, get their share). An int
         fixes the count; ``None`` leaves torch's setting alone.
 
+    early_stopping : 'auto' or bool, default='auto'
+        Hold out ``validation_fraction`` of the training rows (stratified,
+        every class in both parts, drawn from the fit's seed), score the net
+        on them after every epoch, stop after ``n_iter_no_change`` epochs
+        without improvement and restore the best epoch's weights. ``'auto'``
+        turns it on above 10,000 training rows or when ``fit`` gets
+        ``X_val``, and off with a ``train_split`` (which ``True`` refuses: use
+        skorch's ``EarlyStopping`` callback there). When a class has a single
+        training row it cannot be in both parts: early stopping is then off,
+        with a warning. ``partial_fit`` never stops early. The score,
+        recorded as ``valid_balanced_log_loss`` in ``history_``, is the
+        balanced log loss: the mean over classes of the mean negative
+        log-likelihood of the true class, of the output moved to equal class
+        priors (so it does not depend on the prior the net trained under,
+        and ignoring the minority does not pay). Lower is better. It is
+        smooth where balanced accuracy moves in steps on a validation part
+        with few minority rows.
+
+    validation_fraction : float in (0, 1), default=0.1
+        The share of each class held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without a lower validation score before training stops.
+
     **kwargs
         skorch's ``prefix__name`` parameters (``module__hidden_units``,
         ``optimizer__weight_decay``, ``callbacks__...``)."""
@@ -171,9 +201,31 @@ _FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
     module_, criterion_, optimizer_ : torch objects
         The initialised network, loss and optimizer (skorch's attributes).
 
+    batch_size_ : int
+        The training batch size used (``batch_size``, resolved).
+
+    lr_ : float
+        The optimizer's learning rate (``lr``, scaled for
+        ``batch_size='auto'``).
+
+    do_early_stopping_ : bool
+        Whether the last fit stopped early on a validation part.
+
+    n_epochs_ : int
+        Epochs trained by the last fit (or ``partial_fit`` call).
+
+    best_epoch_ : int or None
+        With early stopping, the epoch (as ``history_``'s ``epoch``) whose
+        weights were restored; else None.
+
+    best_validation_score_ : float or None
+        With early stopping, that epoch's ``valid_balanced_log_loss``; else
+        None.
+
     history_ : skorch.history.History
         Per-epoch and per-batch records (``train_loss``,
-        ``train_batch_size``, ...)."""
+        ``train_batch_size``, ``valid_balanced_log_loss`` with early
+        stopping, ...)."""
 
 NET_DOCS = {
     "module_param": _MODULE_PARAM,

@@ -2,10 +2,13 @@
 
 Three skorch classifiers that are scikit-learn classifiers (the plain net,
 inverse-frequency weights in the loss, a class-weighted sampler drawn on the
-device), the class-weight rules they take, :func:`fit_many` (many
-estimators trained in one loop) and :func:`save`/:func:`load`.
+device), the class-weight rules they take, the budget rules of
+``batch_size='auto'`` (:func:`auto_batch_size`, :func:`auto_lr`),
+:func:`fit_many` (many estimators trained in one loop) and
+:func:`save`/:func:`load`.
 """
 
+from ._budget import auto_batch_size, auto_lr
 from ._callbacks import DeferredReweighting
 from ._classifiers import (
     NetClassifier,
@@ -24,6 +27,8 @@ __all__ = [
     "PowerRule",
     "WeightedLossClassifier",
     "WeightedSamplerClassifier",
+    "auto_batch_size",
+    "auto_lr",
     "fit_many",
     "load",
     "save",

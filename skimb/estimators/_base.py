@@ -11,6 +11,8 @@ idea on its left:
   once per fit, a failed fit rolled back;
 - :class:`~._epoch_loop.EpochLoopMixin`: the epoch loop on device-resident
   batches and what keeps it fast;
+- :class:`~._early_stopping.EarlyStoppingMixin`: the validation part, its
+  score after every epoch, the stop and the best epoch's weights;
 - :class:`~._fitted_state.FittedStateMixin`: the save hooks;
 - :class:`~._predicting.PriorPredictMixin`: prediction for the chosen prior.
 
@@ -19,6 +21,7 @@ It knows nothing of class weights: the weighted estimators add them.
 
 from skorch import NeuralNetClassifier
 
+from ._early_stopping import EarlyStoppingMixin
 from ._epoch_loop import EpochLoopMixin
 from ._fitted_state import FittedStateMixin
 from ._fitting import FitMixin
@@ -32,6 +35,7 @@ class BaseNetClassifier(
     SklearnContractMixin,
     FitMixin,
     EpochLoopMixin,
+    EarlyStoppingMixin,
     FittedStateMixin,
     PriorPredictMixin,
     NeuralNetClassifier,

@@ -5,22 +5,28 @@ own generator), runs one batched forward pass, computes each net's loss with
 its own criterion on its own slice of the logits, takes one gradient of their
 sum and one batched optimizer step. Callbacks are notified at the start and
 end of training and of each epoch, and each net's history gets its batches.
+
+A net with early stopping is scored by its own ``on_epoch_end`` on its own
+weights (written back into its module first), as in its own fit; once it
+stops, its steps are skipped as those of a net whose epoch has ended.
 """
 
 import torch
 
 from ._batched_layers import BatchedPerceptron, layer_params
 from ._batched_optim import batched_optimizer
+from ._batches import resolve_dataset
 
 __all__ = ["train_together"]
 
 
-def train_together(members):
+def train_together(members, on_epoch=None):
     """Train a group of compatible, prepared nets in one loop.
 
     ``members`` are :func:`~skimb.estimators._fit_many` members: each has its
     estimator (initialised), training dataset, encoded labels, device,
-    training iterator and linear layers.
+    training iterator and linear layers. ``on_epoch()`` is called after
+    every epoch.
     """
     nets = _NetsInOneLoop(members)
     for member in members:
@@ -28,7 +34,11 @@ def train_together(members):
         member.est.notify("on_train_begin", X=member.dataset, y=member.y_enc)
     try:
         for _ in range(members[0].est.max_epochs):
+            if not nets.running:
+                break  # every net has stopped early
             nets.run_epoch()
+            if on_epoch is not None:
+                on_epoch()
     except KeyboardInterrupt:
         pass  # as skorch: stop training, keep what was learned
     finally:
@@ -45,12 +55,15 @@ class _NetsInOneLoop:
         # gather per step serves them all.
         keyed, rank = {}, []
         for member in members:
-            X = member.dataset.X
+            X = resolve_dataset(member.dataset)[0].X
             X = X.reshape(len(X), -1)
             key = (X.data_ptr(), tuple(X.shape), X.stride(), X.dtype, str(X.device))
             rank.append(keyed.setdefault(key, (len(keyed), X))[0])
         order = sorted(range(len(members)), key=rank.__getitem__)
         self.members = [members[i] for i in order]
+        # Each net's whole dataset: its iterator draws rows of it (of its
+        # training part only, when a validation part is held out).
+        self.data = [resolve_dataset(m.dataset)[0] for m in self.members]
         self.sources = []  # (2-D data, first net, end net) in this order
         for rank_, X in keyed.values():
             nets = [k for k, i in enumerate(order) if rank[i] == rank_]
@@ -61,19 +74,14 @@ class _NetsInOneLoop:
         self.batch_size = first.iterator.batch_size
         self.epoch_sizes = [m.iterator.epoch_size for m in self.members]
         self.n_steps = [-(-n // self.batch_size) for n in self.epoch_sizes]
-        self.max_steps = max(self.n_steps)
-        # The nets still training at step s are those with more than s
-        # batches; the index is made once, not per step.
-        self.active = []
-        for s in range(self.max_steps):
-            active = [k for k, n in enumerate(self.n_steps) if n > s]
-            index = None
-            if len(active) < len(self.members):
-                index = torch.tensor(active, device=self.device)
-            self.active.append((active, index))
+        self.stoppers = [
+            m.est.__dict__.get("_stopper") is not None for m in self.members
+        ]
+        self.running = list(range(len(self.members)))
+        self._plan_steps()
         self.weighted = [
-            m.iterator.with_weight and m.dataset.sample_weight is not None
-            for m in self.members
+            m.iterator.with_weight and data.sample_weight is not None
+            for m, data in zip(self.members, self.data, strict=True)
         ]
         self.net = BatchedPerceptron([m.layers for m in self.members])
         self.params = self.net.params
@@ -81,10 +89,23 @@ class _NetsInOneLoop:
             first.est.optimizer_, self.params, len(self.members)
         )
 
+    def _plan_steps(self):
+        """The running nets at each step of an epoch (those with more than s
+        batches, not stopped), made once per set of running nets."""
+        self.max_steps = max(self.n_steps[k] for k in self.running)
+        self.active = []
+        for s in range(self.max_steps):
+            active = [k for k in self.running if self.n_steps[k] > s]
+            index = None
+            if len(active) < len(self.members):
+                index = torch.tensor(active, device=self.device)
+            self.active.append((active, index))
+
     # ---- one epoch -------------------------------------------------------------
     def run_epoch(self):
         members = self.members
-        for m in members:
+        for k in self.running:
+            m = members[k]
             m.est.notify("on_epoch_begin", dataset_train=m.dataset, dataset_valid=None)
         index, labels, weights = self._epoch_order()
         tables = self.optimizer.plan_epoch([active for active, _ in self.active])
@@ -101,14 +122,22 @@ class _NetsInOneLoop:
         per_net = [[] for _ in members]
         for (k, n, _), value in zip(losses, values, strict=True):
             per_net[k].append((value, n))
-        for m, records in zip(members, per_net, strict=True):
+        for k in self.running:
+            m = members[k]
             history = m.est.history
-            for value, n in records:
+            for value, n in per_net[k]:
                 history.new_batch()
                 history.record_batch("train_loss", value)
                 history.record_batch("train_batch_size", n)
-            history.record("train_batch_count", len(records))
+            history.record("train_batch_count", len(per_net[k]))
+            if self.stoppers[k]:  # its on_epoch_end scores its module's weights
+                self.net.write_back(k, m.layers)
             m.est.notify("on_epoch_end", dataset_train=m.dataset, dataset_valid=None)
+        running = [k for k in self.running if not members[k].est._stopped()]
+        if running != self.running:
+            self.running = running
+            if running:
+                self._plan_steps()
 
     def _epoch_order(self):
         """Each net's rows, labels and weights for the epoch, ``(S, batch)`` each.
@@ -119,17 +148,22 @@ class _NetsInOneLoop:
         """
         bs, S = self.batch_size, self.max_steps
         padded, labels, weights = [], [], []
-        for k, m in enumerate(self.members):
-            order = m.iterator.order()
-            if len(order) != self.epoch_sizes[k]:
-                raise RuntimeError(
-                    f"net {k} drew {len(order)} samples, expected {self.epoch_sizes[k]}"
-                )
+        running = set(self.running)
+        for k, (m, data) in enumerate(zip(self.members, self.data, strict=True)):
+            if k in running:
+                order = m.iterator.order()
+                if len(order) != self.epoch_sizes[k]:
+                    raise RuntimeError(
+                        f"net {k} drew {len(order)} samples, expected "
+                        f"{self.epoch_sizes[k]}"
+                    )
+            else:  # stopped early: no draws, no steps
+                order = torch.zeros(0, dtype=torch.long, device=self.device)
             order = torch.nn.functional.pad(order, (0, S * bs - len(order)))
             padded.append(order.view(S, bs))
-            labels.append(m.dataset.y.index_select(0, order).view(S, bs))
+            labels.append(data.y.index_select(0, order).view(S, bs))
             weights.append(
-                m.dataset.sample_weight.index_select(0, order).view(S, bs)
+                data.sample_weight.index_select(0, order).view(S, bs)
                 if self.weighted[k]
                 else None
             )

@@ -183,19 +183,39 @@ class EpochLoopMixin:
     def get_iterator(self, dataset, training=False):
         ds, index = resolve_dataset(dataset)
         if ds is None:
-            return super().get_iterator(dataset, training=training)
+            return self._loader(dataset, training)
         prefix = "iterator_train" if training else "iterator_valid"
         kwargs = self.get_params_for(prefix)
         n = len(ds) if index is None else len(index)
-        default = (
-            self.batch_size if training else max(self.batch_size, PREDICT_BATCH_SIZE)
-        )
+        if training:
+            default = self.batch_size_  # set by fit: an integer, or batch_size='auto'
+        else:
+            chosen = self.batch_size if self.batch_size != "auto" else 0
+            default = max(chosen, PREDICT_BATCH_SIZE)
         batch_size = kwargs.get("batch_size", default)
         if batch_size == -1:
             batch_size = max(n, 1)
         if training:
             return self._train_batches(ds, index, batch_size)
         return SequentialBatches(ds, index, batch_size)
+
+    def _chosen_batch_size(self):
+        """The training batch: ``batch_size_`` once fitted, else the parameter
+        (64 for 'auto')."""
+        if "batch_size_" in self.__dict__:
+            return self.batch_size_
+        return 64 if self.batch_size == "auto" else self.batch_size
+
+    def _loader(self, dataset, training):
+        # skorch's DataLoader path (a Dataset skorch's forward made from
+        # arrays), with the batch size 'auto' resolved.
+        if self.batch_size != "auto":
+            return super().get_iterator(dataset, training=training)
+        self.__dict__["batch_size"] = self._chosen_batch_size()
+        try:
+            return super().get_iterator(dataset, training=training)
+        finally:
+            self.__dict__["batch_size"] = "auto"
 
     def _train_batches(self, dataset, index, batch_size):
         return ShuffledBatches(dataset, index, batch_size, generator=self._generator)

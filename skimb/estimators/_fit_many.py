@@ -62,7 +62,9 @@ class FitManyWarning(UserWarning):
     """
 
 
-def fit_many(estimators, Xs, ys, sample_weights=None):
+def fit_many(
+    estimators, Xs, ys, sample_weights=None, *, X_vals=None, y_vals=None, on_epoch=None
+):
     """Fit each estimator on its own data, training compatible ones in one loop.
 
     ``fit_many([a, b], [Xa, Xb], [ya, yb])`` gives the fitted estimators that
@@ -83,6 +85,19 @@ def fit_many(estimators, Xs, ys, sample_weights=None):
         Labels of each estimator.
     sample_weights : sequence of (array-like or None), default=None
         Sample weights of each estimator (``None`` for none).
+    X_vals : sequence of (array-like or None), default=None
+        Each estimator's fixed validation set for early stopping (its
+        ``fit``'s ``X_val``; ``None`` for none).
+    y_vals : sequence of (array-like or None), default=None
+        Their labels (``fit``'s ``y_val``).
+    on_epoch : callable or None, default=None
+        Called as ``on_epoch(done, total)`` after every epoch of a group of
+        nets trained in one loop (and of a net trained alone), in training
+        rows passed: ``total`` sums rows per epoch times ``max_epochs`` over
+        all estimators, ``done`` what has been trained, counting the
+        remaining epochs of a net that stopped early as done. Estimators
+        that cannot share the loop count once they are fitted. For a
+        progress bar.
 
     Returns
     -------
@@ -117,6 +132,12 @@ def fit_many(estimators, Xs, ys, sample_weights=None):
     left in a group of one (the last fold of a method, say, or the only net
     with its batch size) trains by itself too, but without a warning: it
     asked for nothing the loop cannot do.
+
+    Each net with early stopping (``early_stopping``, or a fixed validation
+    set in ``X_vals``) scores its own validation part after every epoch,
+    stops alone (its steps are skipped while the others go on) and gets
+    its own best epoch's weights back, as its ``fit`` does; the group ends
+    when its last net stops.
 
     Within a group each net computes its loss with its own criterion on its
     own slice of the batched logits, so class weights, deferred
@@ -156,72 +177,84 @@ def fit_many(estimators, Xs, ys, sample_weights=None):
     fit_many trains estimator 2 alone, not in one loop with the others:
     warm_start continues a previous fit.
     """
-    estimators, Xs, ys, sample_weights = _check_arguments(
-        estimators, Xs, ys, sample_weights
+    estimators, data = _check_arguments(
+        estimators, Xs, ys, sample_weights, X_vals, y_vals, on_epoch
     )
-    members, alone = _prepare(estimators, Xs, ys, sample_weights)
+    members, alone, rows_alone = _prepare(estimators, data)
     for member in members:
         if member.reason is not None:
             alone.setdefault(member.reason, []).append(member.position)
     _warn_alone(alone)
+    progress = _Progress(members, rows_alone, on_epoch)
     try:
         for group in _groups(members):
             lead = group[0]
             threads = lead.est._threads(lead.device, n_nets=len(group))
             with torch_threads(threads):
                 if len(group) == 1:
-                    _train_alone(lead)
+                    _train_alone(lead, progress)
                 else:
-                    train_together(group)
+                    train_together(group, on_epoch=progress.report)
+            progress.finish(group)
     finally:
         for member in members:
-            member.est.__dict__.pop("_fit_generator", None)
+            member.est._drop_fit_state()
     return estimators
 
 
-def _check_arguments(estimators, Xs, ys, sample_weights):
+def _check_arguments(estimators, Xs, ys, sample_weights, X_vals, y_vals, on_epoch):
+    """The estimators and, per estimator, ``(X, y, sample_weight, X_val, y_val)``."""
     estimators = list(estimators)
-    Xs, ys = list(Xs), list(ys)
-    if sample_weights is None:
-        sample_weights = [None] * len(estimators)
-    sample_weights = list(sample_weights)
-    lengths = {len(estimators), len(Xs), len(ys), len(sample_weights)}
-    if len(lengths) != 1:
+    columns = {"Xs": Xs, "ys": ys, "sample_weights": sample_weights}
+    columns |= {"X_vals": X_vals, "y_vals": y_vals}
+    for name, column in columns.items():
+        columns[name] = [None] * len(estimators) if column is None else list(column)
+    lengths = {name: len(column) for name, column in columns.items()}
+    if set(lengths.values()) != {len(estimators)}:
         raise ValueError(
-            "estimators, Xs, ys and sample_weights must have the same length; got "
-            f"{len(estimators)}, {len(Xs)}, {len(ys)} and {len(sample_weights)}."
+            "estimators, Xs, ys, sample_weights, X_vals and y_vals must have the "
+            f"same length; got {len(estimators)} estimators and {lengths}."
         )
     if len({id(est) for est in estimators}) != len(estimators):
         raise ValueError(
             "estimators must be distinct objects: one estimator cannot be fitted "
             "twice at once."
         )
-    return estimators, Xs, ys, sample_weights
+    if on_epoch is not None and not callable(on_epoch):
+        raise TypeError(
+            f"on_epoch must be None or a callable (done, total); got {on_epoch!r}."
+        )
+    return estimators, list(zip(*columns.values(), strict=True))
 
 
-def _prepare(estimators, Xs, ys, sample_weights):
+def _prepare(estimators, data):
     """Fit the estimators that cannot share the loop, prepare the others.
 
     In the order given, as a loop of fits would do it (an estimator with
     random_state=None draws its seed from numpy's global generator). Returns
-    the prepared members and ``{reason: [positions]}`` of those fitted alone.
+    the prepared members, ``{reason: [positions]}`` of those fitted alone
+    and the training rows those passed (rows times ``max_epochs``).
     """
-    members, alone = [], {}
+    members, alone, rows_alone = [], {}, 0
     try:
-        for i, (est, X, y, sw) in enumerate(
-            zip(estimators, Xs, ys, sample_weights, strict=True)
-        ):
+        for i, (est, arrays) in enumerate(zip(estimators, data, strict=True)):
             reason = _ineligible_reason(est)
             if reason is not None:
-                _fit_alone(est, X, y, sw)
+                _fit_alone(est, *arrays)
                 alone.setdefault(reason, []).append(i)
+                rows_alone += _num_rows(arrays[0]) * getattr(est, "max_epochs", 1)
                 continue
-            members.append(_open_fit(est, X, y, sw, position=i))
+            members.append(_open_fit(est, *arrays, position=i))
     except BaseException:
         for member in reversed(members):
             member.restore()
         raise
-    return members, alone
+    return members, alone, rows_alone
+
+
+def _num_rows(X):
+    shape = getattr(X, "shape", None)
+    return int(shape[0]) if shape else len(X)
 
 
 def _groups(members):
@@ -361,14 +394,13 @@ class _Member:
         self.est.__dict__.update(self.saved)
 
 
-def _fit_alone(est, X, y, sample_weight):
-    if sample_weight is None:
-        est.fit(X, y)
-    else:
-        est.fit(X, y, sample_weight=sample_weight)
+def _fit_alone(est, X, y, sample_weight, X_val, y_val):
+    # Only what was given: any scikit-learn classifier takes fit(X, y).
+    given = dict(sample_weight=sample_weight, X_val=X_val, y_val=y_val)
+    est.fit(X, y, **{k: v for k, v in given.items() if v is not None})
 
 
-def _open_fit(est, X, y, sample_weight, *, position):
+def _open_fit(est, X, y, sample_weight, X_val, y_val, *, position):
     """Validate, seed and initialise ``est`` exactly as its ``fit`` does.
 
     These are the steps of the estimators' ``_fit`` before the training
@@ -378,7 +410,7 @@ def _open_fit(est, X, y, sample_weight, *, position):
     """
     saved = dict(est.__dict__)
     dataset, y_enc, device, seed = est._begin_fit(
-        X, y, sample_weight, fresh=True, classes=None
+        X, y, sample_weight, fresh=True, classes=None, validation=(X_val, y_val)
     )
     member = _Member(est, saved, dataset, y_enc, device, seed, position)
     try:
@@ -398,8 +430,42 @@ def _open_fit(est, X, y, sample_weight, *, position):
     return member
 
 
-def _train_alone(member):
+def _train_alone(member, progress):
     """The rest of ``_fit``: skorch's own loop, under the estimator's seed."""
     est = member.est
+    if progress.on_epoch is not None:
+        est.__dict__["_epoch_hook"] = progress.report
     with _seeded(member.seed, member.device):
         NeuralNet.partial_fit(est, member.dataset, member.y_enc)
+
+
+class _Progress:
+    """``on_epoch(done, total)`` in training rows passed, over every net."""
+
+    def __init__(self, members, rows_alone, on_epoch):
+        self.on_epoch = on_epoch
+        self.members = members
+        self.finished = set()
+        self.rows_alone = rows_alone
+        self.total = rows_alone + sum(self._rows(m) * m.est.max_epochs for m in members)
+        if rows_alone:
+            self.report()
+
+    @staticmethod
+    def _rows(member):
+        return member.iterator.epoch_size
+
+    def _epochs(self, member):
+        est = member.est
+        if id(member) in self.finished or est._stopped():
+            return est.max_epochs  # what a stopped net will not train counts as done
+        return len(est.history_)
+
+    def report(self):
+        if self.on_epoch is not None:
+            done = self.rows_alone
+            done += sum(self._rows(m) * self._epochs(m) for m in self.members)
+            self.on_epoch(done, self.total)
+
+    def finish(self, group):
+        self.finished.update(id(m) for m in group)

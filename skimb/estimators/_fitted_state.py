@@ -19,6 +19,12 @@ class FittedStateMixin:
         "class_counts_",
         "class_prior_",
         "training_prior_",
+        "batch_size_",
+        "lr_",
+        "do_early_stopping_",
+        "n_epochs_",
+        "best_epoch_",
+        "best_validation_score_",
     )
 
     def _get_fitted_state(self):

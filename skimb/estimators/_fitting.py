@@ -32,21 +32,22 @@ from ._batches import (
     is_internal_dataset,
     to_device,
 )
+from ._budget import auto_batch_size, auto_lr
 from ._prior import check_prior
 from ._weighting import class_counts
 
 __all__ = ["FitMixin"]
 
-# The end of fit's and partial_fit's docstrings.
+# The parts of fit's and partial_fit's docstrings they share.
 _FIT_DOCS = Substitution(
-    fit_tail="""sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative per-sample weights; they multiply the class weights.
-        **fit_params : dict
+    sample_weight="""sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights; they multiply the class weights.""",
+    fit_tail="""**fit_params : dict
             Passed to the module's ``forward`` (skorch's convention).
 
         Returns
         -------
-        self"""
+        self""",
 )
 
 
@@ -62,7 +63,7 @@ class FitMixin:
 
     # ---- fit -----------------------------------------------------------------
     @_FIT_DOCS
-    def fit(self, X, y, sample_weight=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, **fit_params):
         """Initialise (unless ``warm_start``) and train the net.
 
         Parameters
@@ -71,10 +72,26 @@ class FitMixin:
             Training data; DataFrames keep their column names.
         y : array-like of shape (n_samples,)
             Class labels of any type (strings, non-contiguous ints, ...).
+        {sample_weight}
+        X_val : array-like of shape (n_val, n_features), default=None
+            A validation set for early stopping, used instead of holding out
+            ``validation_fraction`` of ``X`` (all of ``X`` then trains). It
+            turns ``early_stopping='auto'`` on; with ``early_stopping=False``
+            it is an error. Give it with ``y_val``.
+        y_val : array-like of shape (n_val,), default=None
+            Labels of ``X_val``, all among those of ``y``.
         {fit_tail}
         """
         fresh = not self.warm_start or not self.initialized_
-        return self._fit(X, y, sample_weight, fit_params, fresh=fresh, classes=None)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            fit_params,
+            fresh=fresh,
+            classes=None,
+            validation=(X_val, y_val),
+        )
 
     @_FIT_DOCS
     def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
@@ -93,6 +110,7 @@ class FitMixin:
         classes : array-like of shape (n_classes,), default=None
             Every label of the whole stream, given to the first call (default:
             the labels in its ``y``); a later call may repeat the same set.
+        {sample_weight}
         {fit_tail}
         """
         fresh = not self.initialized_
@@ -100,33 +118,62 @@ class FitMixin:
             X, y, sample_weight, fit_params, fresh=fresh, classes=classes, partial=True
         )
 
-    def _fit(self, X, y, sample_weight, fit_params, *, fresh, classes, partial=False):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        fit_params,
+        *,
+        fresh,
+        classes,
+        partial=False,
+        validation=(None, None),
+    ):
         dataset, y_enc, device, seed = self._begin_fit(
-            X, y, sample_weight, fresh=fresh, classes=classes, partial=partial
+            X,
+            y,
+            sample_weight,
+            fresh=fresh,
+            classes=classes,
+            partial=partial,
+            validation=validation,
         )
         try:
             with seeded(seed, device), torch_threads(self._threads(device)):
                 super().partial_fit(dataset, y_enc, **fit_params)
         finally:
-            del self.__dict__["_fit_generator"]
+            self._drop_fit_state()
         return self
 
     def _threads(self, device, n_nets=1):
         """Torch threads for this fit, from ``n_threads`` and the work per
-        step (``n_nets`` stacked copies of the module)."""
+        step (``n_nets`` copies of the module trained in one loop)."""
         params = sum(p.numel() for p in self.module_.parameters())
-        batch = self.batch_size if self.batch_size != -1 else 4096
+        batch = self.batch_size_
         work = 6.0 * batch * params * n_nets  # forward + backward
         return choose_threads(self.n_threads, work, torch.device(device))
 
-    def _begin_fit(self, X, y, sample_weight, *, fresh, classes, partial=False):
+    def _begin_fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        fresh,
+        classes,
+        partial=False,
+        validation=(None, None),
+    ):
         """Everything a fit does before its first epoch: validate, derive this
-        fit's seed, seed the batch generator, initialise (when ``fresh``).
+        fit's seed, seed the batch generator, hold out the validation part,
+        set the budget, initialise (when ``fresh``).
 
-        Returns ``(dataset, y_enc, device, seed)``; the training loop then
+        ``validation`` is ``(X_val, y_val)``. Returns ``(dataset, y_enc,
+        device, seed)``, the training part only; the training loop then
         runs under ``seeded(seed, device)``. Shared with
-        :func:`skimb.estimators.fit_many`, so a stacked fit starts exactly where
-        a separate one does.
+        :func:`skimb.estimators.fit_many`, so a net trained in one loop with
+        others starts exactly where a separate one does.
         """
         # Everything up to the first optimizer step either succeeds or leaves
         # the estimator exactly as it was: a bad input never costs a fitted model.
@@ -140,6 +187,10 @@ class FitMixin:
             generator = torch.Generator(device=device)
             generator.manual_seed(seed + 1)
             self.__dict__["_fit_generator"] = generator
+            dataset, y_enc = self._open_validation(
+                dataset, y_enc, seed, *validation, fresh=fresh, partial=partial
+            )
+            self._resolve_budget(len(y_enc), fresh=fresh)
             if fresh:
                 with seeded(seed, device):
                     self.initialize()
@@ -157,6 +208,7 @@ class FitMixin:
         Runs first in every fit, before any data are read or moved.
         """
         validate_params(self.get_params(deep=False), self._parameter_constraints)
+        self._check_early_stopping_params()
         if self.use_caching is False and self.train_split is not None:
             raise ValueError(
                 "use_caching=False is not supported with a train_split: skimb's "
@@ -164,6 +216,24 @@ class FitMixin:
                 "the epoch. Use use_caching='auto' (the default) or True."
             )
         return check_device(self.__dict__.get("_device_param", "auto"))
+
+    def _resolve_budget(self, n_rows, *, fresh):
+        """``batch_size_`` and ``lr_`` for ``n_rows`` training rows.
+
+        ``batch_size='auto'`` and its learning rate are chosen by the first
+        fit and kept by ``partial_fit`` and ``warm_start``; an integer batch
+        size is read at every fit, as skorch does.
+        """
+        lr = self.__dict__.get("optimizer__lr")  # an explicit one is the user's
+        if self.batch_size != "auto":
+            self.batch_size_ = int(
+                max(n_rows, 1) if self.batch_size == -1 else self.batch_size
+            )
+            if fresh or "lr_" not in self.__dict__:
+                self.lr_ = float(self.lr if lr is None else lr)
+        elif fresh or "batch_size_" not in self.__dict__:
+            self.batch_size_ = auto_batch_size(n_rows)
+            self.lr_ = auto_lr(self.lr, self.batch_size_) if lr is None else float(lr)
 
     # ---- data ----------------------------------------------------------------
     def _prepare_fit(self, X, y, sample_weight, *, fresh, classes, partial):
@@ -280,6 +350,18 @@ class FitMixin:
         return DeviceDataset(to_device(X, device), y_t, w_t)
 
     # ---- skorch hooks that need what fit derived from the data ---------------
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        # The optimizer's learning rate is lr_, which batch_size='auto' scales
+        # (skorch would read lr); an explicit optimizer__lr still wins.
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if (
+            prefix == "optimizer"
+            and "lr" not in self.get_params_for(prefix)
+            and "lr_" in self.__dict__
+        ):
+            kwargs["lr"] = self.lr_
+        return args, kwargs
+
     def initialize_module(self):
         kwargs = self.get_params_for("module")
         module = self.module

@@ -85,6 +85,7 @@ class NetClassifier(BaseNetClassifier):
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
             Options(-1, note="all samples"),
+            Options("auto"),
         ],
         "iterator_train": [callable],
         "iterator_valid": [callable],
@@ -105,6 +106,9 @@ class NetClassifier(BaseNetClassifier):
             None,
             Interval(Integral, 1, None, closed="left"),
         ],
+        "early_stopping": [Options("auto"), Boolean()],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -115,7 +119,7 @@ class NetClassifier(BaseNetClassifier):
         optimizer=torch.optim.Adam,
         lr=1e-3,
         max_epochs=30,
-        batch_size=64,
+        batch_size="auto",
         iterator_train=DataLoader,
         iterator_valid=DataLoader,
         dataset=SkorchDataset,
@@ -131,6 +135,9 @@ class NetClassifier(BaseNetClassifier):
         random_state=None,
         prior=None,
         n_threads="auto",
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         **kwargs,
     ):
         super().__init__(
@@ -160,3 +167,6 @@ class NetClassifier(BaseNetClassifier):
         self.random_state = random_state
         self.prior = prior
         self.n_threads = n_threads
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change

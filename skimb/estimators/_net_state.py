@@ -191,9 +191,12 @@ def net_payload(estimator):
         )
     fitted = {}
     for attr, value in estimator._get_fitted_state().items():
-        fitted[attr] = (
-            int(value) if isinstance(value, (int, np.integer)) else _plain_array(value)
-        )
+        if value is None or isinstance(value, (bool, float)):
+            fitted[attr] = value
+        elif isinstance(value, (int, np.integer)):
+            fitted[attr] = int(value)
+        else:
+            fitted[attr] = _plain_array(value)
     return {
         "format": FORMAT,
         "version": VERSION,

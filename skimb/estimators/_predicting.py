@@ -106,18 +106,9 @@ class PriorPredictMixin:
         # shift the log-odds by less than the output's own rounding.
         if prior is None or np.allclose(prior, source, rtol=1e-6, atol=0):
             return super().predict_proba(dataset)
-        logits_in = self.predict_nonlinearity == "auto" and isinstance(
-            self.criterion_, _LOGIT_LOSSES
-        )
-        nonlin = self._get_predict_nonlinearity()
         probas = []
         for yp in self.forward_iter(dataset, training=False):
-            yp = yp[0] if isinstance(yp, tuple) else yp
-            if logits_in:  # exact, where log(softmax) would underflow
-                log_p = torch.log_softmax(yp, dim=-1)
-            else:
-                p = nonlin(yp)
-                log_p = torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
+            log_p = self._log_proba(yp)
             if log_p.dim() != 2 or log_p.shape[1] != len(source):
                 raise ValueError(
                     f"prior needs one probability per class ({len(source)}) from "
@@ -126,6 +117,16 @@ class PriorPredictMixin:
                 )
             probas.append(to_numpy(shift_log_proba(log_p, prior, source)))
         return np.concatenate(probas, 0)
+
+    def _log_proba(self, yp):
+        """Log-probabilities of one forward pass's output ``yp``."""
+        yp = yp[0] if isinstance(yp, tuple) else yp
+        if self.predict_nonlinearity == "auto" and isinstance(
+            self.criterion_, _LOGIT_LOSSES
+        ):
+            return torch.log_softmax(yp, dim=-1)  # exact where softmax underflows
+        p = self._get_predict_nonlinearity()(yp)
+        return torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
 
     def _get_predict_nonlinearity(self):
         if self.predict_nonlinearity == "auto" and isinstance(

@@ -161,7 +161,7 @@ def criterion_prior(criterion, class_distribution):
     return pi / pi.sum()
 
 
-def shift_log_proba(log_proba, prior, training_prior):
+def shift_log_proba(log_proba, prior, training_prior, *, log=False):
     """Bayes' rule for a new prior, in log space: ``softmax(log q + log pi -
     log pi_eff)``.
 
@@ -176,11 +176,14 @@ def shift_log_proba(log_proba, prior, training_prior):
         Log-probabilities under ``training_prior`` (finite or ``-inf``).
     prior, training_prior : array-like of shape (n_classes,)
         The target prior and the prior ``log_proba`` was estimated under.
+    log : bool, default=False
+        Return the log-probabilities (``log_softmax``, exact where the
+        probabilities underflow).
 
     Returns
     -------
     proba : torch.Tensor of shape (n_samples, n_classes)
-        Rows sum to 1.
+        Rows sum to 1 (their exponentials, with ``log=True``).
 
     Examples
     --------
@@ -199,4 +202,5 @@ def shift_log_proba(log_proba, prior, training_prior):
     # Clamped so that a row of -inf log-probabilities (a probability of 0 for
     # every class the prior allows) never becomes 0/0.
     finite = torch.finfo(log_proba.dtype).min
-    return torch.softmax(log_proba.clamp_min(finite / 2) + shift, dim=-1)
+    normalise = torch.log_softmax if log else torch.softmax
+    return normalise(log_proba.clamp_min(finite / 2) + shift, dim=-1)

@@ -9,6 +9,7 @@ given and resolved whenever skorch reads ``self.device``.
 import inspect
 
 from .._utils.device import resolve_device
+from ._budget import auto_lr
 
 __all__ = ["SklearnContractMixin"]
 
@@ -100,7 +101,25 @@ class SklearnContractMixin:
             self.callbacks = callbacks
             if self.initialized_ and isinstance(callbacks, (list, tuple, type(None))):
                 self._initialize_callbacks()
-        return super().set_params(**params) if params else self
+        if not params:
+            return self
+        super().set_params(**params)
+        if "lr" in params and self.initialized_ and "lr_" in self.__dict__:
+            self._set_fitted_lr()
+        return self
+
+    def _set_fitted_lr(self):
+        # skorch hands a new lr of an initialised net straight to the
+        # optimizer; with batch_size='auto' it is scaled as at fit, so that
+        # lr means the same before and after fit.
+        if "optimizer__lr" in self.__dict__:
+            return
+        lr = float(self.lr)
+        if self.batch_size == "auto":
+            lr = auto_lr(lr, self.batch_size_)
+        self.lr_ = lr
+        for group in self.optimizer_.param_groups:
+            group["lr"] = lr
 
     def __setstate__(self, state):
         raw = state.get("_device_param", "auto")

@@ -99,7 +99,7 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
         optimizer=torch.optim.Adam,
         lr=1e-3,
         max_epochs=30,
-        batch_size=64,
+        batch_size="auto",
         iterator_train=DataLoader,
         iterator_valid=DataLoader,
         dataset=SkorchDataset,
@@ -115,6 +115,9 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
         random_state=None,
         prior=None,
         n_threads="auto",
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         **kwargs,
     ):
         super().__init__(
@@ -139,6 +142,9 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
             random_state=random_state,
             prior=prior,
             n_threads=n_threads,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
             **kwargs,
         )
         self.class_weight = class_weight

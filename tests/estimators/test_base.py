@@ -41,13 +41,13 @@ BAD_PARAMETERS = [
         NetClassifier(batch_size=0),
         {},
         ValueError,
-        r"batch_size must be a positive integer or -1 \(all samples\); got 0",
+        r"batch_size must be a positive integer, -1 \(all samples\) or 'auto'; got 0",
     ),
     (
         NetClassifier(batch_size=2.0),
         {},
         TypeError,
-        r"batch_size must be a positive integer or -1 .*; got 2.0 of type float",
+        r"batch_size must be a positive integer, -1 .*; got 2.0 of type float",
     ),
     (
         NetClassifier(max_epochs=-1),

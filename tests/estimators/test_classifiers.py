@@ -34,7 +34,6 @@ from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifi
 from skimb.nn import FocalLoss, LDAMLoss, LogitAdjustedLoss
 
 ESTIMATORS = [NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier]
-TINY = dict(max_epochs=3, batch_size=32, module__hidden_units=16, device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +48,11 @@ def small(digits):
     return X[:300], y[:300]
 
 
-def test_simplenet_sized_from_data(small):
+def test_simplenet_sized_from_data(small, tiny_net):
     X, y = small
-    clf = NetClassifier(**TINY).fit(X[:, :20], y)
+    clf = NetClassifier(**tiny_net).fit(X[:, :20], y)
     assert clf.module_.fc1.in_features == 20
-    assert clf.module_.fc1.out_features == 16
+    assert clf.module_.fc1.out_features == tiny_net["module__hidden_units"]
     assert clf.module_.fc2.out_features == len(np.unique(y))
 
 
@@ -68,7 +67,7 @@ def test_defaults_construct_and_fit(small):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("container", ["numpy", "pandas"])
-def test_string_labels_and_dataframes(Estimator, container, small):
+def test_string_labels_and_dataframes(Estimator, container, small, tiny_net):
     X, y = small
     names = np.array(
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -77,7 +76,7 @@ def test_string_labels_and_dataframes(Estimator, container, small):
     if container == "pandas":
         X = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
         labels = pd.Series(labels)
-    clf = Estimator(random_state=0, **TINY).fit(X, labels)
+    clf = Estimator(random_state=0, **tiny_net).fit(X, labels)
     assert list(clf.classes_) == sorted(names)
     pred = clf.predict(X)
     assert set(pred) <= set(names)
@@ -91,23 +90,23 @@ def test_string_labels_and_dataframes(Estimator, container, small):
             clf.predict(X.to_numpy())
 
 
-def test_noncontiguous_int_labels(small):
+def test_noncontiguous_int_labels(small, tiny_net):
     X, y = small
     y = np.where(y % 2 == 0, -7, 1000)
-    clf = WeightedLossClassifier(random_state=0, **TINY).fit(X, y)
+    clf = WeightedLossClassifier(random_state=0, **tiny_net).fit(X, y)
     assert list(clf.classes_) == [-7, 1000]
     assert set(clf.predict(X)) <= {-7, 1000}
 
 
-def test_pipeline_and_grid_search(small):
+def test_pipeline_and_grid_search(small, tiny_net):
     X, y = small
     pipe = make_pipeline(
-        StandardScaler(), WeightedLossClassifier(random_state=0, **TINY)
+        StandardScaler(), WeightedLossClassifier(random_state=0, **tiny_net)
     )
     pipe.fit(X, y)
     assert pipe.score(X, y) > 0.2
     grid = GridSearchCV(
-        WeightedLossClassifier(random_state=0, **TINY),
+        WeightedLossClassifier(random_state=0, **tiny_net),
         {
             "class_weight": [None, "balanced"],
             "lr": [1e-3, 1e-2],
@@ -125,11 +124,11 @@ def test_pipeline_and_grid_search(small):
     assert len(grid.cv_results_["mean_test_score"]) == 8
 
 
-def test_cross_validate_stratified(small):
+def test_cross_validate_stratified(small, tiny_net):
     X, y = small
     res = cross_validate(
         WeightedSamplerClassifier(
-            random_state=0, **{**TINY, "lr": 0.01, "max_epochs": 10}
+            random_state=0, **{**tiny_net, "lr": 0.01, "max_epochs": 10}
         ),
         X,
         y,
@@ -143,10 +142,10 @@ def test_cross_validate_stratified(small):
 @pytest.mark.parametrize(
     "sampler", [SMOTE(k_neighbors=2, random_state=0), RandomOverSampler(random_state=0)]
 )
-def test_imblearn_pipeline(sampler, small):
+def test_imblearn_pipeline(sampler, small, tiny_net):
     X, y = small
     Xi, yi = make_imbalance(X, y, sampling_strategy={1: 5, 2: 5}, random_state=0)
-    pipe = make_imb_pipeline(sampler, NetClassifier(random_state=0, **TINY))
+    pipe = make_imb_pipeline(sampler, NetClassifier(random_state=0, **tiny_net))
     pipe.fit(Xi, yi)
     net = pipe[-1]
     # The resampler balanced what the net saw: every epoch covers the majority
@@ -157,22 +156,22 @@ def test_imblearn_pipeline(sampler, small):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_pickle_round_trip(Estimator, small):
+def test_pickle_round_trip(Estimator, small, tiny_net):
     X, y = small
-    clf = Estimator(random_state=0, **TINY).fit(X, y)
+    clf = Estimator(random_state=0, **tiny_net).fit(X, y)
     clone_ = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clf.predict_proba(X), clone_.predict_proba(X))
     assert clone_.get_params()["device"] == "cpu"
-    unfitted = pickle.loads(pickle.dumps(Estimator(**TINY)))
+    unfitted = pickle.loads(pickle.dumps(Estimator(**tiny_net)))
     assert unfitted.get_params()["max_epochs"] == 3
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_random_state_reproducible(Estimator, small):
+def test_random_state_reproducible(Estimator, small, tiny_net):
     X, y = small
-    a = Estimator(random_state=3, **TINY).fit(X, y)
-    b = Estimator(random_state=3, **TINY).fit(X, y)
-    c = Estimator(random_state=4, **TINY).fit(X, y)
+    a = Estimator(random_state=3, **tiny_net).fit(X, y)
+    b = Estimator(random_state=3, **tiny_net).fit(X, y)
+    c = Estimator(random_state=4, **tiny_net).fit(X, y)
     for pa, pb in zip(a.module_.parameters(), b.module_.parameters(), strict=True):
         assert torch.equal(pa, pb)
     assert not torch.equal(a.module_.fc1.weight, c.module_.fc1.weight)
@@ -180,7 +179,7 @@ def test_random_state_reproducible(Estimator, small):
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    Estimator(random_state=3, **TINY).fit(X, y)
+    Estimator(random_state=3, **tiny_net).fit(X, y)
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -210,46 +209,46 @@ def test_zero_sample_weight_class_never_learned(Estimator, digits):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_inputs_not_modified(Estimator, small):
+def test_inputs_not_modified(Estimator, small, tiny_net):
     X, y = small
     X = X.astype(np.float32).copy()
     y = y.copy()
     sw = np.linspace(0.5, 2, len(y))
     copies = X.copy(), y.copy(), sw.copy()
-    Estimator(random_state=0, **TINY).fit(X, y, sample_weight=sw)
+    Estimator(random_state=0, **tiny_net).fit(X, y, sample_weight=sw)
     np.testing.assert_array_equal(X, copies[0])
     np.testing.assert_array_equal(y, copies[1])
     np.testing.assert_array_equal(sw, copies[2])
 
 
-def test_single_sample_class_trains(small):
+def test_single_sample_class_trains(small, tiny_net):
     X, y = small
     keep = (y != 9) | (np.arange(len(y)) == np.flatnonzero(y == 9)[0])
     for Estimator in ESTIMATORS:
-        clf = Estimator(random_state=0, **TINY).fit(X[keep], y[keep])
+        clf = Estimator(random_state=0, **tiny_net).fit(X[keep], y[keep])
         assert 9 in clf.classes_
         if hasattr(clf, "class_weight_"):
             assert clf.class_weight_[9] == pytest.approx(keep.sum() / 10)
 
 
-def test_partial_fit_and_warm_start(small):
+def test_partial_fit_and_warm_start(small, tiny_net):
     X, y = small
-    clf = NetClassifier(random_state=0, **TINY)
+    clf = NetClassifier(random_state=0, **tiny_net)
     clf.partial_fit(X[:100], y[:100], classes=np.arange(10))
     w = clf.module_.fc1.weight.detach().clone()
     clf.partial_fit(X[100:], y[100:])
     assert len(clf.history_) == 6
     assert not torch.equal(w, clf.module_.fc1.weight)
     with pytest.raises(ValueError, match="not seen in the first fit"):
-        NetClassifier(**TINY).partial_fit(X[:50], y[:50] % 2).partial_fit(
+        NetClassifier(**tiny_net).partial_fit(X[:50], y[:50] % 2).partial_fit(
             X[:50], y[:50]
         )
 
-    warm = NetClassifier(random_state=0, warm_start=True, **TINY).fit(X, y)
+    warm = NetClassifier(random_state=0, warm_start=True, **tiny_net).fit(X, y)
     first = warm.module_
     warm.fit(X, y)
     assert warm.module_ is first and len(warm.history_) == 6
-    cold = NetClassifier(random_state=0, **TINY).fit(X, y).fit(X, y)
+    cold = NetClassifier(random_state=0, **tiny_net).fit(X, y).fit(X, y)
     assert len(cold.history_) == 3
 
 

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _same_fit import assert_same_fit
 from sklearn.base import clone
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
@@ -19,7 +20,6 @@ from skimb.nn import FocalLoss, LDAMLoss, LogitAdjustedLoss
 # An estimator that trains alone must say so: everywhere else it is an error.
 pytestmark = pytest.mark.filterwarnings("error::skimb.estimators.FitManyWarning")
 
-TINY = dict(max_epochs=3, batch_size=16, module__hidden_units=8, device="cpu")
 SIZES = (50, 73, 120)
 
 
@@ -38,46 +38,6 @@ def _fit_separately(estimators, Xs, ys, sws):
     for est, X, y, sw in zip(estimators, Xs, ys, sws, strict=True):
         est.fit(X, y, sample_weight=sw)
     return estimators
-
-
-def _assert_same_fit(separate, together, X, *, atol=1e-5):
-    """Parameters, optimizer state, history and predictions agree."""
-    for (name, p), q in zip(
-        separate.module_.named_parameters(), together.module_.parameters(), strict=True
-    ):
-        np.testing.assert_allclose(
-            q.detach().numpy(), p.detach().numpy(), atol=atol, err_msg=name
-        )
-    state_a = separate.optimizer_.state_dict()["state"]
-    state_b = together.optimizer_.state_dict()["state"]
-    assert state_a.keys() == state_b.keys()
-    for i, entry in state_a.items():
-        assert entry.keys() == state_b[i].keys()
-        for key, value in entry.items():
-            other = state_b[i][key]
-            # The same layout too: fused kernels walk state and parameter
-            # memory in step.
-            assert (value.dtype, value.device, value.stride()) == (
-                other.dtype,
-                other.device,
-                other.stride(),
-            )
-            np.testing.assert_allclose(other.numpy(), value.numpy(), atol=atol)
-
-    ha, hb = separate.history_, together.history_
-    assert len(ha) == len(hb)
-    for row_a, row_b in zip(ha, hb, strict=True):
-        assert row_a.keys() == row_b.keys()
-        for key in row_a.keys() - {"dur", "batches"}:
-            np.testing.assert_allclose(row_b[key], row_a[key], rtol=1e-5)
-        for batch_a, batch_b in zip(row_a["batches"], row_b["batches"], strict=True):
-            assert batch_a.keys() == batch_b.keys()
-            for key, value in batch_a.items():
-                np.testing.assert_allclose(batch_b[key], value, rtol=1e-5)
-    np.testing.assert_allclose(
-        together.predict_proba(X), separate.predict_proba(X), atol=1e-5
-    )
-    np.testing.assert_array_equal(together.predict(X), separate.predict(X))
 
 
 OPTIMIZERS = {
@@ -141,7 +101,7 @@ def _check_equivalence(Xs, ys, sws, settings, criterion):
     fitted = fit_many(estimators, Xs, ys, sws)
     assert all(a is b for a, b in zip(fitted, estimators, strict=True))
     for a, b, X in zip(separate, fitted, Xs, strict=True):
-        _assert_same_fit(a, b, X)
+        assert_same_fit(a, b, X)
     # Batched arithmetic sums in another order: bit-for-bit equality would
     # mean the nets were not trained together at all.
     assert any(
@@ -152,9 +112,11 @@ def _check_equivalence(Xs, ys, sws, settings, criterion):
 
 
 @pytest.mark.parametrize("optimizer", ADAMS)
-def test_fit_many_equals_separate_fits_on_both_adam_paths(data, optimizer, adam_path):
+def test_fit_many_equals_separate_fits_on_both_adam_paths(
+    data, optimizer, adam_path, tiny_net
+):
     path, calls = adam_path
-    _check_equivalence(*data, {**TINY, **OPTIMIZERS[optimizer]}, {})
+    _check_equivalence(*data, {**tiny_net, **OPTIMIZERS[optimizer]}, {})
     assert bool(calls) == (path == "fused")
 
 
@@ -163,11 +125,15 @@ def test_fit_many_equals_separate_fits_on_both_adam_paths(data, optimizer, adam_
     [(name, "cross-entropy") for name in OPTIMIZERS if name not in ADAMS]
     + [("adam", name) for name in CRITERIA if name != "cross-entropy"],
 )
-def test_fit_many_equals_separate_fits(data, optimizer, criterion):
-    _check_equivalence(*data, {**TINY, **OPTIMIZERS[optimizer]}, CRITERIA[criterion])
+def test_fit_many_equals_separate_fits(data, optimizer, criterion, tiny_net):
+    _check_equivalence(
+        *data, {**tiny_net, **OPTIMIZERS[optimizer]}, CRITERIA[criterion]
+    )
 
 
-def test_a_fused_kernel_that_refuses_its_arguments_falls_back(data, monkeypatch):
+def test_a_fused_kernel_that_refuses_its_arguments_falls_back(
+    data, monkeypatch, tiny_net
+):
     """A torch whose private kernel takes other arguments: the public path."""
     refused = []
 
@@ -176,22 +142,22 @@ def test_a_fused_kernel_that_refuses_its_arguments_falls_back(data, monkeypatch)
         raise TypeError("_fused_adam_(): incompatible function arguments")
 
     monkeypatch.setattr(batched_optim, "FUSED_KERNELS", {False: refuse, True: refuse})
-    _check_equivalence(*data, TINY, {})
+    _check_equivalence(*data, tiny_net, {})
     assert len(refused) == 1  # once, then the public path for good
 
 
-def test_long_tail_schedules_per_net(data):
+def test_long_tail_schedules_per_net(data, tiny_net):
     """Deferred re-weighting and sampler options, each in its own net."""
     Xs, ys, sws = data
 
     def make():
         return [
-            WeightedLossClassifier(random_state=3, reweight_epoch=1, **TINY),
-            WeightedSamplerClassifier(random_state=4, num_samples=150, **TINY),
+            WeightedLossClassifier(random_state=3, reweight_epoch=1, **tiny_net),
+            WeightedSamplerClassifier(random_state=4, num_samples=150, **tiny_net),
             WeightedSamplerClassifier(
-                random_state=5, schedule="progressive", num_samples=40, **TINY
+                random_state=5, schedule="progressive", num_samples=40, **tiny_net
             ),
-            WeightedSamplerClassifier(random_state=6, replacement=False, **TINY),
+            WeightedSamplerClassifier(random_state=6, replacement=False, **tiny_net),
         ]
 
     Xs, ys = [*Xs, Xs[2]], [*ys, ys[2]]
@@ -199,24 +165,24 @@ def test_long_tail_schedules_per_net(data):
     separate = _fit_separately(make(), Xs, ys, sws)
     fitted = fit_many(make(), Xs, ys, sws)
     for a, b, X in zip(separate, fitted, Xs, strict=True):
-        _assert_same_fit(a, b, X)
+        assert_same_fit(a, b, X)
     assert fitted[0].history_[:, "class_weight_on"] == [False, True, True]
     # 150 draws in batches of 16 train longer than the others each epoch.
     assert fitted[1].history_[:, "train_batch_count"] == [10, 10, 10]
 
 
-def test_shared_data_and_image_shaped_input(rng):
+def test_shared_data_and_image_shaped_input(rng, tiny_net):
     """Nets that read one array share the gather; n-d inputs are flattened."""
     X = rng.normal(size=(60, 1, 2, 3)).astype(np.float32)
     y = rng.integers(0, 2, size=60)
 
     def make():
-        return [NetClassifier(random_state=seed, **TINY) for seed in range(4)]
+        return [NetClassifier(random_state=seed, **tiny_net) for seed in range(4)]
 
     separate = _fit_separately(make(), [X] * 4, [y] * 4, [None] * 4)
     fitted = fit_many(make(), [X] * 4, [y] * 4)
     for a, b in zip(separate, fitted, strict=True):
-        _assert_same_fit(a, b, X)
+        assert_same_fit(a, b, X)
 
 
 class TanhNet(nn.Module):
@@ -231,7 +197,7 @@ class TanhNet(nn.Module):
         return self.fc2(torch.tanh(self.fc1(X)))
 
 
-def test_ineligible_estimators_are_fitted_alone(data):
+def test_ineligible_estimators_are_fitted_alone(data, tiny_net):
     Xs, ys, sws = data
     Xs, ys, sws = [*Xs, Xs[0]], [*ys, ys[0]], [*sws, None]
 
@@ -241,11 +207,11 @@ def test_ineligible_estimators_are_fitted_alone(data):
                 random_state=0,
                 train_split=ValidSplit(4, stratified=False),
                 callbacks=[EarlyStopping(patience=1)],
-                **TINY,
+                **tiny_net,
             ),
-            WeightedLossClassifier(random_state=1, **TINY),
-            WeightedSamplerClassifier(random_state=2, **TINY),
-            NetClassifier(TanhNet, random_state=3, **TINY),
+            WeightedLossClassifier(random_state=1, **tiny_net),
+            WeightedSamplerClassifier(random_state=2, **tiny_net),
+            NetClassifier(TanhNet, random_state=3, **tiny_net),
         ]
 
     assert "callbacks" in _ineligible_reason(make()[0])
@@ -255,7 +221,7 @@ def test_ineligible_estimators_are_fitted_alone(data):
     with pytest.warns(FitManyWarning, match="alone"):
         fitted = fit_many(make(), Xs, ys, sws)
     for a, b, X in zip(separate, fitted, Xs, strict=True):
-        _assert_same_fit(a, b, X)
+        assert_same_fit(a, b, X)
     # Fitted alone means fitted exactly as fit does it.
     for i in (0, 3):
         for p, q in zip(
@@ -276,22 +242,22 @@ def test_ineligible_estimators_are_fitted_alone(data):
         dict(optimizer=torch.optim.AdamW),
     ],
 )
-def test_incompatible_settings_form_separate_groups(data, change):
+def test_incompatible_settings_form_separate_groups(data, change, tiny_net):
     """A net that differs in a shared setting trains in its own group, and a
     group of one says nothing (this module turns FitManyWarning into errors)."""
     Xs, ys, sws = data
 
     def make():
         return [
-            NetClassifier(random_state=0, **TINY),
-            WeightedLossClassifier(random_state=1, **TINY),
-            WeightedSamplerClassifier(random_state=2, **{**TINY, **change}),
+            NetClassifier(random_state=0, **tiny_net),
+            WeightedLossClassifier(random_state=1, **tiny_net),
+            WeightedSamplerClassifier(random_state=2, **{**tiny_net, **change}),
         ]
 
     separate = _fit_separately(make(), Xs, ys, sws)
     fitted = fit_many(make(), Xs, ys, sws)
     for a, b, X in zip(separate, fitted, Xs, strict=True):
-        _assert_same_fit(a, b, X)
+        assert_same_fit(a, b, X)
     # The odd one out is a group of one: its own fit, bit for bit.
     for p, q in zip(
         separate[2].module_.parameters(), fitted[2].module_.parameters(), strict=True
@@ -302,9 +268,9 @@ def test_incompatible_settings_form_separate_groups(data, change):
 @pytest.mark.parametrize(
     "optimizer", [{}, dict(optimizer=torch.optim.SGD, optimizer__momentum=0.9)]
 )
-def test_fitted_nets_predict_pickle_clone_and_continue(data, optimizer):
+def test_fitted_nets_predict_pickle_clone_and_continue(data, optimizer, tiny_net):
     Xs, ys, sws = (part[:2] for part in data)
-    settings = {**TINY, **optimizer}
+    settings = {**tiny_net, **optimizer}
 
     def make():
         return [
@@ -323,18 +289,18 @@ def test_fitted_nets_predict_pickle_clone_and_continue(data, optimizer):
         a.set_params(warm_start=True, max_epochs=2).fit(X, y, sample_weight=sw)
         b.set_params(warm_start=True, max_epochs=2).fit(X, y, sample_weight=sw)
         assert len(b.history_) == 5
-        _assert_same_fit(a, b, X)
+        assert_same_fit(a, b, X)
     # And a fresh fit starts over as any fit does.
     for a, b, X, y, sw in zip(separate, fitted, Xs, ys, sws, strict=True):
         a.set_params(warm_start=False).fit(X, y, sample_weight=sw)
         b.set_params(warm_start=False).fit(X, y, sample_weight=sw)
-        _assert_same_fit(a, b, X, atol=0)
+        assert_same_fit(a, b, X, atol=0)
 
 
-def test_bad_input_leaves_prepared_estimators_untouched(data):
+def test_bad_input_leaves_prepared_estimators_untouched(data, tiny_net):
     Xs, ys, _ = data
-    first = NetClassifier(random_state=0, **TINY)
-    second = WeightedLossClassifier(random_state=1, **TINY)
+    first = NetClassifier(random_state=0, **tiny_net)
+    second = WeightedLossClassifier(random_state=1, **tiny_net)
     bad_y = np.zeros(SIZES[1], dtype=int)  # one class only
     with pytest.raises(ValueError, match="at least 2 classes"):
         fit_many([first, second], Xs[:2], [ys[0], bad_y])
@@ -342,9 +308,9 @@ def test_bad_input_leaves_prepared_estimators_untouched(data):
     assert not second.initialized_
 
 
-def test_argument_errors(data):
+def test_argument_errors(data, tiny_net):
     Xs, ys, _ = data
-    est = NetClassifier(**TINY)
+    est = NetClassifier(**tiny_net)
     with pytest.raises(ValueError, match="same length"):
         fit_many([est], Xs, ys)
     with pytest.raises(ValueError, match="distinct objects"):
@@ -365,19 +331,19 @@ def test_ineligible_reasons(params, reason):
     assert reason in _ineligible_reason(NetClassifier(**params))
 
 
-def test_each_reason_is_reported_once_with_its_text(data):
+def test_each_reason_is_reported_once_with_its_text(data, tiny_net):
     Xs, ys, _ = data
     stop = dict(callbacks=[EarlyStopping(monitor="train_loss", patience=5)])
     estimators = [
-        NetClassifier(random_state=0, **stop, **TINY),
-        NetClassifier(random_state=1, **TINY),
-        NetClassifier(TanhNet, random_state=2, **TINY),
-        NetClassifier(random_state=3, **stop, **TINY),
+        NetClassifier(random_state=0, **stop, **tiny_net),
+        NetClassifier(random_state=1, **tiny_net),
+        NetClassifier(TanhNet, random_state=2, **tiny_net),
+        NetClassifier(random_state=3, **stop, **tiny_net),
         # Only the initialised optimizer shows this one.
         NetClassifier(
-            random_state=4, optimizer__weight_decay=torch.tensor(0.0), **TINY
+            random_state=4, optimizer__weight_decay=torch.tensor(0.0), **tiny_net
         ),
-        WeightedLossClassifier(random_state=5, **TINY),
+        WeightedLossClassifier(random_state=5, **tiny_net),
     ]
     n = len(estimators)
     with pytest.warns(FitManyWarning) as record:

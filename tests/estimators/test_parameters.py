@@ -19,7 +19,7 @@ BAD = {
     "optimizer": ("adam", torch.nn.CrossEntropyLoss),
     "lr": ("0.1", -0.1),
     "max_epochs": (2.0, -1),
-    "batch_size": ("64", 0),
+    "batch_size": (2.5, "large"),
     "iterator_train": (3, "DataLoader"),
     "iterator_valid": (3, "DataLoader"),
     "dataset": (3, "Dataset"),
@@ -40,6 +40,9 @@ BAD = {
     "num_samples": (2.5, 0),
     "replacement": ("yes", 1),
     "schedule": (1, "cosine"),
+    "early_stopping": (1, "yes"),
+    "validation_fraction": ("0.1", 1.0),
+    "n_iter_no_change": (2.5, 0),
 }
 
 CASES = [

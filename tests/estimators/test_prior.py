@@ -172,7 +172,6 @@ COUNTS = np.array([300.0, 60.0, 15.0])
 Y3 = np.repeat([0, 1, 2], COUNTS.astype(int))
 X3 = np.random.default_rng(0).random((len(Y3), 4), dtype=np.float32)
 FREQ = COUNTS / COUNTS.sum()
-TINY = dict(max_epochs=2, batch_size=64, random_state=0, device="cpu")
 
 
 def _normalised(v):
@@ -180,9 +179,9 @@ def _normalised(v):
     return v / v.sum()
 
 
-def test_training_prior_plain_net_is_the_weighted_frequencies():
+def test_training_prior_plain_net_is_the_weighted_frequencies(tiny_net):
     sw = np.where(Y3 == 2, 4.0, 1.0)
-    clf = NetClassifier(**TINY).fit(X3, Y3, sample_weight=sw)
+    clf = NetClassifier(random_state=0, **tiny_net).fit(X3, Y3, sample_weight=sw)
     np.testing.assert_allclose(clf.training_prior_, _normalised(COUNTS * [1, 1, 4]))
     np.testing.assert_array_equal(clf.training_prior_, clf.class_prior_)
 
@@ -195,33 +194,44 @@ def test_training_prior_plain_net_is_the_weighted_frequencies():
         ({0: 1.0, 1: 2.0, 2: 10.0}, _normalised(COUNTS * [1, 2, 10])),
     ],
 )
-def test_training_prior_weighted_loss(class_weight, expected):
-    clf = WeightedLossClassifier(class_weight=class_weight, **TINY).fit(X3, Y3)
+def test_training_prior_weighted_loss(class_weight, expected, tiny_net):
+    clf = WeightedLossClassifier(
+        class_weight=class_weight, random_state=0, **tiny_net
+    ).fit(X3, Y3)
     np.testing.assert_allclose(clf.training_prior_, expected, rtol=1e-6)
     assert clf.training_prior_.sum() == pytest.approx(1)
 
 
 @pytest.mark.parametrize("tau", [0.0, 0.5, 1.0, 2.0])
-def test_training_prior_logit_adjusted_is_prior_to_the_one_minus_tau(tau):
+def test_training_prior_logit_adjusted_is_prior_to_the_one_minus_tau(tau, tiny_net):
     # The loss trains softmax(z + tau log pi) on the posterior under pi, so
     # softmax(z) estimates it times pi ** -tau: pi_eff = pi ** (1 - tau).
     clf = WeightedLossClassifier(
-        criterion=LogitAdjustedLoss, class_weight=None, criterion__tau=tau, **TINY
+        criterion=LogitAdjustedLoss,
+        class_weight=None,
+        criterion__tau=tau,
+        random_state=0,
+        **tiny_net,
     ).fit(X3, Y3)
     np.testing.assert_allclose(
         clf.training_prior_, _normalised(FREQ ** (1 - tau)), rtol=1e-5
     )
 
 
-def test_training_prior_logit_adjusted_with_class_weights():
-    clf = WeightedLossClassifier(criterion=LogitAdjustedLoss, **TINY).fit(X3, Y3)
+def test_training_prior_logit_adjusted_with_class_weights(tiny_net):
+    clf = WeightedLossClassifier(
+        criterion=LogitAdjustedLoss, random_state=0, **tiny_net
+    ).fit(X3, Y3)
     # balanced weights 1/pi and the loss's pi**-1: pi_eff = pi * pi**-1 * pi**-1
     np.testing.assert_allclose(clf.training_prior_, _normalised(1 / FREQ), rtol=1e-5)
 
 
-def test_training_prior_focal_counts_its_alpha_only():
+def test_training_prior_focal_counts_its_alpha_only(tiny_net):
     clf = WeightedLossClassifier(
-        criterion=FocalLoss, class_weight={0: 1.0, 1: 1.0, 2: 8.0}, **TINY
+        criterion=FocalLoss,
+        class_weight={0: 1.0, 1: 1.0, 2: 8.0},
+        random_state=0,
+        **tiny_net,
     ).fit(X3, Y3)
     np.testing.assert_allclose(
         clf.training_prior_, _normalised(COUNTS * [1, 1, 8]), rtol=1e-6
@@ -230,37 +240,45 @@ def test_training_prior_focal_counts_its_alpha_only():
 
 @pytest.mark.parametrize("max_epochs, switched", [(2, False), (3, True)])
 def test_training_prior_deferred_reweighting_uses_the_final_weights(
-    max_epochs, switched
+    max_epochs,
+    switched,
+    tiny_net,
 ):
     clf = WeightedLossClassifier(
-        reweight_epoch=2, **{**TINY, "max_epochs": max_epochs}
+        reweight_epoch=2, **{**tiny_net, "random_state": 0, "max_epochs": max_epochs}
     ).fit(X3, Y3)
     expected = np.full(3, 1 / 3) if switched else FREQ
     np.testing.assert_allclose(clf.training_prior_, expected, rtol=1e-6)
 
 
-def test_training_prior_sampler_is_the_draw_probabilities():
-    clf = WeightedSamplerClassifier(class_weight="sqrt", **TINY).fit(X3, Y3)
+def test_training_prior_sampler_is_the_draw_probabilities(tiny_net):
+    clf = WeightedSamplerClassifier(
+        class_weight="sqrt", random_state=0, **tiny_net
+    ).fit(X3, Y3)
     np.testing.assert_allclose(
         clf.training_prior_, _normalised(np.sqrt(COUNTS)), rtol=1e-5
     )
     assert "_sampler_batches" not in clf.__dict__  # no device tensors kept
 
 
-def test_training_prior_progressive_sampler_is_the_last_epochs():
+def test_training_prior_progressive_sampler_is_the_last_epochs(tiny_net):
     clf = WeightedSamplerClassifier(
-        schedule="progressive", **{**TINY, "max_epochs": 4}
+        schedule="progressive", **{**tiny_net, "random_state": 0, "max_epochs": 4}
     ).fit(X3, Y3)
     t = 3 / 4  # the last epoch, 0-based, of T = 4
     np.testing.assert_allclose(clf.training_prior_, (1 - t) * FREQ + t / 3, rtol=1e-5)
 
 
-def test_training_prior_sampler_without_replacement_is_what_was_drawn():
+def test_training_prior_sampler_without_replacement_is_what_was_drawn(tiny_net):
     # Drawing every sample once, without replacement, is no rebalancing at
     # all, whatever the class weights say.
-    clf = WeightedSamplerClassifier(replacement=False, **TINY).fit(X3, Y3)
+    clf = WeightedSamplerClassifier(replacement=False, random_state=0, **tiny_net).fit(
+        X3, Y3
+    )
     np.testing.assert_allclose(clf.training_prior_, FREQ, rtol=1e-6)
-    sub = WeightedSamplerClassifier(replacement=False, num_samples=40, **TINY)
+    sub = WeightedSamplerClassifier(
+        replacement=False, num_samples=40, random_state=0, **tiny_net
+    )
     sub.fit(X3, Y3)
     assert sub.training_prior_[2] > 2 * FREQ[2]  # a weighted subsample
 
@@ -272,8 +290,10 @@ def test_criterion_prior_without_mass_is_uniform():
 # ---- zero priors and probability-output nets --------------------------------
 
 
-def test_zero_prior_classes_stay_finite():
-    clf = NetClassifier(**TINY)
+def test_zero_prior_classes_stay_finite(tiny_net):
+    # The default width, briefly trained: the bound below is for that net.
+    wide = {"max_epochs": 2, "batch_size": 64, "module__hidden_units": 256}
+    clf = NetClassifier(random_state=0, **{**tiny_net, **wide})
     clf.partial_fit(X3, Y3 % 2, classes=[0, 1, 2])  # class 2 never seen
     assert clf.training_prior_[2] == 0
     for prior in ["balanced", [1, 1, 1], [0.5, 0.5, 0], {0: 0, 1: 1, 2: 1}]:
@@ -291,8 +311,8 @@ class _ProbaNet(SimpleNet):
         return torch.softmax(super().forward(X), dim=-1)
 
 
-def test_prior_on_a_probability_output_net():
-    kw = dict(module=_ProbaNet, criterion=torch.nn.NLLLoss, **TINY)
+def test_prior_on_a_probability_output_net(tiny_net):
+    kw = dict(module=_ProbaNet, criterion=torch.nn.NLLLoss, random_state=0, **tiny_net)
     clf = WeightedLossClassifier(**kw).fit(X3, Y3)
     np.testing.assert_allclose(clf.training_prior_, [1 / 3] * 3, rtol=1e-6)
     p = clf.predict_proba(X3).astype(np.float64)
@@ -406,8 +426,10 @@ def test_temperature_after_the_prior_with_scikit_learn(gauss_fits):
 @pytest.mark.parametrize(
     "prior", ["balanced", {0: 0.2, 1: 0.3, 2: 0.5}, np.array([1.0, 2.0, 3.0])]
 )
-def test_save_load_keeps_prior_and_training_prior(prior, tmp_path):
-    clf = WeightedSamplerClassifier(class_weight="sqrt", prior=prior, **TINY)
+def test_save_load_keeps_prior_and_training_prior(prior, tmp_path, tiny_net):
+    clf = WeightedSamplerClassifier(
+        class_weight="sqrt", prior=prior, random_state=0, **tiny_net
+    )
     clf.fit(X3, Y3)
     loaded = skimb.load(skimb.save(clf, tmp_path / "m.skimb"))
     np.testing.assert_array_equal(loaded.training_prior_, clf.training_prior_)
@@ -419,8 +441,8 @@ def test_save_load_keeps_prior_and_training_prior(prior, tmp_path):
     )
 
 
-def test_load_a_file_without_training_prior(tmp_path):
-    clf = WeightedLossClassifier(prior="train", **TINY).fit(X3, Y3)
+def test_load_a_file_without_training_prior(tmp_path, tiny_net):
+    clf = WeightedLossClassifier(prior="train", random_state=0, **tiny_net).fit(X3, Y3)
     path = skimb.save(clf, tmp_path / "m.skimb")
     payload = torch.load(path, weights_only=True)
     del payload["fitted"]["training_prior_"]  # as written before the attribute
@@ -499,7 +521,7 @@ def test_valid_bal_acc_by_default_and_early_stopping(prior):
         assert hist[-1, "valid_bal_acc"] > 0.8
 
 
-def test_no_valid_bal_acc_without_a_split():
-    clf = NetClassifier(**TINY).fit(X3, Y3)
+def test_no_valid_bal_acc_without_a_split(tiny_net):
+    clf = NetClassifier(random_state=0, **tiny_net).fit(X3, Y3)
     assert "valid_bal_acc" not in clf.history_[-1]
     assert "valid_bal_acc" not in dict(clf.callbacks_)

@@ -1,0 +1,119 @@
+"""The training budget set by the data: batch size and learning rate.
+
+``batch_size='auto'`` keeps the tutorial's batch of 64 on small tables and
+grows it with the number of training rows, so that an epoch stays at a few
+hundred optimizer steps instead of growing with the table; the learning
+rate grows with it by the square root of the batch ratio (Krizhevsky, 2014;
+Hoffer, Hubara and Soudry, 2017), which keeps the gradient noise of a step
+about the same. Both rules are pure functions of their arguments, written
+once here, so that ``benchmarks/budget.py`` measures exactly what the
+estimators use.
+
+References
+----------
+Krizhevsky, A. (2014). One weird trick for parallelizing convolutional
+neural networks. arXiv:1404.5997.
+
+Hoffer, E., Hubara, I. and Soudry, D. (2017). Train longer, generalize
+better: closing the generalization gap in large batch training of neural
+networks. NeurIPS.
+"""
+
+import math
+import numbers
+
+from .._utils.validation import check_number
+
+__all__ = [
+    "BASE_BATCH_SIZE",
+    "MAX_BATCH_SIZE",
+    "MAX_LR_FACTOR",
+    "MAX_STEPS_PER_EPOCH",
+    "auto_batch_size",
+    "auto_lr",
+]
+
+#: The batch of small tables, and the one ``lr`` is given for.
+BASE_BATCH_SIZE = 64
+#: The largest batch the rule chooses (a power of two).
+MAX_BATCH_SIZE = 4096
+#: The rule doubles the batch while an epoch would take more steps than this.
+MAX_STEPS_PER_EPOCH = 300
+#: The learning rate grows at most this many times.
+MAX_LR_FACTOR = 10.0
+
+
+def auto_batch_size(
+    n_rows,
+    *,
+    max_steps=MAX_STEPS_PER_EPOCH,
+    smallest=BASE_BATCH_SIZE,
+    largest=MAX_BATCH_SIZE,
+):
+    """The batch size of ``batch_size='auto'`` for ``n_rows`` training rows.
+
+    The smallest power-of-two multiple of ``smallest`` whose epoch takes at
+    most ``max_steps`` optimizer steps, capped at ``largest``. With the
+    defaults that is 64 up to 19,200 rows (an epoch of 10,000 rows is 157
+    steps), then 128, 256, ... so that an epoch keeps 150 to 300 steps, and
+    4096 from 614,401 rows on (1,000,000 rows: 245 steps).
+
+    Parameters
+    ----------
+    n_rows : int >= 0
+        Training rows per epoch.
+    max_steps : int >= 1, default=300
+        Most optimizer steps per epoch before the batch doubles.
+    smallest : int >= 1, default=64
+        The batch of small tables.
+    largest : int >= smallest, default=4096
+        The cap.
+
+    Returns
+    -------
+    batch_size : int
+
+    Examples
+    --------
+    >>> auto_batch_size(1_000), auto_batch_size(150_000), auto_batch_size(10**7)
+    (64, 512, 4096)
+    """
+    n_rows = check_number(n_rows, "n_rows", numbers.Integral, min_val=0)
+    max_steps = check_number(max_steps, "max_steps", numbers.Integral, min_val=1)
+    batch = check_number(smallest, "smallest", numbers.Integral, min_val=1)
+    largest = check_number(largest, "largest", numbers.Integral, min_val=batch)
+    while batch * 2 <= largest and -(-n_rows // batch) > max_steps:
+        batch *= 2
+    return batch
+
+
+def auto_lr(lr, batch_size, *, base=BASE_BATCH_SIZE, max_factor=MAX_LR_FACTOR):
+    """The learning rate for ``batch_size`` when ``lr`` is the one for ``base``.
+
+    ``lr * sqrt(batch_size / base)``, at most ``max_factor * lr`` and never
+    below ``lr`` (a smaller batch keeps ``lr``): square-root scaling keeps the
+    variance of a step's update about constant as the batch grows.
+
+    Parameters
+    ----------
+    lr : float >= 0
+        The learning rate at batch ``base``.
+    batch_size : int >= 1
+    base : int >= 1, default=64
+    max_factor : float >= 1, default=10.0
+
+    Returns
+    -------
+    lr : float
+
+    Examples
+    --------
+    >>> auto_lr(1e-3, 64), auto_lr(1e-3, 1024)
+    (0.001, 0.004)
+    """
+    lr = check_number(lr, "lr", min_val=0.0)
+    batch_size = check_number(batch_size, "batch_size", numbers.Integral, min_val=1)
+    base = check_number(base, "base", numbers.Integral, min_val=1)
+    max_factor = check_number(max_factor, "max_factor", min_val=1.0)
+    factor = min(max(math.sqrt(batch_size / base), 1.0), max_factor)
+    return lr if factor == 1.0 else lr * factor
