@@ -45,13 +45,13 @@ def test_compare_end_to_end(tmp_path, capsys, tiny_flags):
     assert rc == 0
     table = capsys.readouterr().out
     lines = [ln for ln in table.splitlines() if ln.startswith("| ")]
-    assert [ln.split(" | ")[0][2:] for ln in lines[1:]] == [
+    assert [ln.split(" | ")[0][2:] for ln in lines[1::2]] == [
         "baseline",
         "weighted-loss",
         "weighted-sampler",
         "random-under",
     ]
-    assert [ln.split(" | ")[1] for ln in lines[1:3]] == ["trained", "balanced"]
+    assert [ln.split(" | ")[1] for ln in lines[1:]] == ["trained", "balanced"] * 4
     saved = json.loads((out / "results.json").read_text())
     assert len(saved["rows"]) == 4 * 2 * 3  # methods x rules x (2 folds + test)
     assert all(0 <= r["balanced_accuracy"] <= 1 for r in saved["rows"])

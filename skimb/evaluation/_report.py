@@ -157,16 +157,19 @@ def format_verdict(result):
             f"{info['method']} ({info['rule']} rule), recommended for "
             f"{_METRIC_NAMES.get(info['recommended_for'], info['recommended_for'])}"
         )
+        steps = getattr(result.model, "named_steps", {})
+        fitted = "fitted on the whole training part" + (
+            " with its preprocessing" if "preprocess" in steps else ""
+        )
         if info.get("path"):
             lines += [
                 "",
-                f"The recommended model, {what}, fitted on the whole training "
-                f"part with its preprocessing, is saved to {info['path']}:",
+                f"The recommended model, {what}, {fitted}, is saved to {info['path']}:",
                 "",
                 "    import skimb",
                 f'    model = skimb.load("{info["path"]}")',
                 "    model.predict(X_new)  # X_new: rows with the training columns",
             ]
         else:
-            lines += ["", f"The recommended model, {what}: result.model"]
+            lines += ["", f"The recommended model, {what}, {fitted}: result.model"]
     return "\n".join(lines)
