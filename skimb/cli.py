@@ -19,7 +19,7 @@ from .datasets._sources import check_data_name
 from .evaluation._benchmark import benchmark
 from .evaluation._compare import compare
 from .evaluation._options import RunConfig, run_options
-from .evaluation._report import format_table
+from .evaluation._report import format_table, format_verdict
 
 __all__ = ["main"]
 
@@ -184,6 +184,9 @@ def _compare(parser, args):
     if isinstance(result, int):
         return result
     print(format_table(result))
+    verdict = format_verdict(result)
+    if verdict:
+        print(f"\n{verdict}")
     print(f"\nResults and plots in {args.output}/")
     return 0
 

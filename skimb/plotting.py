@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._utils.validation import check_number
+from .evaluation._verdict import RULES, check_rule, rule_label
 from .metrics._ranking import _cliques
 
 __all__ = ["plot_critical_difference", "save_plots"]
@@ -44,22 +45,34 @@ def _save(fig, path):
     return path
 
 
-def save_plots(result, output):
+def _check_rules(rules):
+    if rules is None:
+        return RULES
+    if isinstance(rules, str):
+        rules = [rules]
+    return tuple(check_rule(r, "rules") for r in rules)
+
+
+def save_plots(result, output, *, rules=None):
     """Write the comparison's PNG plots into ``output``; return their paths.
 
+    Each method is drawn under each decision rule, named ``'baseline
+    (trained)'``, ``'baseline (balanced)'``.
+
     - ``recall_by_class.png``: per-class recall on the CV folds, grouped by
-      method; the majority class is marked and a zero recall shows as a thin
-      red bar, not as nothing.
+      method and rule; the majority class is marked and a zero recall shows
+      as a thin red bar, not as nothing.
     - ``accuracy_vs_time.png``: balanced accuracy against fit time (log axis
-      with plain-number ticks).
-    - ``confusion_<method>.png``: the held-out part's confusion matrix,
-      normalised per true class (each row is that class's recall), with the
-      counts.
+      with plain-number ticks); both rules share their fit's time.
+    - ``confusion_<method>_<rule>.png``: the held-out part's confusion
+      matrix, normalised per true class (each row is that class's recall),
+      with the counts.
     - ``precision_recall.png`` (binary problems): the held-out part's
-      precision-recall curve per method, with its average precision.
+      precision-recall curve per method, with its average precision (the
+      same under both rules).
     - ``reliability.png``: the held-out part's reliability diagram per method
-      (positive-class probability for binary problems, top-label confidence
-      otherwise).
+      as trained (positive-class probability for binary problems, top-label
+      confidence otherwise).
 
     Parameters
     ----------
@@ -67,30 +80,40 @@ def save_plots(result, output):
         What :func:`skimb.compare` returned (or loaded from its folder).
     output : str or path-like
         The folder, created if missing.
+    rules : {'trained', 'balanced'}, list of them, or None, default=None
+        The decision rules to draw; None draws both.
 
     Returns
     -------
     paths : list of Path
         The files written, in the order above; empty when no run succeeded.
     """
+    rules = _check_rules(rules)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     rows = result.rows
     if rows.empty or "balanced_accuracy" not in rows:
         return []
+    if "rule" not in rows:
+        rows = rows.assign(rule=RULES[0])
     ok = rows[rows["status"] == "ok"]
     cv, test = ok[ok["fold"] != "test"], ok[ok["fold"] == "test"]
-    methods = [m for m in result.config["methods"] if m in set(ok["method"])]
+    present = set(zip(ok["method"], ok["rule"], strict=True))
+    entries = [
+        (m, r) for m in result.config["methods"] for r in rules if (m, r) in present
+    ]
     classes, config = result.classes, result.config
     positive = config.get("positive")
-    figure = _recall_by_class(cv, methods, classes, config.get("majority"))
+    figure = _recall_by_class(cv, entries, classes, config.get("majority"))
     paths = [_save(figure, output / "recall_by_class.png")]
-    paths.append(_save(_accuracy_vs_time(cv, methods), output / "accuracy_vs_time.png"))
-    for method in methods:
-        counts = _summed_confusion(test, method)
+    paths.append(_save(_accuracy_vs_time(cv, entries), output / "accuracy_vs_time.png"))
+    for method, rule in entries:
+        counts = _summed_confusion(_of(test, method, rule))
         if counts is not None:
-            figure = _confusion_matrix(counts, classes, method)
-            paths.append(_save(figure, output / f"confusion_{method}.png"))
+            figure = _confusion_matrix(counts, classes, rule_label(method, rule))
+            paths.append(_save(figure, output / f"confusion_{method}_{rule}.png"))
+    test = test[test["rule"] == RULES[0]]  # the curves: the same fit as trained
+    methods = list(dict.fromkeys(m for m, _ in entries))
     if positive is not None and "pr_curve" in test:
         test_counts = config.get("test_counts") or {}
         figure = _precision_recall(test, methods, positive, test_counts)
@@ -101,15 +124,19 @@ def save_plots(result, output):
     return paths
 
 
-def _recall_by_class(cv, methods, classes, majority):
+def _of(rows, method, rule):
+    return rows[(rows["method"] == method) & (rows["rule"] == rule)]
+
+
+def _recall_by_class(cv, entries, classes, majority):
     fig, ax = _figure(max(6, 0.9 * len(classes) + 2), 4)
-    width = 0.8 / max(1, len(methods))
+    width = 0.8 / max(1, len(entries))
     x = np.arange(len(classes))
-    for i, method in enumerate(methods):
-        m = cv[cv["method"] == method]
+    for i, (method, rule) in enumerate(entries):
+        m = _of(cv, method, rule)
         means = np.array([m[f"recall_{c}"].astype(float).mean() for c in classes])
         xs = x + i * width - 0.4 + width / 2
-        ax.bar(xs, means, width, label=method)
+        ax.bar(xs, means, width, label=rule_label(method, rule))
         zero = np.nan_to_num(means) == 0
         if zero.any():
             ax.bar(xs[zero], 0.015, width, color="red", zorder=3)
@@ -119,21 +146,21 @@ def _recall_by_class(cv, methods, classes, majority):
     ax.set_ylabel("recall (CV mean)")
     ax.set_ylim(0, 1.05)
     ax.legend(
-        ncols=min(4, max(1, len(methods))),
+        ncols=min(4, max(1, len(entries))),
         loc="upper center",
         bbox_to_anchor=(0.5, -0.3),
         **_LEGEND,
     )
-    ax.set_title("Per-class recall by method", **_TITLE)
+    ax.set_title("Per-class recall by method and rule", **_TITLE)
     return fig
 
 
-def _accuracy_vs_time(cv, methods):
+def _accuracy_vs_time(cv, entries):
     from matplotlib.ticker import FuncFormatter
 
     fig, ax = _figure(6.5, 4)
-    for method in methods:
-        m = cv[cv["method"] == method]
+    for method, rule in entries:
+        m = _of(cv, method, rule)
         t, b = m["fit_time"].astype(float), m["balanced_accuracy"].astype(float)
         ax.errorbar(
             t.mean(),
@@ -142,7 +169,7 @@ def _accuracy_vs_time(cv, methods):
             yerr=b.std(ddof=0),
             fmt="o",
             capsize=3,
-            label=method,
+            label=rule_label(method, rule),
         )
     ax.set_xscale("log")
     plain = FuncFormatter(lambda v, _: f"{v:g}")
@@ -156,13 +183,9 @@ def _accuracy_vs_time(cv, methods):
     return fig
 
 
-def _summed_confusion(test, method):
+def _summed_confusion(test):
     # The held-out confusion counts of every seed, summed; None without any.
-    matrices = [
-        np.asarray(c)
-        for c in test[test["method"] == method].get("confusion", [])
-        if isinstance(c, list)
-    ]
+    matrices = [np.asarray(c) for c in test.get("confusion", []) if isinstance(c, list)]
     return np.sum(matrices, axis=0) if matrices else None
 
 

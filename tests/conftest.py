@@ -129,3 +129,57 @@ def refuses(two_classes):
             ).fit(X, y, **kwargs)
 
     return check
+
+
+def _hand_row(method, fold, bal_acc, classes=(0, 1, 2), rule="trained", **extra):
+    # A result row as compare writes it, with made-up scores.
+    row = {
+        "method": method,
+        "rule": rule,
+        "seed": 0,
+        "fold": fold,
+        "status": "ok",
+        "error": "",
+        "balanced_accuracy": bal_acc,
+        "macro_f1": bal_acc - 0.1,
+        "geometric_mean": bal_acc - 0.2,
+        "minority_recall": bal_acc / 2,
+        "majority_recall": 0.9,
+        "fit_time": 1.5,
+        "samples_per_epoch": 300,
+        **{f"recall_{c}": bal_acc for c in classes},
+    }
+    if fold == "test":
+        three = [[5, 1, 0], [2, 3, 1], [0, 1, 4]]
+        row["confusion"] = three if len(classes) == 3 else [[8, 2], [1, 4]]
+    row.update(extra)
+    return row
+
+
+@pytest.fixture
+def hand_row():
+    """``hand_row(method, fold, bal_acc, classes=(0, 1, 2), rule='trained',
+    **extra)``: one result row with made-up scores (``extra`` overrides)."""
+    return _hand_row
+
+
+@pytest.fixture
+def hand_result():
+    """A ComparisonResult written by hand: two methods (asked for as
+    weighted-loss, baseline) over two folds and the test part, classes 0-2,
+    trained rows only."""
+    from skimb.evaluation import ComparisonResult
+
+    rows = pd.DataFrame(
+        [
+            _hand_row("baseline", 0, 0.5, fit_time=1.0),
+            _hand_row("baseline", 1, 0.7, fit_time=2.0, samples_per_epoch=310),
+            _hand_row("baseline", "test", 0.65),
+            _hand_row("weighted-loss", 0, 0.8),
+            _hand_row("weighted-loss", 1, 0.8),
+            _hand_row("weighted-loss", "test", 0.75),
+        ]
+    )
+    return ComparisonResult(
+        rows, {"methods": ["weighted-loss", "baseline"]}, classes=[0, 1, 2]
+    )

@@ -45,16 +45,31 @@ def test_compare_end_to_end(tmp_path, capsys, tiny_flags):
     assert rc == 0
     table = capsys.readouterr().out
     lines = [ln for ln in table.splitlines() if ln.startswith("| ")]
-    assert [ln.split(" | ")[0][2:] for ln in lines[1:]] == [
+    assert [ln.split(" | ")[0][2:] for ln in lines[1::2]] == [
         "baseline",
         "weighted-loss",
         "weighted-sampler",
         "random-under",
     ]
+    assert [ln.split(" | ")[1] for ln in lines[1:]] == ["trained", "balanced"] * 4
     saved = json.loads((out / "results.json").read_text())
-    assert len(saved["rows"]) == 4 * 3
+    assert len(saved["rows"]) == 4 * 2 * 3  # methods x rules x (2 folds + test)
     assert all(0 <= r["balanced_accuracy"] <= 1 for r in saved["rows"])
     assert (out / "recall_by_class.png").exists()
+    # The recommendation, under the table and in results.json.
+    best = saved["recommendation"]["balanced_accuracy"]
+    assert best["method"] in methods.split(",") and best["rule"] in (
+        "trained",
+        "balanced",
+    )
+    assert {"cv_mean", "runner_up", "p_value"} <= set(best)
+    assert f"best balanced accuracy: {best['method']} ({best['rule']} rule)" in table
+    assert "best AP: " in table and "best log loss: " in table
+    # The saved model and the two lines that load and use it.
+    model = out / "model.skimb"
+    assert saved["model"]["path"] == str(model) and model.stat().st_size > 0
+    assert f'model = skimb.load("{model}")' in table
+    assert "model.predict(X_new)" in table
 
 
 @pytest.mark.parametrize(
@@ -73,6 +88,8 @@ def test_compare_end_to_end(tmp_path, capsys, tiny_flags):
         (["--target", "y"], "--target names the label column of --data"),
         (["--dataset", "mnist"], "--data-dir is required"),
         (["--seeds", "a,b"], "comma-separated integers"),
+        (["--recommend-for", "f1"], "recommend_for must be one of 'balanced_accuracy'"),
+        (["--methods", "posthoc-la"], "'posthoc-la' is no longer a method"),
     ],
 )
 def test_bad_options_exit_2_before_work(args, message, tmp_path, capsys):
@@ -175,7 +192,7 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path, tiny_flags
     assert "--resume" in err
     saved = json.loads((out / "results.json").read_text())
     assert {r["method"] for r in saved["rows"]} == {"baseline"}
-    assert len(saved["rows"]) == 3  # complete: 2 folds + test
+    assert len(saved["rows"]) == 3 * 2  # complete: 2 folds + test, two rules
 
     done = subprocess.run(
         [sys.executable, "-m", "skimb.cli", *args, "--resume"],
@@ -186,8 +203,9 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path, tiny_flags
     )
     assert done.returncode == 0, done.stderr
     rows = json.loads((out / "results.json").read_text())["rows"]
-    assert len(rows) == 5 * 3
+    assert len(rows) == 5 * 3 * 2
     assert all(r["status"] == "ok" for r in rows)
+    assert "model = skimb.load(" in done.stdout
 
 
 def test_no_fit_many_gives_the_same_rows(tmp_path, tiny_flags):

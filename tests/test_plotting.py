@@ -1,5 +1,6 @@
-"""skimb.plotting: every expected PNG is written, and the figures drawn with
-scikit-learn's Display classes show the numbers scikit-learn computes."""
+"""skimb.plotting: every expected PNG is written (each method under both
+decision rules, named), and the figures drawn with scikit-learn's Display
+classes show the numbers scikit-learn computes."""
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import confusion_matrix, precision_recall_curve
 
 from skimb.evaluation import ComparisonResult
+from skimb.evaluation._verdict import RULES
 from skimb.metrics import pr_curve, reliability_curve
 from skimb.plotting import (
     _confusion_matrix,
@@ -19,45 +21,14 @@ from skimb.plotting import (
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CLASSES = [0, 1, 2]
-CONFUSION = [[5, 1, 0], [2, 3, 1], [0, 1, 4]]
-
-
-def _row(method, fold, bal_acc, classes=CLASSES, **extra):
-    row = {
-        "method": method,
-        "seed": 0,
-        "fold": fold,
-        "status": "ok",
-        "error": "",
-        "balanced_accuracy": bal_acc,
-        "fit_time": 1.5,
-        **{f"recall_{c}": bal_acc for c in classes},
-    }
-    if fold == "test":
-        row["confusion"] = CONFUSION if classes == CLASSES else [[8, 2], [1, 4]]
-    row.update(extra)
-    return row
 
 
 @pytest.fixture
-def result():
-    """Two methods over two folds and the test part, written by hand."""
-    rows = pd.DataFrame(
-        [
-            _row("baseline", 0, 0.5, fit_time=1.0),
-            _row("baseline", 1, 0.7, fit_time=2.0),
-            _row("baseline", "test", 0.65),
-            _row("weighted-loss", 0, 0.8),
-            _row("weighted-loss", 1, 0.8),
-            _row("weighted-loss", "test", 0.75),
-        ]
-    )
-    return ComparisonResult(
-        rows, {"methods": ["weighted-loss", "baseline"]}, classes=CLASSES
-    )
+def result(hand_result):
+    return hand_result
 
 
-def _binary_test_rows(rng, n=200):
+def _binary_test_rows(rng, hand_row, n=200):
     # Held-out rows of two methods with their stored curves, as compare
     # stores them (pr_curve and reliability_curve of skimb.metrics).
     y = (rng.random(n) < 0.3).astype(int)
@@ -70,19 +41,30 @@ def _binary_test_rows(rng, n=200):
             "reliability": reliability_curve(y, proba, classes=[0, 1], positive=1),
             "average_precision": 0.5 + signal / 2,
         }
-        rows.append(_row(method, "test", 0.7, classes=[0, 1], **extra))
+        rows.append(hand_row(method, "test", 0.7, classes=[0, 1], **extra))
     return y, pd.DataFrame(rows)
+
+
+def _both_rules(result):
+    # The hand-written trained rows and a balanced copy of each.
+    balanced = result.rows.assign(
+        rule="balanced", balanced_accuracy=result.rows["balanced_accuracy"] + 0.1
+    )
+    rows = pd.concat([result.rows, balanced], ignore_index=True)
+    return ComparisonResult(rows, result.config, classes=result.classes)
 
 
 def test_every_expected_png_is_written(result, tmp_path):
     out = tmp_path / "new" / "folder"
-    paths = save_plots(result, out)
+    paths = save_plots(_both_rules(result), out)
     names = [p.name for p in paths]
     assert names == [
         "recall_by_class.png",
         "accuracy_vs_time.png",
-        "confusion_weighted-loss.png",
-        "confusion_baseline.png",
+        "confusion_weighted-loss_trained.png",
+        "confusion_weighted-loss_balanced.png",
+        "confusion_baseline_trained.png",
+        "confusion_baseline_balanced.png",
     ]
     assert sorted(p.name for p in out.iterdir()) == sorted(names)
     for path in paths:
@@ -91,10 +73,46 @@ def test_every_expected_png_is_written(result, tmp_path):
         assert path.read_bytes()[:8] == PNG_SIGNATURE
 
 
-def test_a_binary_problem_also_gets_its_curves(tmp_path, rng):
-    _, test = _binary_test_rows(rng)
+def test_both_rules_are_named_in_the_figures(result):
+    from skimb.plotting import _accuracy_vs_time, _recall_by_class
+
+    both = _both_rules(result).rows
+    entries = [(m, r) for m in ("baseline", "weighted-loss") for r in RULES]
+    cv = both[both["fold"] != "test"]
+    for figure in (
+        _recall_by_class(cv, entries, CLASSES, 0),
+        _accuracy_vs_time(cv, entries),
+    ):
+        legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+        assert legend == [
+            "baseline (trained)",
+            "baseline (balanced)",
+            "weighted-loss (trained)",
+            "weighted-loss (balanced)",
+        ]
+    # Each entry's point is its own rows' mean.
+    ax = _accuracy_vs_time(cv, entries).axes[0]
+    ys = [c.get_children()[0].get_ydata()[0] for c in ax.containers]
+    np.testing.assert_allclose(ys, [0.6, 0.7, 0.8, 0.9])
+    title = _confusion_matrix(np.eye(3, dtype=int), CLASSES, "baseline (balanced)")
+    assert title.axes[0].get_title().startswith("baseline (balanced):")
+
+
+def test_one_rule_only_and_a_bad_rule(result, tmp_path):
+    paths = save_plots(_both_rules(result), tmp_path / "a", rules="balanced")
+    assert [p.name for p in paths][2:] == [
+        "confusion_weighted-loss_balanced.png",
+        "confusion_baseline_balanced.png",
+    ]
+    with pytest.raises(ValueError, match="rules must be one of 'trained', 'balanced'"):
+        save_plots(result, tmp_path / "b", rules=["trained", "balance"])
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_binary_problem_also_gets_its_curves(tmp_path, rng, hand_row):
+    _, test = _binary_test_rows(rng, hand_row)
     cv = pd.DataFrame(
-        [_row(m, f, 0.7, classes=[0, 1]) for m in test["method"] for f in (0, 1)]
+        [hand_row(m, f, 0.7, classes=[0, 1]) for m in test["method"] for f in (0, 1)]
     )
     config = {
         "methods": ["baseline", "weighted-loss"],
@@ -108,8 +126,8 @@ def test_a_binary_problem_also_gets_its_curves(tmp_path, rng):
     assert [p.name for p in paths] == [
         "recall_by_class.png",
         "accuracy_vs_time.png",
-        "confusion_baseline.png",
-        "confusion_weighted-loss.png",
+        "confusion_baseline_trained.png",
+        "confusion_weighted-loss_trained.png",
         "precision_recall.png",
         "reliability.png",
     ]
@@ -124,17 +142,17 @@ def test_no_confusion_plot_without_test_rows(result, tmp_path):
     assert [p.name for p in paths] == [
         "recall_by_class.png",
         "accuracy_vs_time.png",
-        "confusion_weighted-loss.png",
+        "confusion_weighted-loss_trained.png",
     ]
-    assert not (tmp_path / "confusion_baseline.png").exists()
+    assert not (tmp_path / "confusion_baseline_trained.png").exists()
 
 
 def test_failed_methods_are_left_out_of_the_plots(result, tmp_path):
     rows = result.rows.copy()
     rows.loc[rows["method"] == "baseline", "status"] = "error"
     paths = save_plots(ComparisonResult(rows, result.config, classes=CLASSES), tmp_path)
-    assert "confusion_baseline.png" not in [p.name for p in paths]
-    assert (tmp_path / "confusion_weighted-loss.png").stat().st_size > 0
+    assert "confusion_baseline_trained.png" not in [p.name for p in paths]
+    assert (tmp_path / "confusion_weighted-loss_trained.png").stat().st_size > 0
 
 
 def test_nothing_to_plot(tmp_path):
@@ -172,8 +190,8 @@ def test_many_classes_show_fractions_only(rng):
     assert all("(" not in t.get_text() for t in ax.texts)
 
 
-def test_precision_recall_curves_are_scikit_learns(rng):
-    y, test = _binary_test_rows(rng, n=150)
+def test_precision_recall_curves_are_scikit_learns(rng, hand_row):
+    y, test = _binary_test_rows(rng, hand_row, n=150)
 
     ax = _precision_recall(test, ["baseline", "weighted-loss"], 1, {}).axes[0]
 
@@ -192,8 +210,8 @@ def test_precision_recall_curves_are_scikit_learns(rng):
     np.testing.assert_allclose(stored["recall"], recall, atol=1e-5)
 
 
-def test_precision_recall_chance_line_is_the_positive_share(rng):
-    _, test = _binary_test_rows(rng)
+def test_precision_recall_chance_line_is_the_positive_share(rng, hand_row):
+    _, test = _binary_test_rows(rng, hand_row)
     ax = _precision_recall(test, ["baseline"], 1, {0: 75, 1: 25}).axes[0]
     chance = [line for line in ax.get_lines() if line.get_label().startswith("chance")]
     assert chance[0].get_label() == "chance (0.250)"

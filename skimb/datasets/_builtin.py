@@ -15,11 +15,6 @@ import numpy as np
 from .._utils.files import atomic_write
 from .._utils.validation import check_number, one_of
 
-# The recipes, re-exported because callers import them from here.
-from ._imbalance import IMBALANCE_RECIPES as IMBALANCE_RECIPES
-from ._imbalance import check_imbalance_options as check_imbalance_options
-from ._imbalance import make_imbalanced as make_imbalanced
-
 __all__ = ["DATASETS", "DataSplit", "label_counts", "load_dataset"]
 
 #: The names :func:`load_dataset` accepts.

@@ -5,7 +5,9 @@
 means and summarises: mean ranks per metric (``ranks.csv``), the Friedman
 test and the Nemenyi critical difference (Demšar, 2006), wins, ties and
 losses against the plain net, and a critical-difference diagram
-(``critical_difference.png``); everything in ``benchmark.json``.
+(``critical_difference.png``); everything in ``benchmark.json``. Each method
+is ranked under both decision rules, as ``'baseline (trained)'`` and
+``'baseline (balanced)'``.
 """
 
 import json
@@ -32,6 +34,7 @@ from ._execution import parallel_backend, run_parallel, set_threads, worker_thre
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc, run_options
 from ._results import _jsonable, check_output_writable
+from ._verdict import RULES, rule_label
 
 __all__ = ["RANKED_METRICS", "BenchmarkResult", "benchmark"]
 
@@ -54,17 +57,18 @@ class BenchmarkResult:
     Attributes
     ----------
     scores : pandas.DataFrame
-        One row per data set and method: the CV mean of every metric, and
-        the summed ``fit_time``.
+        One row per data set, method and rule (``method`` names both:
+        ``'baseline (balanced)'``): the CV mean of every metric, and the
+        summed ``fit_time``.
     ranks : pandas.DataFrame
-        One row per method: its mean rank per metric (1 = best), over the
-        data sets where every method has a score.
+        One row per method and rule: its mean rank per metric (1 = best),
+        over the data sets where every entry has a score.
     stats : dict
         Per metric: ``friedman_p``, ``critical_difference`` and
         ``n_datasets``.
     wins : dict
         Per metric: wins, ties and losses of each method against the
-        reference (``'baseline'`` when it ran).
+        reference as trained (``'baseline (trained)'`` when it ran).
     skipped : list of (name, reason)
         Data sets that could not be used, and why.
     """
@@ -108,6 +112,11 @@ def _run_one(name, options, output, resume, threads):
     except (ValueError, FileNotFoundError, ImportError) as exc:
         return name, None, f"{type(exc).__name__}: {exc}"
     summary = result.summary()
+    # Each method under each rule is ranked as an entry of its own.
+    summary["method"] = [
+        rule_label(m, r)
+        for m, r in zip(summary["method"], summary["rule"], strict=True)
+    ]
     summary.insert(0, "dataset", name)
     return name, summary, None
 
@@ -203,7 +212,10 @@ def benchmark(
                     print(f"skipped {name}: {reason}", file=sys.stderr)
             else:
                 summaries.append(summary)
-            result = _summarise(summaries, skipped, methods, reference)
+            entries = [rule_label(m, r) for m in methods for r in RULES]
+            result = _summarise(
+                summaries, skipped, entries, rule_label(reference, RULES[0])
+            )
             if output is not None:
                 _save(result, config, output)
     bar.close()
@@ -221,19 +233,20 @@ def _summarise(summaries, skipped, methods, reference):
         table = scores.pivot_table(
             index="dataset", columns="method", values=column, dropna=False
         ).reindex(columns=methods)
-        complete = table.dropna()
+        # An entry never scored (the balanced rule of a model without
+        # probabilities) is left out rather than emptying the table.
+        complete = table.dropna(axis=1, how="all").dropna()
         if complete.empty:
             continue
         ranks[metric] = mean_ranks(complete, higher_is_better=higher)
+        k = complete.shape[1]
         entry = {"n_datasets": int(len(complete))}
-        if len(methods) >= 3 and len(complete) >= 2:
+        if k >= 3 and len(complete) >= 2:
             entry["friedman_statistic"], entry["friedman_p"] = friedman_test(complete)
-        if len(methods) >= 2:
-            entry["critical_difference"] = nemenyi_critical_difference(
-                len(methods), len(complete)
-            )
+        if k >= 2:
+            entry["critical_difference"] = nemenyi_critical_difference(k, len(complete))
         stats[metric] = entry
-        if reference in methods and len(methods) >= 2:
+        if reference in complete and k >= 2:
             wins[metric] = (
                 win_tie_loss(complete, reference, higher_is_better=higher)
                 .reset_index(names="method")

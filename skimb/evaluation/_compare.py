@@ -5,14 +5,16 @@
 Every method trains the same net (same epochs, batch size, learning rate,
 width and seed) on the same preprocessed features; only the way it handles
 the imbalance differs. Folds run in parallel through joblib, on a Dask
-distributed cluster when asked. Results are written atomically after each
-method, so an interrupted run keeps what finished and ``resume=True`` picks
-up the rest.
+distributed cluster when asked. Every method is scored under two decision
+rules from the same fit: as trained and under the balanced rule. Results
+are written atomically after each method, so an interrupted run keeps what
+finished and ``resume=True`` picks up the rest.
 
-The job reads in three steps: plan (:mod:`._plan`: the options, the data,
+The job reads in four steps: plan (:mod:`._plan`: the options, the data,
 each seed's draw and folds, every check before any fit), run
-(:mod:`._run`: the tasks, one fit each or stacked) and score
-(:mod:`._scoring`: one row per task).
+(:mod:`._run`: the tasks, one fit each or in one loop), score
+(:mod:`._scoring`: one row per task and rule) and the verdict
+(:mod:`._recommended`: the recommendation and the recommended model saved).
 """
 
 from pathlib import Path
@@ -25,8 +27,10 @@ from ._execution import interrupts_stop_the_run, parallel_backend
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
+from ._recommended import finish
 from ._results import ComparisonResult, save_result
 from ._run import run_tasks
+from ._verdict import RULES
 
 __all__ = ["compare"]
 
@@ -62,6 +66,7 @@ def compare(
     resume=False,
     progress=True,
     plots=True,
+    recommend_for="balanced_accuracy",
     fit_many=True,
 ):
     """Compare imbalance-handling methods on one data set.
@@ -81,8 +86,11 @@ def compare(
     Returns
     -------
     ComparisonResult
-        ``result.rows`` holds a row per method x seed x fold;
-        ``result.summary()`` the per-method means and standard deviations.
+        ``result.rows`` holds a row per method x rule x seed x fold;
+        ``result.summary()`` the per-method and rule means and standard
+        deviations; ``result.recommendation`` the best method and rule per
+        deciding metric; ``result.model`` the recommended model (for
+        ``recommend_for``), saved to ``OUTPUT/model.skimb``.
 
     Examples
     --------
@@ -95,6 +103,11 @@ def compare(
     ('data', 1)
     >>> sorted(result.rows["fold"].astype(str).unique())
     ['0', '1', 'test']
+    >>> sorted(result.rows["rule"].unique())
+    ['balanced', 'trained']
+    >>> result.recommendation["balanced_accuracy"]["method"] in ("baseline",
+    ...                                                          "weighted-loss")
+    True
     """
     # The keyword arguments are the options of the table: check them at once.
     options = RunConfig.from_call("compare", locals())
@@ -105,7 +118,8 @@ def compare(
     result = ComparisonResult(pd.DataFrame(rows), plan.config, output, plan.classes)
     n_tasks = len(methods) * len(options.seeds) * (options.cv + 1)
     bar = tqdm(total=n_tasks, desc="methods x folds", disable=not options.progress)
-    bar.update(len(rows))
+    bar.update(len(rows) // 2)  # a fit's two rows
+    models = {}  # method -> its fit on the whole training part, first seed
     with (
         interrupts_stop_the_run(),
         parallel_backend(options.n_jobs, options.scheduler, options.dask),
@@ -114,14 +128,19 @@ def compare(
             tasks = plan.tasks(method)
             if not tasks:
                 continue
-            for row in run_tasks(method, tasks, plan, options):
-                rows.append(row)
+            for task, task_rows, model in run_tasks(method, tasks, plan, options):
+                rows.extend(task_rows)
+                if model is not None:
+                    models[task.method] = model
                 bar.update(1)
             result.rows = _ordered(pd.DataFrame(rows), methods)
             if output is not None:
                 save_result(result, output)
+        result.rows = _ordered(pd.DataFrame(rows), methods)
+        finish(result, models, plan, options)
     bar.close()
-    result.rows = _ordered(pd.DataFrame(rows), methods)
+    if output is not None:
+        save_result(result, output)
     if options.plots and output is not None:
         from ..plotting import save_plots  # matplotlib only when drawing
 
@@ -135,10 +154,11 @@ def _ordered(rows, methods):
     order = {m: i for i, m in enumerate(methods)}
     rows = rows.assign(
         _m=rows["method"].map(order),
+        _r=rows["rule"].map({r: i for i, r in enumerate(RULES)}),
         _f=rows["fold"].map(lambda f: 10**9 if f == "test" else int(f)),
     )
     return (
-        rows.sort_values(["_m", "seed", "_f"])
-        .drop(columns=["_m", "_f"])
+        rows.sort_values(["_m", "_r", "seed", "_f"], kind="stable")
+        .drop(columns=["_m", "_r", "_f"])
         .reset_index(drop=True)
     )

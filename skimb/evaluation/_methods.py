@@ -5,12 +5,23 @@ imbalanced-learn resampler, that :func:`build` clones and configures with the
 comparison's net settings and seed. Every net method trains the same
 ``SimpleNet`` for the same epochs; only the way it treats the imbalance
 differs. The reference rows (balanced logistic regression and gradient
-boosting) see the same preprocessed features.
+boosting, imbalanced-learn's ensembles) see the same preprocessed features.
+
+Every method is scored under two decision rules from its one fit (as trained,
+and moved to equal class priors: :mod:`._verdict`), so the plain net under
+the balanced rule is the ``'baseline'`` method's balanced rows, not a method
+of its own (:data:`REPLACED` names such retired methods).
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
+from imblearn.ensemble import (
+    BalancedBaggingClassifier,
+    BalancedRandomForestClassifier,
+    EasyEnsembleClassifier,
+    RUSBoostClassifier,
+)
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import RandomUnderSampler
@@ -26,7 +37,7 @@ from ..estimators._classifiers import (
 )
 from ..nn._losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 
-__all__ = ["DEFAULT_METHODS", "METHODS", "Method", "build"]
+__all__ = ["DEFAULT_METHODS", "METHODS", "REPLACED", "Method", "build"]
 
 
 @dataclass(frozen=True)
@@ -89,11 +100,23 @@ METHODS = {
         ),
         per_fit={"reweight_epoch": lambda net: int(0.8 * net["max_epochs"])},
     ),
-    # The plain net's output moved to equal class priors: post-hoc logit
-    # adjustment with tau = 1 (Menon et al., 2021).
-    "posthoc-la": Method(NetClassifier(prior="balanced")),
+    # imbalanced-learn's ensembles, balanced by construction (each member
+    # sees a balanced resample): references, at modest sizes.
+    "balanced-random-forest": Method(
+        BalancedRandomForestClassifier(n_estimators=100), net=False
+    ),
+    "easy-ensemble": Method(EasyEnsembleClassifier(n_estimators=10), net=False),
+    "rusboost": Method(RUSBoostClassifier(n_estimators=50), net=False),
+    "balanced-bagging": Method(BalancedBaggingClassifier(n_estimators=10), net=False),
 }
 """Method name -> :class:`Method`."""
+
+#: Retired method names -> what replaces them (an error names it).
+REPLACED = {
+    "posthoc-la": "'baseline': the plain net's output moved to equal class priors "
+    "(post-hoc logit adjustment, tau = 1) is now the 'baseline' method's rows "
+    "under the balanced rule (rule='balanced'), from the same fit",
+}
 
 DEFAULT_METHODS = (
     "baseline",
@@ -102,6 +125,7 @@ DEFAULT_METHODS = (
     "random-over",
     "smote",
     "random-under",
+    "logit-adjusted",
 )
 
 
@@ -114,6 +138,19 @@ def _neighbours(y, wanted=5):
 
 def _densify(X):
     return X.toarray() if hasattr(X, "toarray") else X
+
+
+def _dense_steps(preprocessor):
+    """The preprocessing of a method that needs dense input: the
+    ColumnTransformer told to return dense output (a pipeline of it then
+    holds library types only, which :func:`skimb.save` stores), or any other
+    preprocessor followed by a densifying step."""
+    if "sparse_threshold" in preprocessor.get_params():
+        return [("preprocess", preprocessor.set_params(sparse_threshold=0))]
+    return [
+        ("preprocess", preprocessor),
+        ("dense", FunctionTransformer(_densify, accept_sparse=True)),
+    ]
 
 
 def build(name, *, net, seed, y, preprocessor=None):
@@ -146,10 +183,10 @@ def build(name, *, net, seed, y, preprocessor=None):
     else:
         estimator.set_params(random_state=seed)
     steps = []
-    if preprocessor is not None:
+    if preprocessor is not None and method.dense:
+        steps += _dense_steps(clone(preprocessor))
+    elif preprocessor is not None:
         steps.append(("preprocess", clone(preprocessor)))
-    if method.dense and preprocessor is not None:
-        steps.append(("dense", FunctionTransformer(_densify, accept_sparse=True)))
     if method.resampler is not None:
         resampler = clone(method.resampler).set_params(random_state=seed)
         for key in ("k_neighbors", "n_neighbors"):

@@ -16,8 +16,9 @@ import torch
 
 from .._utils.device import resolve_device
 from .._utils.validation import check_number
-from ..datasets._builtin import IMBALANCE_RECIPES, check_imbalance_options
-from ._methods import DEFAULT_METHODS, METHODS
+from ..datasets._imbalance import IMBALANCE_RECIPES, check_imbalance_options
+from ._methods import DEFAULT_METHODS, METHODS, REPLACED
+from ._verdict import RECOMMENDED_METRICS
 
 __all__ = ["COMMANDS", "RunConfig", "option_defaults", "options_doc", "run_options"]
 
@@ -123,6 +124,12 @@ def _methods(value, name):
         raise TypeError(
             f"{name} must be a non-empty subset of {list(METHODS)}; got {value!r}."
         ) from None
+    replaced = [m for m in names if m in REPLACED]
+    if replaced:
+        raise ValueError(
+            f"{name}: {replaced[0]!r} is no longer a method of its own; use "
+            f"{REPLACED[replaced[0]]}."
+        )
     unknown = [m for m in names if m not in METHODS]
     if unknown or not names:
         raise ValueError(
@@ -358,10 +365,19 @@ class RunConfig:
         _flag,
         benchmark=False,
     )
+    recommend_for: str = _option(
+        "balanced_accuracy",
+        "{'balanced_accuracy', 'average_precision', 'log_loss'}",
+        "The metric whose recommended method and rule is saved as "
+        "OUTPUT/model.skimb: the fit on the whole training part (first seed), "
+        "its prior set to the rule, with its preprocessing.",
+        _one_of(list(RECOMMENDED_METRICS)),
+        commands=_COMPARE,
+    )
     fit_many: bool = _option(
         True,
         "bool",
-        "Train a net method's folds and seeds as one stacked loop "
+        "Train a net method's folds and seeds in one loop "
         "(skimb.estimators.fit_many): the same results as one fit at a time, "
         "to float tolerance, in less time. Applies to serial runs (n_jobs=1 "
         "without Dask); False fits one net at a time.",

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from ..datasets._builtin import check_imbalance_options, label_counts, make_imbalanced
+from ..datasets._builtin import label_counts
+from ..datasets._imbalance import check_imbalance_options, make_imbalanced
 from ..datasets._sources import load_data
 from ..datasets._user import check_target
 from ._preprocessing import check_encodable, make_preprocessor

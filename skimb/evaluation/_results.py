@@ -1,10 +1,12 @@
-"""The result of a comparison: one row per fit, their summary, and its files.
+"""The result of a comparison: one row per fit and decision rule, their
+summary, the recommendation, and its files.
 
-``results.csv`` (one row per method x seed x fold, fold ``'test'`` for the
-held-out part), ``summary.csv`` (per method: mean and standard deviation over
-the CV folds, and the held-out part's scores) and ``results.json`` (the
-configuration, the data set's name and class counts, every row with its
-confusion matrix and curves, and the summary). Each file is replaced
+``results.csv`` (one row per method x rule x seed x fold, fold ``'test'``
+for the held-out part), ``summary.csv`` (per method and rule: mean and
+standard deviation over the CV folds, and the held-out part's scores) and
+``results.json`` (the configuration, the data set's name and class counts,
+every row with its confusion matrix and curves, the summary, the
+recommendation and the saved model's path). Each file is replaced
 atomically, so an interrupted run leaves complete files behind.
 """
 
@@ -17,6 +19,7 @@ import pandas as pd
 
 from .._utils.files import atomic_write
 from ..metrics._scores import DECISION_METRICS, PROBABILITY_METRICS
+from ._verdict import RULES, check_rule
 
 __all__ = [
     "CORRECTED_METRICS",
@@ -52,15 +55,18 @@ _RESUME_KEYS = ("dataset", "class_counts", "imbalance", "cv", "net", "test_size"
 
 @dataclass
 class ComparisonResult:
-    """Rows (one per method x seed x fold, fold ``'test'`` for the held-out
-    part) and their summary.
+    """Rows (one per method x rule x seed x fold, fold ``'test'`` for the
+    held-out part), their summary and the verdict.
 
     Parameters
     ----------
     rows : pandas.DataFrame
-        ``method, seed, fold, status, error``, one column per metric,
-        ``recall_<label>`` per class and, on test rows, ``confusion`` (and
-        ``pr_curve`` and ``reliability`` where probabilities exist).
+        ``method, rule, seed, fold, status, error``, one column per metric,
+        ``recall_<label>`` per class and, on test rows, ``confusion`` (and,
+        on the trained rows, ``pr_curve`` and ``reliability`` where
+        probabilities exist). ``rule`` is ``'trained'`` or ``'balanced'``;
+        ``status`` is ``'ok'``, ``'error'`` or ``'n/a'`` (a balanced row of
+        a model without probabilities).
     config : dict
         The options the run used, the data set's name and class counts, and
         the positive, majority and minority classes.
@@ -68,45 +74,77 @@ class ComparisonResult:
         Where the files were written.
     classes : list
         The class labels, sorted.
+    recommendation : dict
+        ``{metric: {"method", "rule", "cv_mean", "runner_up", "p_value",
+        ...}}``, as :func:`~skimb.evaluation._verdict.recommend` gives it.
+    model : estimator or None
+        The recommended model (for ``config["recommend_for"]``), fitted on
+        the whole training part, its prior set to the recommended rule,
+        with its preprocessing.
+    model_path : pathlib.Path or None
+        Where the model was saved (``OUTPUT/model.skimb``).
+    model_info : dict
+        The saved model's ``path``, ``method``, ``rule`` and the metric it
+        was ``recommended_for`` (empty without a model).
     """
 
     rows: pd.DataFrame
     config: dict
     output: Path | None = None
     classes: list = field(default_factory=list)
+    recommendation: dict = field(default_factory=dict)
+    model: object = None
+    model_path: Path | None = None
+    model_info: dict = field(default_factory=dict)
 
-    def summary(self):
-        """Mean and standard deviation over CV folds (and seeds) per method,
-        and the held-out test part's scores (``test_<metric>``), in the order
-        the methods were asked for."""
+    def summary(self, rule=None):
+        """Mean and standard deviation over CV folds (and seeds) per method
+        and rule, and the held-out test part's scores (``test_<metric>``),
+        in the order the methods were asked for, each method's trained row
+        first.
+
+        Parameters
+        ----------
+        rule : {'trained', 'balanced'} or None, default=None
+            Only this rule's rows; None gives both.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        rules = RULES if rule is None else (check_rule(rule),)
+        rows = self.rows
+        if "rule" not in rows:
+            rows = rows.assign(rule=RULES[0])
         wanted = [*METRICS, *CORRECTED_METRICS]
-        missing = [m for m in wanted if m not in self.rows.columns]
-        rows = self.rows.reindex(columns=[*self.rows.columns, *missing])
-        ok = rows[rows["status"] == "ok"]
-        cv = ok[ok["fold"] != "test"]
-        test = ok[ok["fold"] == "test"]
+        missing = [m for m in wanted if m not in rows.columns]
+        rows = rows.reindex(columns=[*rows.columns, *missing])
         out = []
         for method in self.config["methods"]:
-            mrows = rows[rows["method"] == method]
-            if mrows.empty:
-                continue
-            rec = {"method": method}
-            errors = mrows[mrows["status"] == "error"]["error"]
-            rec["error"] = errors.iloc[0] if len(errors) else ""
-            rec["n_failed"] = int(len(errors))
-            rec["n_runs"] = int(len(mrows))
-            m_cv = cv[cv["method"] == method]
-            for metric in wanted:
-                values = pd.to_numeric(m_cv[metric], errors="coerce")
-                rec[f"{metric}_mean"] = values.mean()
-                rec[f"{metric}_std"] = values.std(ddof=0)
-            m_test = test[test["method"] == method]
-            for metric in TEST_METRICS:
-                rec[f"test_{metric}"] = pd.to_numeric(
-                    m_test[metric], errors="coerce"
-                ).mean()
-            out.append(rec)
+            for r in rules:
+                group = rows[(rows["method"] == method) & (rows["rule"] == r)]
+                if not group.empty:
+                    out.append(_summarise(group, method, r, wanted))
         return pd.DataFrame(out)
+
+
+def _summarise(group, method, rule, wanted):
+    """One (method, rule)'s summary record."""
+    rec = {"method": method, "rule": rule}
+    errors = group[group["status"] == "error"]["error"]
+    rec["error"] = errors.iloc[0] if len(errors) else ""
+    rec["n_failed"] = int(len(errors))
+    rec["n_na"] = int((group["status"] == "n/a").sum())
+    rec["n_runs"] = int(len(group))
+    ok = group[group["status"] == "ok"]
+    cv, test = ok[ok["fold"] != "test"], ok[ok["fold"] == "test"]
+    for metric in wanted:
+        values = pd.to_numeric(cv[metric], errors="coerce")
+        rec[f"{metric}_mean"] = values.mean()
+        rec[f"{metric}_std"] = values.std(ddof=0)
+    for metric in TEST_METRICS:
+        rec[f"test_{metric}"] = pd.to_numeric(test[metric], errors="coerce").mean()
+    return rec
 
 
 def _jsonable(value):
@@ -172,13 +210,32 @@ def _save_result(result, output):
         "classes": _jsonable(result.classes),
         "rows": _jsonable(rows.to_dict(orient="records")),
         "summary": _jsonable(summary.to_dict(orient="records")),
+        "recommendation": _jsonable(result.recommendation),
+        "model": _jsonable(result.model_info) or None,
     }
     atomic_write(output / "results.json", json.dumps(payload, indent=1))
 
 
+def _finished(rows):
+    """The rows of the fits whose every rule's row finished (scored, or n/a)."""
+    rules = {}
+    for r in rows:
+        if r.get("status") in ("ok", "n/a"):
+            key = (r.get("method"), r.get("seed"), str(r.get("fold")))
+            rules.setdefault(key, set()).add(r.get("rule"))
+    done = {key for key, found in rules.items() if found >= set(RULES)}
+    return [
+        r
+        for r in rows
+        if (r.get("method"), r.get("seed"), str(r.get("fold"))) in done
+        and r.get("status") in ("ok", "n/a")
+    ]
+
+
 def load_previous(output, config):
     """The finished rows of an earlier run of the same configuration in
-    ``output`` (for ``resume``); a different configuration is an error."""
+    ``output`` (for ``resume``): both rules' rows of each finished fit; a
+    different configuration is an error."""
     path = Path(output) / "results.json"
     if not path.exists():
         return []
@@ -195,4 +252,4 @@ def load_previous(output, config):
             f"(differs in {differs}: { ({k: old.get(k) for k in differs}) }); use a "
             "new --output folder or drop --resume."
         )
-    return [r for r in previous.get("rows", []) if r.get("status") == "ok"]
+    return _finished(previous.get("rows", []))

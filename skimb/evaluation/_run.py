@@ -1,5 +1,10 @@
 """Running a comparison's tasks: one fit at a time through joblib, or a net
-method's folds and seeds in one stacked loop (:func:`fit_many`)."""
+method's folds and seeds in one loop (:func:`fit_many`).
+
+Each task gives its rows (one per decision rule) and, for the fit on the
+whole training part of the first seed, the fitted model itself: the
+recommended one is saved at the end without another fit.
+"""
 
 import time
 from dataclasses import dataclass
@@ -12,7 +17,7 @@ from ..estimators._classifiers import NetClassifier
 from ..estimators._fit_many import fit_many
 from ._execution import run_parallel, set_threads, worker_threads
 from ._methods import METHODS, build
-from ._scoring import error_row, final_step, score_row
+from ._scoring import error_rows, final_step, score_rows
 
 __all__ = ["run_tasks"]
 
@@ -51,8 +56,9 @@ def _build(task, data, y_train):
     )
 
 
-def _run_task(task, data, X_test, y_test, threads=None):
-    """Fit one method on one fold (or the whole train part) and score it."""
+def _run_task(task, data, X_test, y_test, threads=None, keep=False):
+    """Fit one method on one fold (or the whole train part) and score it:
+    ``(task, rows, model)``, the fitted model only when ``keep``."""
     set_threads(threads)
     _warm_up()
     try:
@@ -61,14 +67,15 @@ def _run_task(task, data, X_test, y_test, threads=None):
         start = time.perf_counter()
         estimator.fit(X_train, y_train)
         fit_time = time.perf_counter() - start
-        return score_row(task, estimator, fit_time, y_train, X_eval, y_eval, data)
+        rows = score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data)
     except Exception as exc:  # one failing method must not stop the others
-        return error_row(task, exc)
+        return task, error_rows(task, exc), None
+    return task, rows, estimator if keep else None
 
 
 @dataclass(eq=False)
-class _Stacked:
-    """A task ready for the stacked loop: the steps before its net fitted."""
+class _Prepared:
+    """A task ready for the loop of fit_many: the steps before its net fitted."""
 
     task: object
     estimator: object
@@ -97,10 +104,10 @@ def _prepare(task, data, X_test, y_test):
         else:
             X = head.fit_transform(X, y)
     before = time.perf_counter() - start
-    return _Stacked(task, estimator, X, y, y_train, X_eval, y_eval, before)
+    return _Prepared(task, estimator, X, y, y_train, X_eval, y_eval, before)
 
 
-def _fit_stacked(prepared):
+def _fit_in_one_loop(prepared):
     """Train every prepared net; seconds per net."""
     start = time.perf_counter()
     try:
@@ -119,12 +126,12 @@ def _fit_stacked(prepared):
     return (time.perf_counter() - start) / max(1, len(prepared))
 
 
-def _run_stacked(tasks, seeds, X_test, y_test):
-    """Fit one method on every fold and seed at once (:func:`fit_many`).
+def _run_fit_many(tasks, seeds, X_test, y_test, keep):
+    """Fit one method on every fold and seed in one loop (:func:`fit_many`).
 
     The steps before the net (preprocessing, resampling) are fitted per fold
     first, so each net trains on its own materialised training set; the nets
-    then train as one stacked loop, and each is scored as it would be alone.
+    then train in one loop, and each is scored as it would be alone.
     ``fit_time`` is the shared time divided evenly among the nets.
     """
     _warm_up()
@@ -133,37 +140,47 @@ def _run_stacked(tasks, seeds, X_test, y_test):
         try:
             prepared.append((i, _prepare(task, seeds[task.seed], X_test, y_test)))
         except Exception as exc:
-            rows[i] = error_row(task, exc)
-    shared = _fit_stacked([p for _, p in prepared]) if prepared else 0.0
+            rows[i] = error_rows(task, exc)
+    shared = _fit_in_one_loop([p for _, p in prepared]) if prepared else 0.0
+    models = {}
     for i, p in prepared:
         if p.error is not None:
-            rows[i] = error_row(p.task, p.error)
+            rows[i] = error_rows(p.task, p.error)
             continue
         try:
             fit_time = p.before + shared
             data = seeds[p.task.seed]
-            rows[i] = score_row(
+            rows[i] = score_rows(
                 p.task, p.estimator, fit_time, p.y_train, p.X_eval, p.y_eval, data
             )
         except Exception as exc:
-            rows[i] = error_row(p.task, exc)
-    return [rows[i] for i in range(len(tasks))]
+            rows[i] = error_rows(p.task, exc)
+        else:
+            models[i] = p.estimator if keep(p.task) else None
+    return [(task, rows[i], models.get(i)) for i, task in enumerate(tasks)]
 
 
-def _stackable(method):
+def _fits_in_one_loop(method):
     return isinstance(METHODS[method].estimator, BaseNetClassifier)
 
 
 def run_tasks(method, tasks, plan, options):
-    """The rows of ``method``'s ``tasks``, one by one as they finish."""
+    """``(task, rows, model)`` for each of ``method``'s ``tasks`` as it
+    finishes; ``model`` is the fitted one for the first seed's fit on the
+    whole training part, None otherwise."""
     split = plan.split
-    if options.fit_many and not options.parallel and _stackable(method):
-        yield from _run_stacked(tasks, plan.seeds, split.X_test, split.y_test)
+    first = next(iter(plan.seeds))
+
+    def keep(task):
+        return task.fold == "test" and task.seed == first
+
+    if options.fit_many and not options.parallel and _fits_in_one_loop(method):
+        yield from _run_fit_many(tasks, plan.seeds, split.X_test, split.y_test, keep)
         return
     threads = worker_threads(options)
     yield from run_parallel(options)(
         joblib.delayed(_run_task)(
-            task, plan.seeds[task.seed], split.X_test, split.y_test, threads
+            task, plan.seeds[task.seed], split.X_test, split.y_test, threads, keep(task)
         )
         for task in tasks
     )

@@ -1,5 +1,13 @@
-"""A fitted task's row: its decision and probability metrics, and the error
-row of a task that failed."""
+"""A fitted task's rows: one per decision rule, with its decision and
+probability metrics, and the error rows of a task that failed.
+
+Both rows come from the same fit. The ``'trained'`` row scores the model as
+it predicts; the ``'balanced'`` row scores its probabilities moved to equal
+class priors (:func:`~._verdict.balanced_proba`). The threshold-free metrics
+(AP, ROC-AUC) rank the cases the same under both rules, so the balanced row
+repeats the trained row's. A model without ``predict_proba`` has no
+probabilities to move: its balanced row is marked ``'n/a'``.
+"""
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
@@ -11,8 +19,12 @@ from ..metrics._scores import (
     probability_metrics,
     reliability_curve,
 )
+from ._verdict import RULES, THRESHOLD_FREE, balanced_proba
 
-__all__ = ["error_row", "final_step", "score_row"]
+__all__ = ["NO_PROBA", "error_rows", "final_step", "score_rows"]
+
+#: The ``error`` text of a balanced row that cannot be scored.
+NO_PROBA = "n/a: the balanced rule moves probabilities; this model has no predict_proba"
 
 
 def final_step(estimator):
@@ -42,38 +54,53 @@ def _prior_corrected(estimator, X, y, data, train_prior):
     return {f"{key}_corrected": corrected[key] for key in ("log_loss", "brier", "ece")}
 
 
-def _score(estimator, X, y, data, *, train_prior, test):
-    """Decision and probability metrics (and the curves on the test part)."""
-    classes, positive = data.classes, data.positive
-    proba = None
-    if hasattr(estimator, "predict_proba"):
-        # One pass: every method's predict is the argmax of its probabilities.
-        proba = estimator.predict_proba(X)
-        y_pred = np.asarray(estimator.classes_)[proba.argmax(axis=1)]
-    else:
-        y_pred = estimator.predict(X)
+def _decisions(y, y_pred, data, test):
     row = decision_metrics(
-        y, y_pred, classes=classes, majority=data.majority, minority=data.minority
+        y, y_pred, classes=data.classes, majority=data.majority, minority=data.minority
     )
     if test:
-        row["confusion"] = confusion_matrix(y, y_pred, labels=classes).tolist()
-    if proba is None:
-        return row
-    row.update(probability_metrics(y, proba, classes=classes, positive=positive))
-    if test:
-        row["reliability"] = reliability_curve(
-            y, proba, classes=classes, positive=positive
-        )
-        if positive is not None:
-            row["pr_curve"] = pr_curve(y, proba, classes=classes, positive=positive)
-    if "prior" in final_step(estimator).get_params():
-        row.update(_prior_corrected(estimator, X, y, data, train_prior))
+        row["confusion"] = confusion_matrix(y, y_pred, labels=data.classes).tolist()
     return row
 
 
-def _head(task, status, error=""):
+def _scored(estimator, proba, y, data, test):
+    """Decision and probability metrics of ``proba`` (its argmax decides: every
+    method's predict is the argmax of its probabilities)."""
+    y_pred = np.asarray(estimator.classes_)[np.asarray(proba).argmax(axis=1)]
+    row = _decisions(y, y_pred, data, test)
+    row.update(
+        probability_metrics(y, proba, classes=data.classes, positive=data.positive)
+    )
+    return row
+
+
+def _trained_and_balanced(estimator, X, y, data, *, train_prior, test):
+    """The two rules' metrics (and the curves on the test part's trained row);
+    the balanced one None without probabilities."""
+    if not hasattr(estimator, "predict_proba"):
+        return _decisions(y, estimator.predict(X), data, test), None
+    classes, positive = data.classes, data.positive
+    proba = estimator.predict_proba(X)
+    trained = _scored(estimator, proba, y, data, test)
+    if test:
+        trained["reliability"] = reliability_curve(
+            y, proba, classes=classes, positive=positive
+        )
+        if positive is not None:
+            trained["pr_curve"] = pr_curve(y, proba, classes=classes, positive=positive)
+    if "prior" in final_step(estimator).get_params():
+        trained.update(_prior_corrected(estimator, X, y, data, train_prior))
+    freq = [train_prior.get(c, 0.0) for c in estimator.classes_]
+    moved = balanced_proba(estimator, X, proba, freq)
+    balanced = _scored(estimator, moved, y, data, test)
+    balanced.update({m: trained[m] for m in THRESHOLD_FREE})  # the same ranking
+    return trained, balanced
+
+
+def _head(task, rule, status, error=""):
     return {
         "method": task.method,
+        "rule": rule,
         "seed": task.seed,
         "fold": task.fold,
         "status": status,
@@ -81,13 +108,14 @@ def _head(task, status, error=""):
     }
 
 
-def score_row(task, estimator, fit_time, y_train, X_eval, y_eval, data):
-    """The row of ``task`` once ``estimator`` is fitted on ``y_train``'s rows.
+def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data):
+    """The rows of ``task`` once ``estimator`` is fitted on ``y_train``'s rows:
+    one per rule of :data:`~._verdict.RULES`, from this one fit.
 
     ``data`` is the task's :class:`~skimb.evaluation._plan.SeedData`.
     """
     train_prior = {c: n / len(y_train) for c, n in label_counts(y_train).items()}
-    row = _score(
+    trained, balanced = _trained_and_balanced(
         estimator,
         X_eval,
         y_eval,
@@ -95,10 +123,14 @@ def score_row(task, estimator, fit_time, y_train, X_eval, y_eval, data):
         train_prior=train_prior,
         test=task.fold == "test",
     )
-    row.update(fit_time=fit_time, samples_per_epoch=_samples_per_epoch(estimator))
-    return _head(task, "ok") | row
+    common = dict(fit_time=fit_time, samples_per_epoch=_samples_per_epoch(estimator))
+    first = _head(task, RULES[0], "ok") | trained | common
+    if balanced is None:
+        return [first, _head(task, RULES[1], "n/a", NO_PROBA) | common]
+    return [first, _head(task, RULES[1], "ok") | balanced | common]
 
 
-def error_row(task, exc):
-    """The row of a task whose fit or scoring raised ``exc``."""
-    return _head(task, "error", f"{type(exc).__name__}: {exc}")
+def error_rows(task, exc):
+    """The rows (one per rule) of a task whose fit or scoring raised ``exc``."""
+    error = f"{type(exc).__name__}: {exc}"
+    return [_head(task, rule, "error", error) for rule in RULES]

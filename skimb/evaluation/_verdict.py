@@ -19,8 +19,11 @@ __all__ = [
     "RULES",
     "THRESHOLD_FREE",
     "balanced_proba",
+    "check_metric",
+    "check_rule",
     "describe",
     "recommend",
+    "rule_label",
 ]
 
 #: The decision rules every method is scored under.
@@ -39,6 +42,30 @@ THRESHOLD_FREE = ("average_precision", "roc_auc")
 
 #: A lead is called larger than the fold noise below this p-value.
 SIGNIFICANCE = 0.05
+
+
+def check_rule(rule, name="rule"):
+    """``rule`` if it is one of :data:`RULES`; else a ValueError naming them."""
+    if isinstance(rule, str) and rule in RULES:
+        return rule
+    raise ValueError(
+        f"{name} must be one of {', '.join(map(repr, RULES))}; got {rule!r}."
+    )
+
+
+def check_metric(metric, name="metric"):
+    """``metric`` if a recommendation is made for it; else a ValueError
+    naming :data:`RECOMMENDED_METRICS`."""
+    if isinstance(metric, str) and metric in RECOMMENDED_METRICS:
+        return metric
+    allowed = ", ".join(map(repr, RECOMMENDED_METRICS))
+    raise ValueError(f"{name} must be one of {allowed}; got {metric!r}.")
+
+
+def rule_label(method, rule):
+    """How tables and plots name a method under a rule: ``'baseline
+    (balanced)'``."""
+    return f"{method} ({check_rule(rule)})"
 
 
 def _cv_scores(rows, metric):

@@ -1,4 +1,5 @@
-"""skimb benchmark: files, ranks across data sets, resume and skipping."""
+"""skimb benchmark: files, ranks across data sets (each method under each
+decision rule), resume and skipping."""
 
 import json
 
@@ -10,6 +11,7 @@ from skimb.evaluation import benchmark
 
 SETS = ["keel:ecoli1", "keel:glass2", "keel:nope", "keel:lymphography"]
 METHODS = ["baseline", "weighted-loss", "logreg-balanced"]
+ENTRIES = [f"{m} ({r})" for m in METHODS for r in ("trained", "balanced")]
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +29,15 @@ def test_writes_per_dataset_files_and_summaries(run):
         }
     ranks = pd.read_csv(out / "ranks.csv")
     assert list(ranks["method"]) == list(result.ranks["method"])
-    assert set(ranks["method"]) == set(METHODS)
-    # Mean ranks over the data sets: each data set's ranks sum to 1 + 2 + 3.
-    assert ranks["balanced_accuracy"].sum() == pytest.approx(6.0)
+    assert set(ranks["method"]) == set(ENTRIES)
+    # Mean ranks over the data sets: each data set's ranks sum to 1 + ... + 6.
+    assert ranks["balanced_accuracy"].sum() == pytest.approx(21.0)
     saved = json.loads((out / "benchmark.json").read_text())
     assert saved["stats"]["balanced_accuracy"]["n_datasets"] == 2
     assert 0 <= saved["stats"]["balanced_accuracy"]["friedman_p"] <= 1
     assert saved["stats"]["balanced_accuracy"]["critical_difference"] > 0
     wins = saved["wins_vs_reference"]["balanced_accuracy"]
-    assert {w["method"] for w in wins} == {"weighted-loss", "logreg-balanced"}
+    assert {w["method"] for w in wins} == set(ENTRIES) - {"baseline (trained)"}
     assert all(w["wins"] + w["ties"] + w["losses"] == 2 for w in wins)
     assert (out / "critical_difference.png").stat().st_size > 1000
 
@@ -69,11 +71,11 @@ def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch, tiny):
         raise AssertionError("a finished fold was run again")
 
     monkeypatch.setattr(run_module, "_run_task", no_fit)
-    monkeypatch.setattr(run_module, "_run_stacked", no_fit)
+    monkeypatch.setattr(run_module, "_run_fit_many", no_fit)
     result = benchmark(
         ["keel:ecoli1"], methods=["baseline"], output=tmp_path, resume=True, **tiny
     )
-    assert len(result.scores) == 1
+    assert len(result.scores) == 2  # the method under its two rules
     assert (
         json.loads(first)["rows"]
         == json.loads((tmp_path / "keel_ecoli1" / "results.json").read_text())["rows"]

@@ -17,8 +17,9 @@ def test_rows_and_files(split, tmp_path, tiny):
     methods = ["baseline", "weighted-loss", "weighted-sampler", "random-over"]
     result = compare(split, methods=methods, output=tmp_path, **tiny)
     rows = result.rows
-    assert len(rows) == len(methods) * (2 + 1)  # 2 folds + test, one seed
+    assert len(rows) == len(methods) * 2 * (2 + 1)  # 2 rules, 2 folds + test
     assert (rows["status"] == "ok").all()
+    assert rows.groupby(["method", "rule"]).size().eq(3).all()
     for metric in (
         "balanced_accuracy",
         "macro_f1",
@@ -29,7 +30,7 @@ def test_rows_and_files(split, tmp_path, tiny):
         assert rows[metric].between(0, 1).all()
     assert (rows["fit_time"] > 0).all()
     assert {f"recall_{c}" for c in range(10)} <= set(rows.columns)
-    summary = result.summary()
+    summary = result.summary(rule="trained")
     assert list(summary["method"]) == methods
     # oversampling shows in the samples seen per epoch
     spe = summary.set_index("method")["samples_per_epoch_mean"]
@@ -41,14 +42,15 @@ def test_rows_and_files(split, tmp_path, tiny):
         "results.json",
         "recall_by_class.png",
         "accuracy_vs_time.png",
-        "confusion_baseline.png",
+        "confusion_baseline_trained.png",
+        "confusion_baseline_balanced.png",
     ):
         assert (tmp_path / name).stat().st_size > 0
     saved = json.loads((tmp_path / "results.json").read_text())
     assert len(saved["rows"]) == len(rows)
     assert len(pd.read_csv(tmp_path / "results.csv")) == len(rows)
-    test_row = rows[(rows["fold"] == "test") & (rows["method"] == "baseline")].iloc[0]
-    assert np.sum(test_row["confusion"]) == len(split.y_test)
+    for _, test_row in rows[rows["fold"] == "test"].iterrows():
+        assert np.sum(test_row["confusion"]) == len(split.y_test)
 
 
 def test_the_plan_names_every_task_and_skips_the_done_ones(split):
@@ -83,27 +85,29 @@ def test_failing_method_becomes_error_row(split, tmp_path, tiny, failing_method)
     assert (bad["status"] == "error").all()
     assert bad["error"].str.contains("RuntimeError: deliberate failure").all()
     assert (rows[rows["method"] == "baseline"]["status"] == "ok").all()
-    assert (
-        result.summary()
-        .set_index("method")
-        .loc["broken", "error"]
-        .startswith("RuntimeError")
-    )
+    summary = result.summary().set_index(["method", "rule"])
+    assert summary.loc[("broken", "trained"), "error"].startswith("RuntimeError")
+    assert summary.loc[("broken", "balanced"), "error"].startswith("RuntimeError")
 
 
+# The flaky reference may be recommended under the balanced rule, which a
+# saved logistic regression cannot hold: the warning says so.
+@pytest.mark.filterwarnings("ignore:the balanced rule of a Failing")
 def test_partial_failures_are_marked(split, tiny, failing_method):
     from skimb.evaluation._report import format_table
 
     # The first fold fails, the rest work.
     failing_method("flaky", ValueError("flaky"), failures=1)
     result = compare(split, methods=["flaky"], output=None, **tiny)
-    assert "| flaky (1/3 runs failed) | 0." in format_table(result)
+    table = format_table(result)
+    assert "| flaky (1/3 runs failed) | trained | 0." in table
+    assert "| flaky (1/3 runs failed) | balanced | 0." in table
 
 
 def test_seeds_repeat_and_reproduce(split, tiny):
     a = compare(split, methods=["weighted-sampler"], seeds=[0, 1], output=None, **tiny)
     b = compare(split, methods=["weighted-sampler"], seeds=[0, 1], output=None, **tiny)
-    assert len(a.rows) == 6
+    assert len(a.rows) == 12
     pd.testing.assert_series_equal(
         a.rows["balanced_accuracy"], b.rows["balanced_accuracy"]
     )
@@ -267,7 +271,7 @@ def test_a_failing_fold_does_not_fail_the_stacked_group(monkeypatch, tiny):
     rows = skimb.compare(
         "digits", methods=["baseline"], output=None, **{**tiny, "cv": 3}
     ).rows
-    assert (rows["status"] == "error").sum() == 1
+    assert (rows["status"] == "error").sum() == 2  # the fit's two rules
     assert rows.loc[rows["status"] == "error", "error"].str.contains("deliberate").all()
-    assert rows.loc[rows["status"] == "error", "fold"].tolist() == ["test"]
-    assert (rows["status"] == "ok").sum() == 3
+    assert rows.loc[rows["status"] == "error", "fold"].tolist() == ["test", "test"]
+    assert (rows["status"] == "ok").sum() == 3 * 2

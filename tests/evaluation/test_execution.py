@@ -18,7 +18,7 @@ def test_interrupt_keeps_finished_methods_and_resume_finishes(
         compare(split, methods=["baseline", "weighted-loss"], output=tmp_path, **tiny)
     saved = json.loads((tmp_path / "results.json").read_text())
     assert {r["method"] for r in saved["rows"]} == {"baseline"}
-    assert len(saved["rows"]) == 3
+    assert len(saved["rows"]) == 3 * 2  # 2 folds + test, two rules
     assert not list(tmp_path.glob(".*.tmp"))  # no half-written files left
 
     monkeypatch.undo()
@@ -30,7 +30,7 @@ def test_interrupt_keeps_finished_methods_and_resume_finishes(
         **tiny,
     )
     rows = resumed.rows
-    assert len(rows) == 6 and (rows["status"] == "ok").all()
+    assert len(rows) == 12 and (rows["status"] == "ok").all()
     # the baseline rows were taken from disk, not recomputed
     before = [r["fit_time"] for r in saved["rows"]]
     after = rows[rows["method"] == "baseline"]["fit_time"].tolist()
@@ -43,7 +43,7 @@ def test_parallel_and_dask_match_serial(split, tiny):
     serial = compare(**kwargs)
     parallel = compare(n_jobs=2, **kwargs)
     dask = compare(n_jobs=2, dask=True, **kwargs)
-    cols = ["method", "seed", "fold", "balanced_accuracy", "macro_f1"]
+    cols = ["method", "rule", "seed", "fold", "balanced_accuracy", "macro_f1"]
     pd.testing.assert_frame_equal(serial.rows[cols], parallel.rows[cols])
     pd.testing.assert_frame_equal(serial.rows[cols], dask.rows[cols])
 

@@ -52,3 +52,18 @@ def test_the_preprocessor_comes_first_and_dense_methods_get_dense_input():
     hgb = build("hgb-balanced", net=NET, seed=0, y=y, preprocessor=scaler)
     assert list(hgb.named_steps) == ["preprocess", "dense", "model"]
     assert not isinstance(build("baseline", net=NET, seed=0, y=y), Pipeline)
+
+
+def test_the_tabular_preprocessing_gives_dense_methods_dense_output():
+    import pandas as pd
+
+    from skimb.evaluation._preprocessing import make_preprocessor
+
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "c": ["x", "y", "x", "z"]})
+    y = np.array([0, 1, 0, 1])
+    preprocessor = make_preprocessor(X)
+    hgb = build("hgb-balanced", net=NET, seed=0, y=y, preprocessor=preprocessor)
+    # No function step: the pipeline holds library types only (skimb.save).
+    assert list(hgb.named_steps) == ["preprocess", "model"]
+    assert isinstance(hgb[:-1].fit_transform(X, y), np.ndarray)
+    assert preprocessor.sparse_threshold == 0.3  # the shared one is untouched

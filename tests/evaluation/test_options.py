@@ -46,6 +46,7 @@ BAD = {
     "resume": ("yes", TypeError),
     "progress": ("yes", TypeError),
     "plots": (1, TypeError),
+    "recommend_for": ("accuracy", ValueError),
     "fit_many": ("no", TypeError),
 }
 
@@ -122,6 +123,20 @@ def test_the_docstring_documents_each_option_with_its_help(command):
 def test_resume_needs_an_output_folder():
     with pytest.raises(ValueError, match="resume=True needs an output folder"):
         RunConfig(resume=True, output=None)
+
+
+def test_a_retired_method_names_its_replacement():
+    with pytest.raises(ValueError, match=r"'posthoc-la' is no longer .* 'baseline'"):
+        RunConfig(methods=["baseline", "posthoc-la"])
+
+
+def test_recommend_for_names_the_allowed_metrics():
+    with pytest.raises(
+        ValueError,
+        match="recommend_for must be one of 'balanced_accuracy', "
+        "'average_precision', 'log_loss'; got 'roc_auc'",
+    ):
+        RunConfig(recommend_for="roc_auc")
 
 
 def test_values_are_normalised():

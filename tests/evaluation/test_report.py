@@ -7,53 +7,16 @@ import pytest
 from skimb.evaluation import ComparisonResult
 from skimb.evaluation._report import format_table
 
-CLASSES = [0, 1, 2]
-
-
-def _row(method, fold, bal_acc, **extra):
-    row = {
-        "method": method,
-        "seed": 0,
-        "fold": fold,
-        "status": "ok",
-        "error": "",
-        "balanced_accuracy": bal_acc,
-        "macro_f1": bal_acc - 0.1,
-        "geometric_mean": bal_acc - 0.2,
-        "minority_recall": bal_acc / 2,
-        "majority_recall": 0.9,
-        "fit_time": 1.5,
-        "samples_per_epoch": 300,
-        **{f"recall_{c}": bal_acc for c in CLASSES},
-    }
-    if fold == "test":
-        row["confusion"] = [[5, 1, 0], [2, 3, 1], [0, 1, 4]]
-    row.update(extra)
-    return row
-
 
 @pytest.fixture
-def result():
-    """Two methods over two folds and the test part, written by hand."""
-    rows = pd.DataFrame(
-        [
-            _row("baseline", 0, 0.5, fit_time=1.0),
-            _row("baseline", 1, 0.7, fit_time=2.0, samples_per_epoch=310),
-            _row("baseline", "test", 0.65),
-            _row("weighted-loss", 0, 0.8),
-            _row("weighted-loss", 1, 0.8),
-            _row("weighted-loss", "test", 0.75),
-        ]
-    )
-    return ComparisonResult(
-        rows, {"methods": ["weighted-loss", "baseline"]}, classes=CLASSES
-    )
+def result(hand_result):
+    return hand_result
 
 
 # ---- format_table ---------------------------------------------------------------
 HEAD = (
-    "| method | bal. acc | macro F1 | G-mean | minority rec. | majority rec. | AP "
-    "| ROC-AUC | log loss | fit s | test bal. acc | test AP | test log loss "
+    "| method | rule | bal. acc | macro F1 | G-mean | minority rec. | majority rec. "
+    "| AP | ROC-AUC | log loss | fit s | test bal. acc | test AP | test log loss "
     "| test Brier | test log loss (train prior) |"
 )
 
@@ -61,7 +24,7 @@ HEAD = (
 def test_table_header_and_rule(result):
     lines = format_table(result, heading=False).splitlines()
     assert lines[0] == HEAD
-    assert lines[1] == "|" + "---|" * 15
+    assert lines[1] == "|" + "---|" * 16
 
 
 def test_heading_names_the_data_and_its_classes(result):
@@ -81,15 +44,15 @@ def test_heading_names_the_data_and_its_classes(result):
 
 def test_table_rows_in_the_requested_order_with_mean_and_std(result):
     lines = format_table(result, heading=False).splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 4 + 2  # the head, two methods, the note
     assert lines[2] == (
-        "| weighted-loss | 0.800 ± 0.000 | 0.700 ± 0.000 | 0.600 ± 0.000 "
+        "| weighted-loss | trained | 0.800 ± 0.000 | 0.700 ± 0.000 | 0.600 ± 0.000 "
         "| 0.400 ± 0.000 | 0.900 ± 0.000 | n/a | n/a | n/a | 1.50 ± 0.00 "
         "| 0.750 | n/a | n/a | n/a | n/a |"
     )
     # population std over the two folds: 0.5 and 0.7 -> 0.600 ± 0.100
     assert lines[3].startswith(
-        "| baseline | 0.600 ± 0.100 | 0.500 ± 0.100 | 0.400 ± 0.100 "
+        "| baseline | trained | 0.600 ± 0.100 | 0.500 ± 0.100 | 0.400 ± 0.100 "
         "| 0.300 ± 0.050 | 0.900 ± 0.000 |"
     )
     assert "| 1.50 ± 0.50 | 0.650 |" in lines[3]
@@ -115,6 +78,7 @@ def test_table_marks_errors_failures_and_missing_values(result):
                 [
                     {
                         "method": "broken",
+                        "rule": "trained",
                         "seed": 0,
                         "fold": 0,
                         "status": "error",
@@ -130,15 +94,17 @@ def test_table_marks_errors_failures_and_missing_values(result):
         heading=False,
     )
     lines = table.splitlines()
-    assert lines[2].startswith("| baseline (1/3 runs failed) | 0.500 ± 0.000 |")
+    assert lines[2].startswith(
+        "| baseline (1/3 runs failed) | trained | 0.500 ± 0.000 |"
+    )
     assert "| 0.700 ± 0.000 | 0.600 ± 0.000 | n/a |" in lines[3]
-    assert lines[4] == "| broken | error: ValueError: boom |" + "  |" * 13
+    assert lines[4] == "| broken | trained | error: ValueError: boom |" + "  |" * 13
 
 
 def test_table_without_test_rows_says_n_a(result):
     rows = result.rows[result.rows["fold"] != "test"]
     table = format_table(ComparisonResult(rows, result.config), heading=False)
-    assert all(line.endswith("| n/a | n/a |") for line in table.splitlines()[2:])
+    assert all(line.endswith("| n/a | n/a |") for line in table.splitlines()[2:4])
 
 
 def test_heading_shows_the_counts_the_nets_trained_on(result):
@@ -153,3 +119,48 @@ def test_heading_shows_the_counts_the_nets_trained_on(result):
     assert first.startswith(
         "data set: digits; training classes after the 'seed' recipe: 0: 119, 1: 13"
     )
+
+
+def test_both_rules_n_a_and_the_note(result):
+    balanced = result.rows.assign(rule="balanced", balanced_accuracy=0.9)
+    na = result.rows[result.rows["method"] == "baseline"].assign(
+        rule="balanced", status="n/a", error="n/a: no predict_proba"
+    )
+    rows = pd.concat(
+        [result.rows, balanced[balanced["method"] == "weighted-loss"], na],
+        ignore_index=True,
+    )
+    lines = format_table(
+        ComparisonResult(rows, result.config), heading=False
+    ).splitlines()
+    assert [ln.split(" | ")[:2] for ln in lines[2:6]] == [
+        ["| weighted-loss", "trained"],
+        ["| weighted-loss", "balanced"],
+        ["| baseline", "trained"],
+        ["| baseline", "balanced"],
+    ]
+    assert lines[3].startswith("| weighted-loss | balanced | 0.900 ± 0.000 |")
+    assert lines[5] == "| baseline | balanced |" + " n/a |" * 14
+    assert "AP and ROC-AUC are threshold-free: the same under both rules" in lines[-1]
+
+
+def test_summary_by_rule_and_a_bad_rule(result):
+    rows = pd.concat(
+        [result.rows, result.rows.assign(rule="balanced", balanced_accuracy=0.9)],
+        ignore_index=True,
+    )
+    both = ComparisonResult(rows, result.config)
+    summary = both.summary()
+    assert list(zip(summary["method"], summary["rule"], strict=True)) == [
+        ("weighted-loss", "trained"),
+        ("weighted-loss", "balanced"),
+        ("baseline", "trained"),
+        ("baseline", "balanced"),
+    ]
+    balanced = both.summary(rule="balanced")
+    assert list(balanced["rule"]) == ["balanced", "balanced"]
+    assert (balanced["balanced_accuracy_mean"] == 0.9).all()
+    with pytest.raises(
+        ValueError, match="rule must be one of 'trained', 'balanced'; got 'fair'"
+    ):
+        both.summary(rule="fair")

@@ -1,0 +1,157 @@
+"""The verdict of a comparison: the recommendation stored and printed, and the
+recommended model saved, loaded and predicting as the one in memory."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score
+
+import skimb
+import skimb.evaluation._run as run_module
+from skimb import compare
+from skimb.estimators._base import BaseNetClassifier
+from skimb.evaluation._options import RunConfig
+from skimb.evaluation._plan import plan_comparison
+from skimb.evaluation._recommended import chosen
+from skimb.evaluation._report import format_verdict
+
+ENTRY = {"method", "rule", "cv_mean", "runner_up", "p_value", "significant"}
+
+
+def test_the_recommendation_is_stored_and_described(split, tiny, tmp_path):
+    methods = ["baseline", "weighted-loss"]
+    result = compare(split, methods=methods, output=tmp_path, **tiny)
+    verdict = result.recommendation
+    assert set(verdict) == {"balanced_accuracy", "average_precision", "log_loss"}
+    for metric, entry in verdict.items():
+        assert ENTRY <= set(entry)
+        assert entry["method"] in methods and entry["runner_up"] in methods
+        assert entry["runner_up"] != entry["method"]
+        assert 0 <= entry["p_value"] <= 1
+        rows = result.rows
+        cv = rows[(rows["fold"] != "test") & (rows["method"] == entry["method"])]
+        rule = "trained" if entry["rule"] == "any" else entry["rule"]
+        assert entry["cv_mean"] == pytest.approx(cv[cv["rule"] == rule][metric].mean())
+    assert verdict["average_precision"]["rule"] == "any"
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert (
+        saved["recommendation"]["log_loss"]["method"] == verdict["log_loss"]["method"]
+    )
+    assert saved["model"]["path"] == str(tmp_path / "model.skimb")
+    pick = verdict["balanced_accuracy"]
+    assert (saved["model"]["method"], saved["model"]["rule"]) == (
+        pick["method"],
+        pick["rule"],
+    )
+    text = format_verdict(result)
+    assert f"best balanced accuracy: {pick['method']} ({pick['rule']} rule)" in text
+    assert f'model = skimb.load("{tmp_path / "model.skimb"}")' in text
+    assert "model.predict(X_new)" in text
+
+
+@pytest.mark.parametrize("method", ["baseline", "random-over", "hgb-balanced"])
+def test_the_saved_model_predicts_as_the_one_in_memory(method, tiny, churn, tmp_path):
+    path = tmp_path / "churn.csv"
+    churn().to_csv(path, index=False)
+    out = tmp_path / "res"
+    result = compare(str(path), target="label", methods=[method], output=out, **tiny)
+    rule = result.model_info["rule"]
+    assert result.model_info["method"] == method
+    assert result.model_path == out / "model.skimb"
+    loaded = skimb.load(result.model_path)
+    # The held-out rows, as compare split them: string labels, categories.
+    options = RunConfig(target="label", output=None, **tiny)
+    split = plan_comparison(str(path), None, options).split
+    X_test, y_test = split.X_test, split.y_test
+    assert X_test["plan"].map(type).eq(str).any()  # categories as text
+    expected = result.model.predict(X_test)
+    np.testing.assert_array_equal(loaded.predict(X_test), expected)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X_test), result.model.predict_proba(X_test)
+    )
+    assert set(expected) <= {"churn", "stay"}
+    # It is the fit the held-out row came from, under the recommended rule.
+    rows = result.rows
+    test = rows[(rows["fold"] == "test") & (rows["rule"] == rule)].iloc[0]
+    assert test["balanced_accuracy"] == pytest.approx(
+        balanced_accuracy_score(y_test, expected)
+    )
+    final = loaded[-1]
+    if "prior" in final.get_params():
+        assert final.prior == ("balanced" if rule == "balanced" else None)
+    # New rows, with a category missing and values missing.
+    new = churn(n=50, seed=3).drop(columns="label")
+    np.testing.assert_array_equal(loaded.predict(new), result.model.predict(new))
+
+
+@pytest.mark.parametrize("metric", ["average_precision", "log_loss"])
+def test_recommend_for_picks_the_saved_model(split, tiny, metric, tmp_path):
+    result = compare(
+        split,
+        methods=["baseline", "random-under"],
+        output=tmp_path,
+        recommend_for=metric,
+        **tiny,
+    )
+    entry = result.recommendation[metric]
+    assert result.model_info["method"] == entry["method"]
+    assert result.model_info["recommended_for"] == metric
+    if metric == "average_precision":  # the same under both rules: the better
+        rows = result.rows  # balanced accuracy's rule predicts
+        cv = rows[(rows["fold"] != "test") & (rows["method"] == entry["method"])]
+        means = cv.groupby("rule")["balanced_accuracy"].mean()
+        assert result.model_info["rule"] == means.idxmax() or means.nunique() == 1
+    else:
+        assert result.model_info["rule"] == entry["rule"]
+
+
+def test_a_threshold_free_pick_uses_the_better_rule():
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        [
+            {
+                "method": "a",
+                "rule": r,
+                "fold": f,
+                "status": "ok",
+                "balanced_accuracy": v,
+            }
+            for r, v in (("trained", 0.6), ("balanced", 0.8))
+            for f in (0, 1, "test")
+        ]
+    )
+    verdict = {"average_precision": {"method": "a", "rule": "any"}}
+    assert chosen(verdict, rows, "average_precision") == ("a", "balanced")
+    assert chosen(verdict, rows, "log_loss") is None
+
+
+def test_resume_refits_the_recommended_model_once(split, tiny, tmp_path, monkeypatch):
+    kwargs = dict(methods=["baseline", "weighted-loss"], output=tmp_path, **tiny)
+    first = compare(split, fit_many=False, **kwargs)
+    before = (tmp_path / "model.skimb").stat().st_mtime_ns
+
+    def no_task(*args, **kwargs):
+        raise AssertionError("a finished fold was run again")
+
+    monkeypatch.setattr(run_module, "_run_task", no_task)
+    monkeypatch.setattr(run_module, "_run_fit_many", no_task)
+    fits = []
+    real = BaseNetClassifier.fit
+
+    def counted(self, *args, **kw):
+        fits.append(self)
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(BaseNetClassifier, "fit", counted)
+    resumed = compare(split, resume=True, **kwargs)
+    assert len(fits) == 1  # the recommended model, refitted once
+    assert resumed.model_info == first.model_info
+    assert (tmp_path / "model.skimb").stat().st_mtime_ns >= before
+    X = split.X_test
+    np.testing.assert_allclose(
+        skimb.load(tmp_path / "model.skimb").predict_proba(X),
+        first.model.predict_proba(X),
+        atol=1e-6,
+    )
