@@ -146,14 +146,23 @@ def available_cores():
         return os.cpu_count() or 1
 
 
-def thread_counts(n_threads, device):
+#: Below this many floating-point operations per optimizer step (about the
+#: tests' and toy examples' nets, a few microseconds of arithmetic) 'auto'
+#: trains on one thread without timing: no split of the work can pay for
+#: the timing steps, and such fits stay bit-reproducible whatever the load.
+MIN_TIMED_WORK = 1e6
+
+
+def thread_counts(n_threads, device, work=math.inf):
     """The torch thread counts a fit on ``device`` may train with.
 
     ``()`` (leave the caller's setting) with ``n_threads=None`` or off the
     CPU; ``(n,)`` for an int, capped at the available cores; for ``'auto'``,
     ``(1, cap)`` with ``cap`` the caller's setting capped at the available
-    cores, or ``(1,)`` when that cap is 1. Inside joblib's workers the
-    caller's setting is already the worker's share of the cores.
+    cores, or ``(1,)`` when that cap is 1 or a step's ``work`` (in
+    floating-point operations) is under :data:`MIN_TIMED_WORK`. Inside
+    joblib's workers the caller's setting is already the worker's share of
+    the cores.
 
     Examples
     --------
@@ -167,7 +176,7 @@ def thread_counts(n_threads, device):
         return ()
     if n_threads == "auto":
         cap = max(1, min(torch.get_num_threads(), available_cores()))
-        return (1, cap) if cap > 1 else (1,)
+        return (1, cap) if cap > 1 and work >= MIN_TIMED_WORK else (1,)
     return (max(1, min(int(n_threads), available_cores())),)
 
 
@@ -181,12 +190,13 @@ class ThreadTuner:
     1. Warm-up: ``warmup`` steps at each count, alternating, untimed
        (thread pools and allocators start).
     2. Timing: the counts alternate for ``trials`` steps each and the one
-       with the smallest median step time is kept; a count with more
-       threads must beat one with fewer by the factor ``margin``. Fewer
-       threads are the better bet beside other work, and close timings do
-       not flip the choice from one run to the next.
+       with the fastest step is kept (other work only ever adds time, so
+       the fastest step is the count's speed, and one disturbed step does
+       not decide); a count with more threads must beat one with fewer by
+       the factor ``margin``. Fewer threads are the better bet beside other
+       work, and close timings do not flip the choice from run to run.
     3. Running on more than one thread: a step is *slow* when it takes
-       ``jump`` times the kept count's median; ``slow_needed`` slow steps
+       ``jump`` times the kept count's median step; ``slow_needed`` slow steps
        among the last ``window`` (the running median has grown: another
        process started) start a new timing (2.) at once, without warm-up.
        One thread keeps its speed beside another process, so it is not
@@ -296,34 +306,34 @@ class ThreadTuner:
             self._keep()
 
     def _keep(self):
-        best, best_time = None, math.inf
+        best, best_time = self.counts[0], math.inf
         for count in self.counts:  # fewest threads first
             times = self._times[count]
-            if not times:
-                continue
-            median = statistics.median(times)
-            if best is None or median * self.margin < best_time:
-                best, best_time = count, median
-        best = self.counts[0] if best is None else best
+            if times and min(times) * self.margin < best_time:
+                best, best_time = count, min(times)
         self._use(best)
         self.choices.append((self.steps, best))
         # One thread is not watched for jumps (3.): the limit stays infinite.
-        self._limit = self.jump * best_time if best > 1 else math.inf
+        times = self._times[best]
+        if best > 1 and times:
+            self._limit = self.jump * statistics.median(times)
+        else:
+            self._limit = math.inf
         self._recheck_at = self.steps + self.recheck
         self._times, self._slow = None, []
 
 
 @contextlib.contextmanager
-def training_threads(n_threads, device, **tuner_options):
+def training_threads(n_threads, device, work=math.inf, **tuner_options):
     """Run a fit with torch threads chosen by ``n_threads``.
 
     Yields a :class:`ThreadTuner` for the training loop to call when
-    ``n_threads='auto'`` leaves a choice (two counts or more on the CPU),
-    else None. The caller's ``torch.get_num_threads()`` is restored after,
-    also when the fit fails.
+    ``n_threads='auto'`` leaves a choice (two counts or more on the CPU,
+    see :func:`thread_counts`), else None. The caller's
+    ``torch.get_num_threads()`` is restored after, also when the fit fails.
     """
     old = torch.get_num_threads()
-    counts = thread_counts(n_threads, torch.device(device))
+    counts = thread_counts(n_threads, torch.device(device), work)
     try:
         if len(counts) > 1:
             yield ThreadTuner(counts, **tuner_options)

@@ -125,14 +125,16 @@ criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
         measurement between one thread and torch's setting capped at the
         cores this process may use (joblib workers, as in
         ``GridSearchCV(n_jobs=...)``, get their share): after one warm-up
-        step at each, three steps at each alternate and the smaller median
-        step time wins, more threads only when at least 10% faster. On more
-        than one thread, five of the last eight steps taking 1.5x that
-        median (another process started) start a new timing; every 2,000
-        steps the timing is repeated. Another count rounds some sums
-        differently, so bit-identical refits need a fixed count: an int
-        fixes it (capped at the cores); ``None`` leaves torch's setting
-        alone. Off the CPU, ``'auto'`` leaves torch's setting alone.
+        step at each, three steps at each alternate and the count with the
+        fastest step wins, more threads only when at least 10% faster. On
+        more than one thread, five of the last eight steps taking 1.5x its
+        median step (another process started) start a new timing; every 2,000
+        steps the timing is repeated. Steps under about 1e6 floating-point
+        operations (toy nets) train on one thread untimed. Another count
+        rounds some sums differently, so bit-identical refits of timed nets
+        need a fixed count: an int fixes it (capped at the cores); ``None``
+        leaves torch's setting alone. Off the CPU, ``'auto'`` leaves
+        torch's setting alone.
 
     **kwargs
         skorch's ``prefix__name`` parameters (``module__hidden_units``,

@@ -166,7 +166,7 @@ def fit_many(estimators, Xs, ys, sample_weights=None):
     try:
         for group in _groups(members):
             lead = group[0]
-            with lead.est._threads(lead.device) as tuner:
+            with lead.est._threads(lead.device, n_nets=len(group)) as tuner:
                 if len(group) == 1:
                     _train_alone(lead)
                 else:

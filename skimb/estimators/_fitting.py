@@ -113,12 +113,16 @@ class FitMixin:
         return self
 
     @contextlib.contextmanager
-    def _threads(self, device):
+    def _threads(self, device, n_nets=1):
         """Train with the torch threads ``n_threads`` asks for, restoring the
         caller's after; yields the :class:`~skimb._utils.device.ThreadTuner`
         of ``n_threads='auto'`` (None without one), which the training loop
-        finds as ``_thread_tuner`` and calls once per step."""
-        with training_threads(self.n_threads, device) as tuner:
+        finds as ``_thread_tuner`` and calls once per step. The work per
+        step counts ``n_nets`` stacked copies of the module."""
+        params = sum(p.numel() for p in self.module_.parameters())
+        batch = self.batch_size if self.batch_size != -1 else 4096
+        work = 6.0 * batch * params * n_nets  # forward + backward
+        with training_threads(self.n_threads, device, work) as tuner:
             self.__dict__["_thread_tuner"] = tuner
             try:
                 yield tuner

@@ -187,7 +187,7 @@ def test_seeded_restores_the_state_after_an_error():
 
 # ---- thread choice --------------------------------------------------------------
 def test_thread_counts():
-    from skimb._utils.device import available_cores, thread_counts
+    from skimb._utils.device import MIN_TIMED_WORK, available_cores, thread_counts
 
     cpu = torch.device("cpu")
     before = torch.get_num_threads()
@@ -195,6 +195,9 @@ def test_thread_counts():
         torch.set_num_threads(2)
         cap = min(2, available_cores())
         assert thread_counts("auto", cpu) == ((1, cap) if cap > 1 else (1,))
+        # Tiny steps are not worth timing: one thread.
+        assert thread_counts("auto", cpu, work=MIN_TIMED_WORK / 2) == (1,)
+        assert thread_counts(2, cpu, work=1) == (cap,)
         torch.set_num_threads(1)
         assert thread_counts("auto", cpu) == (1,)
     finally:
@@ -287,7 +290,7 @@ def test_tuner_needs_a_margin_to_take_more_threads():
     tuner = machine.tuner()
     machine.run(tuner, 12)
     assert tuner.choices == [(8, 1)] and machine.threads == 1
-    # The median decides: one slow timed step at 2 threads does not.
+    # The fastest step decides: one slow timed step at 2 threads does not.
     machine = _Machine(lambda t, s: 9.0 if (t, s) == (2, 3) else _idle(t, s))
     tuner = machine.tuner()
     machine.run(tuner, 8)

@@ -10,7 +10,7 @@ from skorch.callbacks import BatchScoring, Callback, EpochScoring, PassthroughSc
 from skorch.dataset import ValidSplit
 
 from skimb import NetClassifier, WeightedLossClassifier, fit_many
-from skimb._utils.device import ThreadTuner, available_cores
+from skimb._utils.device import MIN_TIMED_WORK, ThreadTuner, available_cores
 
 TINY = dict(max_epochs=3, batch_size=16, module__hidden_units=8, device="cpu")
 
@@ -217,19 +217,36 @@ def test_fixed_and_callers_threads(data, two_threads):
     assert set(seen) == {2}
 
 
-@pytest.mark.skipif(available_cores() < 2, reason="needs two cores")
-def test_auto_times_one_thread_against_two(data, two_threads):
+@pytest.fixture
+def wide(data):
+    """Data and a net whose steps are worth timing (MIN_TIMED_WORK)."""
+    X, y = data
+    X = np.hstack([X] * 8)  # 32 features
+    net = {**TINY, "module__hidden_units": 512}
+    assert 6 * 16 * (32 * 512 + 512 * 2) >= MIN_TIMED_WORK
+    return X, y, net
+
+
+def test_auto_trains_tiny_nets_on_one_thread(data, two_threads):
     X, y = data
     seen, spy = _threads_per_step()
-    NetClassifier(callbacks=[spy], **{**TINY, "max_epochs": 4}).fit(X, y)
+    NetClassifier(callbacks=[spy], **TINY).fit(X, y)
+    assert set(seen) == {1}
+
+
+@pytest.mark.skipif(available_cores() < 2, reason="needs two cores")
+def test_auto_times_one_thread_against_two(wide, two_threads):
+    X, y, net = wide
+    seen, spy = _threads_per_step()
+    NetClassifier(callbacks=[spy], **{**net, "max_epochs": 4}).fit(X, y)
     # Warm-up and timing alternate one and two threads: the same steps in
     # every run, whatever the timings say afterwards.
     assert seen[:8] == [1, 2, 1, 2, 1, 2, 1, 2]
     assert len(set(seen[8:])) == 1
 
 
-def test_fit_many_tells_the_tuner_of_every_step(data, two_threads, monkeypatch):
-    X, y = data
+def test_fit_many_tells_the_tuner_of_every_step(wide, two_threads, monkeypatch):
+    X, y, net = wide
     steps = []
     original = ThreadTuner.step
 
@@ -238,7 +255,7 @@ def test_fit_many_tells_the_tuner_of_every_step(data, two_threads, monkeypatch):
         return original(self)
 
     monkeypatch.setattr(ThreadTuner, "step", counted)
-    nets = [NetClassifier(random_state=s, **TINY) for s in range(3)]
+    nets = [NetClassifier(random_state=s, **net) for s in range(3)]
     fit_many(nets, [X, X[:40], X], [y, y[:40], y])
     if available_cores() >= 2:
         # One tuner for the group, 3 epochs of 4 steps (the longest net's).
