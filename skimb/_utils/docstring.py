@@ -127,13 +127,20 @@ criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
 
     n_threads : 'auto', int or None, default='auto'
         Torch threads while training on the CPU (the caller's setting is
-        restored after). ``'auto'`` uses one thread when a step's work is
-        small (under about 2e8 floating-point operations, as for the default
-        net at batch 64): the products are too small to split, and beside a
-        busy process extra threads spin against it. Larger work keeps
-        torch's setting, capped at the cores this process may use (joblib
-        workers, as in ``GridSearchCV(n_jobs=...)``, get their share). An int
-        fixes the count; ``None`` leaves torch's setting alone.
+        restored after, also when fit fails). ``'auto'`` chooses by
+        measurement between one thread and torch's setting capped at the
+        cores this process may use (joblib workers, as in
+        ``GridSearchCV(n_jobs=...)``, get their share): after one warm-up
+        step at each, three steps at each alternate and the count with the
+        fastest step wins, more threads only when at least 10% faster. On
+        more than one thread, five of the last eight steps taking 1.5x its
+        median step (another process started) start a new timing; every 2,000
+        steps the timing is repeated. Steps under about 1e6 floating-point
+        operations (toy nets) train on one thread untimed. Another count
+        rounds some sums differently, so bit-identical refits of timed nets
+        need a fixed count: an int fixes it (capped at the cores); ``None``
+        leaves torch's setting alone. Off the CPU, ``'auto'`` leaves
+        torch's setting alone.
 
     early_stopping : 'auto' or bool, default='auto'
         Hold out ``validation_fraction`` of the training rows (stratified,

@@ -20,15 +20,17 @@ from ._batches import resolve_dataset
 __all__ = ["train_together"]
 
 
-def train_together(members, on_epoch=None):
+def train_together(members, on_epoch=None, tuner=None):
     """Train a group of compatible, prepared nets in one loop.
 
     ``members`` are :func:`~skimb.estimators._fit_many` members: each has its
     estimator (initialised), training dataset, encoded labels, device,
     training iterator and linear layers. ``on_epoch()`` is called after
-    every epoch.
+    every epoch; ``tuner``, a :class:`~skimb._utils.device.ThreadTuner` or
+    None, is told of every step.
     """
     nets = _NetsInOneLoop(members)
+    nets.tuner = tuner
     for member in members:
         member.est.check_training_readiness()
         member.est.notify("on_train_begin", X=member.dataset, y=member.y_enc)
@@ -49,6 +51,8 @@ def train_together(members, on_epoch=None):
 
 class _NetsInOneLoop:
     """K nets as batched layers, their data and their batched optimizer."""
+
+    tuner = None  # a ThreadTuner told of every step, set by train_together
 
     def __init__(self, members):
         # Nets that read the same data tensor sit next to each other, so one
@@ -111,12 +115,17 @@ class _NetsInOneLoop:
         tables = self.optimizer.plan_epoch([active for active, _ in self.active])
 
         losses = []  # (net, batch size, loss tensor) in step order
+        tuner = self.tuner
+        if tuner is not None:
+            tuner.begin()
         for s in range(self.max_steps):
             X = self._gather(index, s)
             active, active_index = self.active[s]
             step_losses = self._losses(X, labels, weights, s, active, losses)
             grads = torch.autograd.grad(torch.stack(step_losses).sum(), self.params)
             self.optimizer.step(grads, tables, s, active, active_index)
+            if tuner is not None:
+                tuner.step()
 
         values = torch.stack([loss for _, _, loss in losses]).tolist()
         per_net = [[] for _ in members]

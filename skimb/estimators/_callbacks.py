@@ -3,13 +3,20 @@ constraint on an estimator's ``callbacks``."""
 
 import numbers
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import _Constraint
-from skorch.callbacks import Callback, PrintLog
+from skorch.callbacks import Callback, PassthroughScoring, PrintLog
+from skorch.history import History
 
 from .._utils.validation import Interval, validate_params
 
-__all__ = ["CallbackList", "DeferredReweighting", "QuietPrintLog"]
+__all__ = [
+    "CallbackList",
+    "DeferredReweighting",
+    "QuietPassthroughScoring",
+    "QuietPrintLog",
+]
 
 
 def _is_callback(cb):
@@ -101,3 +108,34 @@ class QuietPrintLog(PrintLog):
         if not net.verbose and self.sink is print:
             return
         super().on_epoch_end(net, **kwargs)
+
+
+class QuietPassthroughScoring(PassthroughScoring):
+    """skorch's ``PassthroughScoring`` that reads the epoch's batches once.
+
+    skorch's indexes the history three times per epoch (and raises and
+    catches a KeyError for a validation score without validation data);
+    here the same batch-size weighted mean of the same rows is taken from
+    the epoch's batch records directly. With another history (skorch's
+    distributed one) it is skorch's.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        history = net.history
+        if type(history) is not History:
+            return super().on_epoch_end(net, **kwargs)
+        name = self.name
+        size = "train_batch_size" if self.on_train else "valid_batch_size"
+        rows = [row for row in history[-1]["batches"] if name in row]
+        if not rows:
+            return None  # no such batches (no validation data, say)
+        score_avg = np.average(
+            [row[name] for row in rows], weights=[row[size] for row in rows]
+        )
+        is_best = self._is_best_score(score_avg)
+        if is_best:
+            self.best_score_ = score_avg
+        history.record(name, score_avg)
+        if is_best is not None:
+            history.record(name + "_best", bool(is_best))
+        return None

@@ -23,7 +23,6 @@ from skorch import NeuralNet
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 
 from .._utils.device import seeded as _seeded
-from .._utils.device import torch_threads
 from ..nn._losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from ..nn._simple_net import SimpleNet
 from ._batched_layers import linear_layers
@@ -189,16 +188,16 @@ def fit_many(
     try:
         for group in _groups(members):
             lead = group[0]
-            threads = lead.est._threads(lead.device, n_nets=len(group))
-            with torch_threads(threads):
+            with lead.est._threads(lead.device, n_nets=len(group)) as tuner:
                 if len(group) == 1:
                     _train_alone(lead, progress)
                 else:
-                    train_together(group, on_epoch=progress.report)
+                    train_together(group, on_epoch=progress.report, tuner=tuner)
             progress.finish(group)
     finally:
         for member in members:
             member.est._drop_fit_state()
+            member.est._forget_training_run()
     return estimators
 
 

@@ -7,6 +7,7 @@ device once (:meth:`_prepare_fit`). Everything up to the first epoch
 succeeds or leaves the estimator as it was (:meth:`_begin_fit`).
 """
 
+import contextlib
 import inspect
 
 import numpy as np
@@ -19,9 +20,8 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from .._utils.device import (
     check_device,
     check_fits_on_device,
-    choose_threads,
     seeded,
-    torch_threads,
+    training_threads,
 )
 from .._utils.docstring import Substitution
 from .._utils.validation import validate_params
@@ -140,19 +140,29 @@ class FitMixin:
             validation=validation,
         )
         try:
-            with seeded(seed, device), torch_threads(self._threads(device)):
+            with seeded(seed, device), self._threads(device):
                 super().partial_fit(dataset, y_enc, **fit_params)
         finally:
             self._drop_fit_state()
+            self._forget_training_run()
         return self
 
+    @contextlib.contextmanager
     def _threads(self, device, n_nets=1):
-        """Torch threads for this fit, from ``n_threads`` and the work per
-        step (``n_nets`` copies of the module trained in one loop)."""
+        """Train with the torch threads ``n_threads`` asks for, restoring the
+        caller's after; yields the :class:`~skimb._utils.device.ThreadTuner`
+        of ``n_threads='auto'`` (None without one), which the training loop
+        finds as ``_thread_tuner`` and calls once per step. The work per
+        step counts ``n_nets`` copies of the module trained in one loop."""
         params = sum(p.numel() for p in self.module_.parameters())
         batch = self.batch_size_
         work = 6.0 * batch * params * n_nets  # forward + backward
-        return choose_threads(self.n_threads, work, torch.device(device))
+        with training_threads(self.n_threads, device, work) as tuner:
+            self.__dict__["_thread_tuner"] = tuner
+            try:
+                yield tuner
+            finally:
+                del self.__dict__["_thread_tuner"]
 
     def _begin_fit(
         self,

@@ -43,18 +43,40 @@ class PriorPredictMixin:
         super().on_epoch_end(
             net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
         )
-        self.training_prior_ = self._effective_prior()
+        self.training_prior_ = self._effective_prior(reuse=True)
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)
+        self.__dict__.pop("_prior_inputs", None)
         self.training_prior_ = self._effective_prior()
 
-    def _effective_prior(self):
+    def _effective_prior(self, reuse=False):
         """The prior the net's probabilities are for, from the class
-        distribution of the training batches and the criterion."""
-        return criterion_prior(
-            self.__dict__.get("criterion_"), self._class_distribution()
-        )
+        distribution of the training batches and the criterion.
+
+        With ``reuse`` (at each epoch's end), the last value is kept while
+        its inputs are unchanged: the same criterion, weight and prior
+        tensors, none modified in place since (their version counters), and
+        the same class distribution."""
+        criterion = self.__dict__.get("criterion_")
+        distribution = self._class_distribution()
+        if not reuse:
+            return criterion_prior(criterion, distribution)
+        tensors = [getattr(criterion, name, None) for name in ("weight", "log_prior")]
+        inputs = [criterion, getattr(criterion, "tau", None)]
+        for t in tensors:
+            inputs += [t, t._version] if isinstance(t, torch.Tensor) else [t]
+        inputs.append(np.asarray(distribution, dtype=np.float64).tobytes())
+        last = self.__dict__.get("_prior_inputs")
+        if (
+            last is not None
+            and len(last[0]) == len(inputs)
+            and all(map(_same, last[0], inputs))
+        ):
+            return last[1].copy()
+        prior = criterion_prior(criterion, distribution)
+        self.__dict__["_prior_inputs"] = (inputs, prior)
+        return prior
 
     def _class_distribution(self):
         """Class probabilities of the training batches (a hook: the sampler
@@ -151,3 +173,14 @@ class PriorPredictMixin:
         """
         index = self.predict_proba(X).argmax(axis=1)  # checks fitted first
         return self.classes_[index]
+
+
+def _same(a, b):
+    """Tensors and modules by identity, values by equality."""
+    if a is b:
+        return True
+    if isinstance(a, (torch.Tensor, torch.nn.Module)) or isinstance(
+        b, (torch.Tensor, torch.nn.Module)
+    ):
+        return False
+    return a == b

@@ -7,6 +7,7 @@ import torch
 import skimb._utils.device as _device
 from skimb import NetClassifier
 from skimb._utils.device import (
+    available_cores,
     check_device,
     check_fits_on_device,
     on_device,
@@ -184,48 +185,28 @@ def test_seeded_restores_the_state_after_an_error():
     assert torch.equal(torch.rand(2), expected)
 
 
-def test_auto_threads_train_small_nets_on_one_thread_and_restore_the_callers():
-    import torch
-    from skorch.callbacks import Callback
+# ---- thread choice --------------------------------------------------------------
+def test_thread_counts():
+    from skimb._utils.device import MIN_TIMED_WORK, available_cores, thread_counts
 
-    from skimb import NetClassifier
-
-    seen = []
-
-    class Spy(Callback):
-        def on_epoch_begin(self, net, **kwargs):
-            seen.append(torch.get_num_threads())
-
+    cpu = torch.device("cpu")
     before = torch.get_num_threads()
-    torch.set_num_threads(2)
     try:
-        X = np.random.default_rng(0).random((40, 3), dtype=np.float32)
-        y = np.r_[np.zeros(30, int), np.ones(10, int)]
-        NetClassifier(max_epochs=2, callbacks=[Spy()], device="cpu").fit(X, y)
-        assert seen == [1, 1]
-        assert torch.get_num_threads() == 2
-        seen.clear()
-        NetClassifier(
-            max_epochs=1, callbacks=[Spy()], n_threads=None, device="cpu"
-        ).fit(X, y)
-        assert seen == [2]
+        torch.set_num_threads(2)
+        cap = min(2, available_cores())
+        assert thread_counts("auto", cpu) == ((1, cap) if cap > 1 else (1,))
+        # Tiny steps are not worth timing: one thread.
+        assert thread_counts("auto", cpu, work=MIN_TIMED_WORK / 2) == (1,)
+        assert thread_counts(2, cpu, work=1) == (cap,)
+        torch.set_num_threads(1)
+        assert thread_counts("auto", cpu) == (1,)
     finally:
         torch.set_num_threads(before)
-
-
-def test_choose_threads():
-    import torch
-
-    from skimb._utils.device import ONE_THREAD_WORK, available_cores, choose_threads
-
-    cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    assert choose_threads("auto", ONE_THREAD_WORK / 2, cpu) == 1
-    big = choose_threads("auto", ONE_THREAD_WORK * 10, cpu)
-    assert big == max(1, min(torch.get_num_threads(), available_cores()))
-    assert choose_threads(1, 1e12, cpu) == 1
-    assert choose_threads(10**6, 1, cpu) == available_cores()
-    assert choose_threads(None, 1, cpu) is None
-    assert choose_threads("auto", 1, cuda) is None
+    assert thread_counts(1, cpu) == (1,)
+    assert thread_counts(10**6, cpu) == (available_cores(),)
+    assert thread_counts(None, cpu) == ()
+    assert thread_counts("auto", torch.device("cuda")) == ()
+    assert thread_counts(4, torch.device("meta")) == ()
 
 
 def test_bad_n_threads():
@@ -241,14 +222,14 @@ def test_bad_n_threads():
 def _threads_in_worker(_):
     import torch
 
-    from skimb._utils.device import choose_threads
+    from skimb._utils.device import thread_counts
 
-    return choose_threads("auto", 1e12, torch.device("cpu"))
+    return thread_counts("auto", torch.device("cpu"))
 
 
 def test_joblib_workers_do_not_oversubscribe():
     """A user's GridSearchCV(n_jobs=2) runs fits in loky workers, which joblib
-    limits to their share of the cores; even large work stays within it."""
+    limits to their share of the cores; the counts 'auto' tries stay within it."""
     import os
 
     import joblib
@@ -257,4 +238,152 @@ def test_joblib_workers_do_not_oversubscribe():
     got = joblib.Parallel(n_jobs=2)(
         joblib.delayed(_threads_in_worker)(i) for i in range(2)
     )
-    assert all(1 <= n <= share for n in got)
+    assert all(counts and 1 <= max(counts) <= share for counts in got)
+
+
+# ---- ThreadTuner, driven by a fake clock ----------------------------------------
+class _Machine:
+    """A clock and a thread setting; each step takes ``speed(threads, step)``."""
+
+    def __init__(self, speed):
+        self.now, self.threads, self.speed, self.set_to = 0.0, None, speed, []
+
+    def clock(self):
+        return self.now
+
+    def set_threads(self, n):
+        self.threads = n
+        self.set_to.append(n)
+
+    def tuner(self, counts=(1, 2), **options):
+        from skimb._utils.device import ThreadTuner
+
+        return ThreadTuner(
+            counts, clock=self.clock, set_threads=self.set_threads, **options
+        )
+
+    def run(self, tuner, n_steps, *, epoch=10**9, start=0):
+        for i in range(start, start + n_steps):
+            if (i - start) % epoch == 0:
+                self.now += 100.0  # epoch-end work between epochs: never timed
+                tuner.begin()
+            self.now += self.speed(self.threads, i)
+            tuner.step()
+
+
+def _idle(threads, step):
+    return {1: 2.0, 2: 1.0}[threads]
+
+
+def test_tuner_warms_up_alternates_and_keeps_the_faster_count():
+    machine = _Machine(_idle)
+    tuner = machine.tuner()
+    assert machine.threads == 1  # set before the first step
+    machine.run(tuner, 20, epoch=3)
+    # 1 warm-up step at each count, then 3 timed steps each, alternating.
+    assert machine.set_to == [1, 2, 1, 2, 1, 2, 1, 2]
+    assert tuner.choices == [(8, 2)] and tuner.threads == 2
+
+
+def test_tuner_needs_a_margin_to_take_more_threads():
+    machine = _Machine(lambda threads, step: {1: 1.0, 2: 0.95}[threads])
+    tuner = machine.tuner()
+    machine.run(tuner, 12)
+    assert tuner.choices == [(8, 1)] and machine.threads == 1
+    # The fastest step decides: one slow timed step at 2 threads does not.
+    machine = _Machine(lambda t, s: 9.0 if (t, s) == (2, 3) else _idle(t, s))
+    tuner = machine.tuner()
+    machine.run(tuner, 8)
+    assert tuner.choices == [(8, 2)]
+
+
+def test_tuner_times_again_when_steps_jump():
+    # Another process starts at step 50: two threads become 3x slower.
+    def busy_after_50(threads, step):
+        if step < 50:
+            return _idle(threads, step)
+        return {1: 2.2, 2: 3.0}[threads]
+
+    machine = _Machine(busy_after_50)
+    tuner = machine.tuner()
+    machine.run(tuner, 100)
+    # Steps 51..55 are slow; the fifth starts a timing of 6 steps (56..61).
+    assert tuner.choices == [(8, 2), (61, 1)]
+    assert machine.threads == 1
+
+
+def test_tuner_ignores_a_few_slow_steps_and_epoch_ends():
+    def hiccups(threads, step):
+        return 5.0 if step % 4 == 0 and step > 10 else _idle(threads, step)
+
+    machine = _Machine(hiccups)
+    tuner = machine.tuner()
+    machine.run(tuner, 200, epoch=7)  # a 100 s pause before each epoch
+    assert tuner.choices == [(8, 2)]
+
+
+def test_one_thread_is_rechecked_on_schedule_only():
+    def idle_after_50(threads, step):
+        return {1: 2.0, 2: 9.0}[threads] if step < 50 else _idle(threads, step)
+
+    machine = _Machine(idle_after_50)
+    tuner = machine.tuner(recheck=100)
+    machine.run(tuner, 300)
+    # One thread is not watched for jumps; the recheck at step 108 finds
+    # the idle machine (timing steps 109..114), the next one at 214 again.
+    assert tuner.choices == [(8, 1), (114, 2), (220, 2)]
+
+
+def test_tuner_never_leaves_its_counts():
+    from skimb._utils.device import available_cores, thread_counts
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(64)
+        counts = thread_counts("auto", torch.device("cpu"))
+    finally:
+        torch.set_num_threads(before)
+    assert max(counts) <= available_cores()
+    if len(counts) < 2:
+        counts = (1, 2)
+    machine = _Machine(lambda threads, step: 1.0 / threads + (step % 7) * 0.3)
+    tuner = machine.tuner(counts, recheck=30)
+    machine.run(tuner, 500, epoch=11)
+    assert set(machine.set_to) <= set(counts)
+
+
+def test_tuner_without_begin_times_from_the_first_step():
+    machine = _Machine(_idle)
+    tuner = machine.tuner()
+    for _ in range(8):  # no begin(): the first step (a warm-up) is untimed
+        machine.now += _idle(machine.threads, 0)
+        tuner.step()
+    assert tuner.choices == [(8, 2)]
+
+
+def test_tuner_needs_two_counts():
+    from skimb._utils.device import ThreadTuner
+
+    with pytest.raises(ValueError, match=r"two counts or more; got \(1,\)"):
+        ThreadTuner((1,))
+
+
+@pytest.mark.parametrize("n_threads", ["auto", 1, None])
+def test_training_threads_restore_the_callers_setting(n_threads):
+    from skimb._utils.device import ThreadTuner, training_threads
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with pytest.raises(RuntimeError, match="inside"):
+            with training_threads(n_threads, "cpu") as tuner:
+                if isinstance(tuner, ThreadTuner):
+                    tuner._use(2 if tuner.threads == 1 else 1)
+                raise RuntimeError("inside")
+        assert torch.get_num_threads() == 2
+        with training_threads(n_threads, "cpu") as tuner:
+            pass
+        assert torch.get_num_threads() == 2
+        assert (tuner is not None) == (n_threads == "auto" and available_cores() > 1)
+    finally:
+        torch.set_num_threads(before)
