@@ -4,8 +4,8 @@ Writes ``transactions.csv`` (numeric, categorical and missing values, string
 labels, 3 % fraud), then runs the same comparison as
 
     skimb compare --data transactions.csv --target label \\
-        --methods baseline,weighted-loss,weighted-sampler,random-over,smote,\\
-logreg-balanced,hgb-balanced
+        --methods baseline,weighted-loss,logit-adjusted,weighted-sampler,random-over,\\
+smote,logreg-balanced,hgb-balanced
 
 python examples/your_data.py [--rows 4000] [--max-epochs 30] [--output DIR]
 """
@@ -18,11 +18,12 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 import skimb
-from skimb.evaluation._report import format_table
+from skimb.evaluation._report import format_table, format_verdict
 
 METHODS = [
     "baseline",
     "weighted-loss",
+    "logit-adjusted",
     "weighted-sampler",
     "random-over",
     "smote",
@@ -78,6 +79,8 @@ def main(argv=None):
         progress=False,
     )
     print(format_table(result))
+    print()
+    print(format_verdict(result))
     return result
 
 
