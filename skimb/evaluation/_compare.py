@@ -29,10 +29,13 @@ from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
 from ._recommended import finish
 from ._results import ComparisonResult, save_result
-from ._run import run_tasks
+from ._run import Progress, run_tasks
 from ._verdict import RULES
 
 __all__ = ["compare"]
+
+# Fits done move by fractions (a loop of nets moves per epoch): one decimal.
+_BAR = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} [{elapsed}<{remaining}]"
 
 
 @Substitution(options=options_doc("compare"))
@@ -51,8 +54,9 @@ def compare(
     positive_label=None,
     cv=5,
     seeds=(0,),
-    max_epochs=30,
-    batch_size=64,
+    budget="auto",
+    max_epochs=None,
+    batch_size=None,
     lr=1e-3,
     hidden_units=256,
     device="auto",
@@ -117,8 +121,14 @@ def compare(
     output = Path(options.output) if options.output is not None else None
     result = ComparisonResult(pd.DataFrame(rows), plan.config, output, plan.classes)
     n_tasks = len(methods) * len(options.seeds) * (options.cv + 1)
-    bar = tqdm(total=n_tasks, desc="methods x folds", disable=not options.progress)
-    bar.update(len(rows) // 2)  # a fit's two rows
+    bar = tqdm(
+        total=n_tasks,
+        desc="fits",
+        disable=not options.progress,
+        bar_format=_BAR,
+    )
+    progress = Progress(bar)
+    progress.advance(len(rows) // 2)  # a fit's two rows
     models = {}  # method -> its fit on the whole training part, first seed
     with (
         interrupts_stop_the_run(),
@@ -128,11 +138,10 @@ def compare(
             tasks = plan.tasks(method)
             if not tasks:
                 continue
-            for task, task_rows, model in run_tasks(method, tasks, plan, options):
+            for task, task_rows, model in run_tasks(tasks, plan, options, progress):
                 rows.extend(task_rows)
                 if model is not None:
                     models[task.method] = model
-                bar.update(1)
             result.rows = _ordered(pd.DataFrame(rows), methods)
             if output is not None:
                 save_result(result, output)

@@ -71,7 +71,7 @@ def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch, tiny):
         raise AssertionError("a finished fold was run again")
 
     monkeypatch.setattr(run_module, "_run_task", no_fit)
-    monkeypatch.setattr(run_module, "_run_fit_many", no_fit)
+    monkeypatch.setattr(run_module, "run_group", no_fit)
     result = benchmark(
         ["keel:ecoli1"], methods=["baseline"], output=tmp_path, resume=True, **tiny
     )
