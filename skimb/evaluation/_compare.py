@@ -4,11 +4,13 @@
 (a table file, a DataFrame, X/y or a :class:`~skimb.datasets.DataSplit`).
 Every method trains the same net (same epochs, batch size, learning rate,
 width and seed) on the same preprocessed features; only the way it handles
-the imbalance differs. Folds run in parallel through joblib, on a Dask
-distributed cluster when asked. Every method is scored under two decision
-rules from the same fit: as trained and under the balanced rule. Results
-are written atomically after each method, so an interrupted run keeps what
-finished and ``resume=True`` picks up the rest.
+the imbalance differs. All of the nets train in one loop (in a few, when
+their resampled sets would fill the memory; :mod:`._groups`); in parallel,
+through joblib or on a Dask distributed cluster, each worker trains a share
+of them in one loop. Every method is scored under two decision rules from
+the same fit: as trained and under the balanced rule. Results are written
+atomically after each loop of nets and each other method, so an
+interrupted run keeps what finished and ``resume=True`` picks up the rest.
 
 The job reads in four steps: plan (:mod:`._plan`: the options, the data,
 each seed's draw and folds, every check before any fit), run
@@ -24,6 +26,7 @@ from tqdm.auto import tqdm
 
 from .._utils.docstring import Substitution
 from ._execution import interrupts_stop_the_run, parallel_backend
+from ._groups import plan_batches
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
@@ -134,10 +137,7 @@ def compare(
         interrupts_stop_the_run(),
         parallel_backend(options.n_jobs, options.scheduler, options.dask),
     ):
-        for method in methods:
-            tasks = plan.tasks(method)
-            if not tasks:
-                continue
+        for tasks in plan_batches(plan, methods, options):
             for task, task_rows, model in run_tasks(tasks, plan, options, progress):
                 rows.extend(task_rows)
                 if model is not None:

@@ -293,10 +293,12 @@ class RunConfig:
     fit_many: bool = _option(
         True,
         "bool",
-        "Train a net method's folds and seeds in one loop "
-        "(skimb.estimators.fit_many): the same results as one fit at a time, "
-        "to float tolerance, in less time. Applies to serial runs (n_jobs=1 "
-        "without Dask); False fits one net at a time.",
+        "Train all of the nets (every net method, fold and seed) in one loop "
+        "(skimb.estimators.fit_many; several when their resampled sets would "
+        "take over a quarter of the available memory): the same results as "
+        "one fit at a time, to float tolerance, in less time. With n_jobs or "
+        "Dask each worker trains a share of them in one loop. False fits one "
+        "net at a time.",
         check.flag,
     )
 

@@ -163,15 +163,52 @@ def fits_in_one_loop(method):
     return isinstance(METHODS[method].estimator, BaseNetClassifier)
 
 
+def _n_workers(options):
+    """How many workers a parallel run has (a Dask cluster's, when on one:
+    run under its joblib backend)."""
+    dask = options.dask or options.scheduler is not None
+    return joblib.effective_n_jobs(-1 if dask else options.n_jobs)
+
+
+def _run_shares(tasks, plan, options, first, progress):
+    """The nets of ``tasks`` shared among the workers, each training its
+    share in one loop."""
+    split = plan.split
+    n = max(1, min(len(tasks), _n_workers(options)))
+    shares = [tasks[i::n] for i in range(n)]  # each a mix of methods and folds
+    threads = worker_threads(options)
+    for results in run_parallel(options)(
+        joblib.delayed(run_group)(
+            share,
+            {t.seed: plan.seeds[t.seed] for t in share},
+            split.X_test,
+            split.y_test,
+            first,
+            threads,
+        )
+        for share in shares
+    ):
+        progress.advance(len(results))
+        yield from results
+
+
 def run_tasks(tasks, plan, options, progress=None):
     """``(task, rows, model)`` for each of ``tasks`` as it finishes;
     ``model`` is the fitted one for the first seed's fit on the whole
-    training part, None otherwise. ``progress`` is a :class:`Progress`."""
+    training part, None otherwise. ``progress`` is a :class:`Progress`.
+
+    With ``fit_many``, nets train in one loop: all of ``tasks`` in a serial
+    run, a share of them per worker in a parallel one; other tasks (and
+    every task without ``fit_many``) are fitted one at a time.
+    """
     progress = progress or Progress()
     split = plan.split
     first = next(iter(plan.seeds))
-    stacked = all(fits_in_one_loop(t.method) for t in tasks)
-    if options.fit_many and not options.parallel and stacked:
+    stacked = options.fit_many and all(fits_in_one_loop(t.method) for t in tasks)
+    if stacked and options.parallel:
+        yield from _run_shares(tasks, plan, options, first, progress)
+        return
+    if stacked:
         on_epoch, finished = progress.loop(len(tasks))
         results = run_group(
             tasks, plan.seeds, split.X_test, split.y_test, first, on_epoch=on_epoch

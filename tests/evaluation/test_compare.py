@@ -238,17 +238,59 @@ def test_bad_input_fails_before_anything_is_written(
 
 
 # ---- many nets in one loop ----------------------------------------------------
-def test_fit_many_compare_equals_one_fit_at_a_time(tiny, churn):
-    methods = [
-        "baseline",
-        "weighted-sampler",
-        "random-over",
-        "ldam-drw",
-        "logreg-balanced",
-    ]
+METHODS_MIX = [
+    "baseline",
+    "weighted-sampler",
+    "random-over",
+    "ldam-drw",
+    "logreg-balanced",
+]
+
+
+@pytest.fixture
+def loops(monkeypatch):
+    """The estimators of each fit_many call of the run."""
+    import skimb.evaluation._run as run_module
+
+    calls, real = [], run_module.fit_many
+
+    def spy(estimators, *args, **kwargs):
+        calls.append(list(estimators))
+        return real(estimators, *args, **kwargs)
+
+    monkeypatch.setattr(run_module, "fit_many", spy)
+    return calls
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_fit_many_compare_equals_one_fit_at_a_time(
+    tiny, churn, loops, monkeypatch, bounded
+):
+    """All of the nets train in one loop, or, when their sets would fill a
+    quarter of the memory, in several split by method and fold; the rows
+    are those of one fit at a time."""
+    import skimb.evaluation._groups as groups
+
+    methods = METHODS_MIX
     kw = dict(methods=methods, output=None, seeds=[0, 1], **tiny)
-    stacked = skimb.compare(churn(), target="label", fit_many=True, **kw).rows
     alone = skimb.compare(churn(), target="label", fit_many=False, **kw).rows
+    assert loops == []
+    if bounded:  # room for the sets of about three oversampled fits
+        plan = plan_comparison(churn(), None, RunConfig(target="label", **kw))
+        features = groups._n_features(plan.seeds[0])
+        biggest = max(
+            groups.task_bytes(t, plan.seeds[t.seed], features)
+            for t in plan.tasks("random-over")
+        )
+        memory = 3 * biggest / groups.MEMORY_FRACTION
+        monkeypatch.setattr(groups, "available_memory", lambda: memory)
+    stacked = skimb.compare(churn(), target="label", fit_many=True, **kw).rows
+    n_nets = 4 * 2 * (2 + 1)  # net methods x seeds x (folds + test)
+    assert sum(map(len, loops)) == n_nets
+    if bounded:
+        assert 4 < len(loops) < n_nets / 2
+    else:
+        assert len(loops) == 1  # every net method, fold and seed at once
     assert (stacked["status"] == "ok").all() and (alone["status"] == "ok").all()
     numeric = [
         c
