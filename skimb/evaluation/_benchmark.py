@@ -154,7 +154,7 @@ def benchmark(
 
     Every comparison runs as :func:`skimb.compare` does, with the same
     options for every data set; ``n_jobs``, ``scheduler`` and ``dask``
-    spread the data sets (each runs its folds serially).
+    spread the data sets (each runs serially, its nets in one loop).
 
     Parameters
     ----------

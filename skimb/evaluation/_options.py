@@ -237,8 +237,10 @@ class RunConfig:
     n_jobs: int = _option(
         1,
         "int",
-        "Tasks in parallel through joblib: a comparison's folds, a "
-        "benchmark's data sets (each then runs its folds serially).",
+        "Tasks in parallel through joblib: a comparison's nets (a share "
+        "per worker, each share in one loop) and other methods' folds, a "
+        "benchmark's data sets (each then runs serially, its nets in one "
+        "loop).",
         check.n_jobs,
     )
     scheduler: object = _option(
