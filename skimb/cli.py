@@ -46,7 +46,18 @@ def _label(text):
         return text
 
 
-_PARSE = {"names": _name_list, "ints": _int_list, "label": _label}
+def _batch(text):
+    # 'auto' or an integer; the option's check refuses anything else.
+    return text if text == "auto" else int(text)
+
+
+_PARSE = {
+    "names": _name_list,
+    "ints": _int_list,
+    "label": _label,
+    "int": int,
+    "batch": _batch,
+}
 
 
 def _add_options(p, command):

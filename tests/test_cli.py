@@ -172,7 +172,7 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path, tiny_flags
         "--output",
         str(out),
         "--methods",
-        "baseline,weighted-loss,random-over,smote,weighted-sampler",
+        "baseline,weighted-loss,random-over,smote,logreg-balanced",
     ]
     proc = subprocess.Popen(
         [sys.executable, str(script), str(marker), *args],
@@ -190,9 +190,12 @@ def test_sigterm_keeps_finished_methods_and_resume_finishes(tmp_path, tiny_flags
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 130, err
     assert "--resume" in err
+    # The nets train in one loop and are saved together, before the
+    # reference method runs.
     saved = json.loads((out / "results.json").read_text())
-    assert {r["method"] for r in saved["rows"]} == {"baseline"}
-    assert len(saved["rows"]) == 3 * 2  # complete: 2 folds + test, two rules
+    nets = {"baseline", "weighted-loss", "random-over", "smote"}
+    assert {r["method"] for r in saved["rows"]} == nets
+    assert len(saved["rows"]) == 4 * 3 * 2  # complete: 2 folds + test, two rules
 
     done = subprocess.run(
         [sys.executable, "-m", "skimb.cli", *args, "--resume"],

@@ -133,8 +133,9 @@ def benchmark(
     methods=DEFAULT_METHODS,
     cv=5,
     seeds=(0,),
-    max_epochs=30,
-    batch_size=64,
+    budget="auto",
+    max_epochs=None,
+    batch_size=None,
     lr=1e-3,
     hidden_units=256,
     device="auto",
@@ -153,7 +154,7 @@ def benchmark(
 
     Every comparison runs as :func:`skimb.compare` does, with the same
     options for every data set; ``n_jobs``, ``scheduler`` and ``dask``
-    spread the data sets (each runs its folds serially).
+    spread the data sets (each runs serially, its nets in one loop).
 
     Parameters
     ----------
@@ -185,12 +186,8 @@ def benchmark(
         "methods": methods,
         "cv": options.cv,
         "seeds": list(options.seeds),
-        "net": dict(
-            max_epochs=options.max_epochs,
-            batch_size=options.batch_size,
-            lr=options.lr,
-            hidden_units=options.hidden_units,
-        ),
+        "budget": options.budget,
+        "net": options.net_settings(),
         "test_size": options.test_size,
         "reference": reference,
     }

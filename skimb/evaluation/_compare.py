@@ -4,11 +4,13 @@
 (a table file, a DataFrame, X/y or a :class:`~skimb.datasets.DataSplit`).
 Every method trains the same net (same epochs, batch size, learning rate,
 width and seed) on the same preprocessed features; only the way it handles
-the imbalance differs. Folds run in parallel through joblib, on a Dask
-distributed cluster when asked. Every method is scored under two decision
-rules from the same fit: as trained and under the balanced rule. Results
-are written atomically after each method, so an interrupted run keeps what
-finished and ``resume=True`` picks up the rest.
+the imbalance differs. All of the nets train in one loop (in a few, when
+their resampled sets would fill the memory; :mod:`._groups`); in parallel,
+through joblib or on a Dask distributed cluster, each worker trains a share
+of them in one loop. Every method is scored under two decision rules from
+the same fit: as trained and under the balanced rule. Results are written
+atomically after each loop of nets and each other method, so an
+interrupted run keeps what finished and ``resume=True`` picks up the rest.
 
 The job reads in four steps: plan (:mod:`._plan`: the options, the data,
 each seed's draw and folds, every check before any fit), run
@@ -24,15 +26,19 @@ from tqdm.auto import tqdm
 
 from .._utils.docstring import Substitution
 from ._execution import interrupts_stop_the_run, parallel_backend
+from ._groups import plan_batches
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
 from ._recommended import finish
 from ._results import ComparisonResult, save_result
-from ._run import run_tasks
+from ._run import Progress, run_tasks
 from ._verdict import RULES
 
 __all__ = ["compare"]
+
+# Fits done move by fractions (a loop of nets moves per epoch): one decimal.
+_BAR = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} [{elapsed}<{remaining}]"
 
 
 @Substitution(options=options_doc("compare"))
@@ -51,8 +57,9 @@ def compare(
     positive_label=None,
     cv=5,
     seeds=(0,),
-    max_epochs=30,
-    batch_size=64,
+    budget="auto",
+    max_epochs=None,
+    batch_size=None,
     lr=1e-3,
     hidden_units=256,
     device="auto",
@@ -117,22 +124,24 @@ def compare(
     output = Path(options.output) if options.output is not None else None
     result = ComparisonResult(pd.DataFrame(rows), plan.config, output, plan.classes)
     n_tasks = len(methods) * len(options.seeds) * (options.cv + 1)
-    bar = tqdm(total=n_tasks, desc="methods x folds", disable=not options.progress)
-    bar.update(len(rows) // 2)  # a fit's two rows
+    bar = tqdm(
+        total=n_tasks,
+        desc="fits",
+        disable=not options.progress,
+        bar_format=_BAR,
+    )
+    progress = Progress(bar)
+    progress.advance(len(rows) // 2)  # a fit's two rows
     models = {}  # method -> its fit on the whole training part, first seed
     with (
         interrupts_stop_the_run(),
         parallel_backend(options.n_jobs, options.scheduler, options.dask),
     ):
-        for method in methods:
-            tasks = plan.tasks(method)
-            if not tasks:
-                continue
-            for task, task_rows, model in run_tasks(method, tasks, plan, options):
+        for tasks in plan_batches(plan, methods, options):
+            for task, task_rows, model in run_tasks(tasks, plan, options, progress):
                 rows.extend(task_rows)
                 if model is not None:
                     models[task.method] = model
-                bar.update(1)
             result.rows = _ordered(pd.DataFrame(rows), methods)
             if output is not None:
                 save_result(result, output)

@@ -7,20 +7,23 @@ option by iterating over it, so the function, the validation and the CLI
 cannot drift apart.
 """
 
-import numbers
-import os
 from dataclasses import MISSING, dataclass, field, fields
 
-import numpy as np
-import torch
-
-from .._utils.device import resolve_device
-from .._utils.validation import check_number
-from ..datasets._imbalance import IMBALANCE_RECIPES, check_imbalance_options
-from ._methods import DEFAULT_METHODS, METHODS, REPLACED
+from ..datasets._imbalance import IMBALANCE_RECIPES
+from . import _checks as check
+from ._methods import DEFAULT_METHODS
 from ._verdict import RECOMMENDED_METRICS
 
-__all__ = ["COMMANDS", "RunConfig", "option_defaults", "options_doc", "run_options"]
+__all__ = [
+    "CAP_EPOCHS",
+    "COMMANDS",
+    "FIXED_BATCH_SIZE",
+    "FIXED_EPOCHS",
+    "RunConfig",
+    "option_defaults",
+    "options_doc",
+    "run_options",
+]
 
 #: The functions (and ``skimb`` sub-commands) that take run options.
 COMMANDS = ("compare", "benchmark")
@@ -51,133 +54,14 @@ def _option(
     return field(default=default, metadata=metadata)
 
 
-# ---- checks: each returns the normalised value or raises naming the option ----
-def _integer(min_val, allowed=None):
-    def check(value, name):
-        return check_number(
-            value, name, numbers.Integral, min_val=min_val, allowed=allowed
-        )
-
-    return check
-
-
-def _positive_float(value, name):
-    return check_number(value, name, min_val=0, include_boundaries="neither")
-
-
-def _fraction(value, name):
-    return check_number(
-        value,
-        name,
-        min_val=0,
-        max_val=1,
-        include_boundaries="neither",
-        allowed="a float in the open interval (0, 1)",
-    )
-
-
-def _recipe_number(value, name):
-    # The ranges belong to make_imbalanced: ask it, the other numbers valid.
-    valid = dict(majority_keep=1.0, minority_keep=1.0, ratio=2.0)
-    check_imbalance_options("none", majority_class=None, **{**valid, name: value})
-    return value
-
-
-def _instance(types, allowed):
-    def check(value, name):
-        if not isinstance(value, types):
-            raise TypeError(
-                f"{name} must be {allowed}; got {value!r} of type "
-                f"{type(value).__name__}."
-            )
-        return value
-
-    return check
-
-
-def _flag(value, name):
-    return bool(_instance((bool, np.bool_), "True or False")(value, name))
-
-
-_optional_text = _instance((str, type(None)), "a str or None")
-_optional_path = _instance((str, os.PathLike, type(None)), "a str, a path or None")
-# A class label or column name: one value, not a list of them.
-_label = _instance((str, numbers.Number, type(None)), "a single label (str or int)")
-
-
-def _one_of(allowed_values, *, optional=False):
-    def check(value, name):
-        if (value is None and optional) or (
-            isinstance(value, str) and value in allowed_values
-        ):
-            return value
-        allowed = ", ".join(map(repr, allowed_values)) + (" or None" * optional)
-        raise ValueError(f"{name} must be one of {allowed}; got {value!r}.")
-
-    return check
-
-
-def _methods(value, name):
-    try:
-        names = [value] if isinstance(value, str) else list(value)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be a non-empty subset of {list(METHODS)}; got {value!r}."
-        ) from None
-    replaced = [m for m in names if m in REPLACED]
-    if replaced:
-        raise ValueError(
-            f"{name}: {replaced[0]!r} is no longer a method of its own; use "
-            f"{REPLACED[replaced[0]]}."
-        )
-    unknown = [m for m in names if m not in METHODS]
-    if unknown or not names:
-        raise ValueError(
-            f"{name} must be a non-empty subset of {list(METHODS)}; got "
-            f"{names!r}" + (f" (unknown: {unknown})." if unknown else ".")
-        )
-    return tuple(names)
-
-
-def _seeds(value, name):
-    try:
-        seeds = list(value)
-    except TypeError:
-        seeds = None
-    if not seeds or any(
-        isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0
-        for s in seeds
-    ):
-        raise ValueError(f"{name} must be non-negative integers; got {value!r}.")
-    return tuple(int(s) for s in seeds)
-
-
-def _n_jobs(value, name):
-    if value == -1 and not isinstance(value, bool):
-        return -1
-    return check_number(
-        value, name, numbers.Integral, min_val=1, allowed="-1 or an int >= 1"
-    )
-
-
-def _device(value, name):
-    allowed = "'auto', 'cpu', 'cuda', 'cuda:<index>', 'mps' or a torch.device"
-    if not isinstance(value, (str, torch.device)):
-        raise TypeError(f"{name} must be {allowed}; got {value!r}.")
-    try:
-        torch.device(resolve_device(value))
-    except RuntimeError:
-        raise ValueError(f"{name} must be {allowed}; got {value!r}.") from None
-    # Whether the device exists is the estimator's check: a remote Dask
-    # worker may have the GPU this process lacks.
-    return value
-
-
-def _reference(value, name):
-    return _one_of(list(METHODS))(value, name)
-
-
 # ---- the table ---------------------------------------------------------------
+#: max_epochs=None under budget='auto': a cap for early stopping.
+CAP_EPOCHS = 100
+#: The fixed budget of earlier versions (budget='fixed').
+FIXED_EPOCHS = 30
+FIXED_BATCH_SIZE = 64
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """The validated options of one :func:`skimb.compare` or
@@ -203,7 +87,7 @@ class RunConfig:
         None,
         "str or None",
         "The label column of a table file or DataFrame; labels may be strings.",
-        _label,
+        check.label,
         commands=_COMPARE,
     )
     name: object = _option(
@@ -211,14 +95,14 @@ class RunConfig:
         "str or None",
         "The data set's name in the results (default: the built-in name, the "
         "file's stem, or 'data').",
-        _optional_text,
+        check.optional_text,
         commands=_COMPARE,
     )
     methods: tuple = _option(
         DEFAULT_METHODS,
         "sequence of str",
         "Names from skimb.evaluation.METHODS (comma-separated on the command line).",
-        _methods,
+        check.methods,
         shown="DEFAULT_METHODS",
         parse="names",
     )
@@ -228,7 +112,7 @@ class RunConfig:
         "Recipe applied to the training part (the test part stays untouched). "
         "None means 'seed' for built-in data (class 0 keeps 90%, the others "
         "10%) and 'none' for a user's data, which is imbalanced already.",
-        _one_of(IMBALANCE_RECIPES, optional=True),
+        check.one_of(IMBALANCE_RECIPES, optional=True),
         commands=_COMPARE,
     )
     majority_class: object = _option(
@@ -236,7 +120,7 @@ class RunConfig:
         "label or None",
         "The class the 'seed' recipe keeps mostly; None means 0 for built-in "
         "data and the most frequent class for a user's data.",
-        _label,
+        check.label,
         commands=_COMPARE,
         parse="label",
     )
@@ -244,21 +128,21 @@ class RunConfig:
         0.9,
         "float",
         "The fraction of the majority class the 'seed' recipe keeps.",
-        _recipe_number,
+        check.recipe_number,
         commands=_COMPARE,
     )
     minority_keep: float = _option(
         0.1,
         "float",
         "The fraction of every other class the 'seed' recipe keeps.",
-        _recipe_number,
+        check.recipe_number,
         commands=_COMPARE,
     )
     ratio: float = _option(
         10.0,
         "float",
         "The imbalance ratio of the 'step' and 'longtail' recipes.",
-        _recipe_number,
+        check.recipe_number,
         commands=_COMPARE,
     )
     positive_label: object = _option(
@@ -266,7 +150,7 @@ class RunConfig:
         "label or None",
         "The positive class of a binary problem, for average precision, "
         "ROC-AUC and the Brier score; None means the minority class.",
-        _label,
+        check.label,
         commands=_COMPARE,
         parse="label",
     )
@@ -274,71 +158,103 @@ class RunConfig:
         5,
         "int",
         "Stratified folds on the (imbalanced) training part.",
-        _integer(2, "an integer >= 2"),
+        check.integer(2, "an integer >= 2"),
     )
     seeds: tuple = _option(
         (0,),
         "sequence of int",
         "Each seed repeats everything (imbalance draw, folds, nets, "
         "resamplers); comma-separated on the command line.",
-        _seeds,
+        check.seeds,
         parse="ints",
     )
-    max_epochs: int = _option(30, "int", "Epochs of every net.", _integer(0))
-    batch_size: int = _option(64, "int", "Mini-batch size of every net.", _integer(1))
-    lr: float = _option(1e-3, "float", "Learning rate of every net.", _positive_float)
+    budget: str = _option(
+        "auto",
+        "{'auto', 'fixed'}",
+        "The nets' training budget. 'auto' is the data's: batch_size='auto' "
+        "(64 on small tables, growing with the rows, the learning rate "
+        "scaled with it) and early stopping on a stratified validation part "
+        "cut from each fold's training rows before any resampling, so "
+        "max_epochs is only a cap. 'fixed' is the tutorial's budget of "
+        "earlier versions: batch 64, 30 epochs, no early stopping.",
+        check.one_of(["auto", "fixed"]),
+    )
+    max_epochs: object = _option(
+        None,
+        "int or None",
+        f"Epochs of every net; under budget='auto' the most a net may train. "
+        f"None means {CAP_EPOCHS} under 'auto' (a cap high enough that "
+        "early stopping, not the cap, ends nearly every fit, so the verdict "
+        "does not hang on it, and a bound on a fit that never stalls) and "
+        f"{FIXED_EPOCHS} under 'fixed'.",
+        check.optional_integer(0),
+        parse="int",
+    )
+    batch_size: object = _option(
+        None,
+        "int, 'auto' or None",
+        "Mini-batch size of every net; None means 'auto' under budget='auto' "
+        f"and {FIXED_BATCH_SIZE} under 'fixed'.",
+        check.batch_size,
+        parse="batch",
+    )
+    lr: float = _option(
+        1e-3, "float", "Learning rate of every net.", check.positive_float
+    )
     hidden_units: int = _option(
-        256, "int", "Width of every net's hidden layer.", _integer(1)
+        256, "int", "Width of every net's hidden layer.", check.integer(1)
     )
     device: object = _option(
         "auto",
         "str or torch.device",
         "Where the nets train: 'auto' (CUDA when present), 'cpu', 'cuda', ...",
-        _device,
+        check.device,
     )
     test_size: float = _option(
-        0.25, "float", "The held-out part of each data set.", _fraction
+        0.25, "float", "The held-out part of each data set.", check.fraction
     )
     data_dir: object = _option(
         None,
         "str, path or None",
         "The folder holding MNIST/raw or FashionMNIST/raw.",
-        _optional_path,
+        check.optional_path,
         commands=_COMPARE,
     )
     download: bool = _option(
         False,
         "bool",
         "Let torchvision download MNIST-style data (online only).",
-        _flag,
+        check.flag,
         commands=_COMPARE,
     )
     reference: str = _option(
         "baseline",
         "str",
         "The method every other one is counted wins, ties and losses against.",
-        _reference,
+        check.reference,
         commands=_BENCHMARK,
     )
     n_jobs: int = _option(
         1,
         "int",
-        "Tasks in parallel through joblib: a comparison's folds, a "
-        "benchmark's data sets (each then runs its folds serially).",
-        _n_jobs,
+        "Tasks in parallel through joblib: a comparison's nets (a share "
+        "per worker, each share in one loop) and other methods' folds, a "
+        "benchmark's data sets (each then runs serially, its nets in one "
+        "loop).",
+        check.n_jobs,
     )
     scheduler: object = _option(
         None,
         "str or None",
         "Address of a Dask distributed scheduler; tasks go there through "
         "joblib's 'dask' backend.",
-        _optional_text,
+        check.optional_text,
     )
     dask: bool = _option(
         False,
         "bool",
         "Start a local Dask cluster (n_jobs workers) for the run.",
-        _flag,
+        check.flag,
     )
     output: object = _option(
         "skimb-results",
@@ -347,7 +263,7 @@ class RunConfig:
         "results.csv, summary.csv, results.json and the plots (a benchmark: "
         "those of each data set in OUTPUT/<data set>/, ranks.csv and "
         "benchmark.json in OUTPUT); None writes nothing.",
-        _optional_path,
+        check.optional_path,
         benchmark="skimb-benchmark",
     )
     resume: bool = _option(
@@ -355,14 +271,16 @@ class RunConfig:
         "bool",
         "Keep the results already in output (for the same data set, class "
         "counts and settings) and run only the rest.",
-        _flag,
+        check.flag,
     )
-    progress: bool = _option(True, "bool", "Show a progress bar.", _flag, off="--quiet")
+    progress: bool = _option(
+        True, "bool", "Show a progress bar.", check.flag, off="--quiet"
+    )
     plots: bool = _option(
         True,
         "bool",
         "Write the PNG plots into output (a benchmark: each data set's).",
-        _flag,
+        check.flag,
         benchmark=False,
     )
     recommend_for: str = _option(
@@ -371,17 +289,19 @@ class RunConfig:
         "The metric whose recommended method and rule is saved as "
         "OUTPUT/model.skimb: the fit on the whole training part (first seed), "
         "its prior set to the rule, with its preprocessing.",
-        _one_of(list(RECOMMENDED_METRICS)),
+        check.one_of(list(RECOMMENDED_METRICS)),
         commands=_COMPARE,
     )
     fit_many: bool = _option(
         True,
         "bool",
-        "Train a net method's folds and seeds in one loop "
-        "(skimb.estimators.fit_many): the same results as one fit at a time, "
-        "to float tolerance, in less time. Applies to serial runs (n_jobs=1 "
-        "without Dask); False fits one net at a time.",
-        _flag,
+        "Train all of the nets (every net method, fold and seed) in one loop "
+        "(skimb.estimators.fit_many; several when their resampled sets would "
+        "take over a quarter of the available memory): the same results as "
+        "one fit at a time, to float tolerance, in less time. With n_jobs or "
+        "Dask each worker trains a share of them in one loop. False fits one "
+        "net at a time.",
+        check.flag,
     )
 
     def __post_init__(self):
@@ -396,6 +316,25 @@ class RunConfig:
         """The config of one ``command`` call whose arguments are ``values``
         (a mapping that may hold other names too)."""
         return cls(**{f.name: values[f.name] for f in run_options(command)})
+
+    def net_settings(self):
+        """The settings every net of the run gets (``max_epochs`` and
+        ``batch_size`` resolved from ``budget``)."""
+        auto = self.budget == "auto"
+        epochs, batch = self.max_epochs, self.batch_size
+        if epochs is None:
+            epochs = CAP_EPOCHS if auto else FIXED_EPOCHS
+        if batch is None:
+            batch = "auto" if auto else FIXED_BATCH_SIZE
+        return dict(
+            max_epochs=epochs,
+            batch_size=batch,
+            lr=self.lr,
+            module__hidden_units=self.hidden_units,
+            device=self.device,
+            early_stopping=auto,
+            verbose=0,
+        )
 
     @property
     def parallel(self):

@@ -17,10 +17,16 @@ from ..datasets._builtin import label_counts
 from ..datasets._imbalance import check_imbalance_options, make_imbalanced
 from ..datasets._sources import load_data
 from ..datasets._user import check_target
+from ..estimators._early_stopping import validation_split
+from ._methods import METHODS
 from ._preprocessing import check_encodable, make_preprocessor
 from ._results import check_output_writable, load_previous
 
-__all__ = ["Plan", "SeedData", "Task", "plan_comparison"]
+__all__ = ["VALIDATION_FRACTION", "Plan", "SeedData", "Task", "plan_comparison"]
+
+#: The part of a fold's training rows a net's early stopping is scored on
+#: (the estimators' ``validation_fraction``).
+VALIDATION_FRACTION = 0.1
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,7 +35,10 @@ class Task:
 
     ``fold`` is the fold's number, scored on its ``valid`` rows, or
     ``'test'``: the whole training part (``valid`` None), scored on the
-    held-out part.
+    held-out part. A net that stops early trains on ``train`` and scores
+    its epochs on ``stop``, both cut from the fold's training rows before
+    any step runs (``stop`` None: no early stopping, ``train`` is all of
+    them).
     """
 
     method: str
@@ -37,6 +46,7 @@ class Task:
     fold: object
     train: np.ndarray
     valid: np.ndarray | None
+    stop: np.ndarray | None = None
 
     @property
     def key(self):
@@ -51,6 +61,9 @@ class SeedData:
     ``net`` holds the settings every net gets and ``preprocessor`` the
     unfitted tabular preprocessing (None for built-in data); ``majority``,
     ``minority`` and ``positive`` name the classes of this seed's draw.
+    ``stopping`` maps a fold (or ``'test'``) to the ``(train, stop)`` rows
+    of its nets' early stopping, ``stop`` None where it cannot be split
+    (empty without early stopping).
     """
 
     X: object
@@ -62,6 +75,7 @@ class SeedData:
     positive: object
     net: dict
     preprocessor: object
+    stopping: dict
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,12 +98,24 @@ class Plan:
         done = {(r["method"], r["seed"], str(r["fold"])) for r in self.done}
         tasks = []
         for seed, data in self.seeds.items():
-            everything = (np.arange(len(data.y)), None)
-            for fold, (train, valid) in [*enumerate(data.folds), ("test", everything)]:
-                task = Task(method, seed, fold, train, valid)
+            for fold in [*range(len(data.folds)), "test"]:
+                task = self.task(method, seed, fold)
                 if task.key not in done:
                     tasks.append(task)
         return tasks
+
+    def task(self, method, seed, fold):
+        """The :class:`Task` of ``method`` on ``fold`` (or ``'test'``) of
+        seed ``seed``."""
+        data = self.seeds[seed]
+        if fold == "test":
+            train, valid = np.arange(len(data.y)), None
+        else:
+            train, valid = data.folds[fold]
+        stop = None
+        if METHODS[method].net and fold in data.stopping:
+            train, stop = data.stopping[fold]
+        return Task(method, seed, fold, train, valid, stop)
 
 
 def _label(value):
@@ -167,6 +193,39 @@ def _recipe(split, builtin, options):
     return imbalance
 
 
+def _stopping(y, folds, seed, net):
+    """Per fold (and ``'test'``), its training rows split into those a net
+    trains on and those its early stopping scores: stratified, every class
+    in both parts, seeded by ``seed``; ``(train, None)`` where a class has a
+    single row."""
+    if not net["early_stopping"]:
+        return {}
+    everything = np.arange(len(y))
+    parts = [*((i, train) for i, (train, _) in enumerate(folds)), ("test", everything)]
+    stopping = {}
+    for fold, train in parts:
+        _, y_enc = np.unique(y[train], return_inverse=True)
+        try:
+            fit, stop = validation_split(y_enc, VALIDATION_FRACTION, seed)
+        except ValueError:
+            stopping[fold] = (train, None)
+        else:
+            stopping[fold] = (train[fit], train[stop])
+    return stopping
+
+
+def _warn_no_stopping(seed, stopping):
+    off = [str(fold) for fold, (_, stop) in stopping.items() if stop is None]
+    if off:
+        warnings.warn(
+            f"seed {seed}: early stopping is off for the nets of fold(s) "
+            f"{', '.join(off)}: a class has a single training row there, and "
+            "the validation part must keep every class.",
+            UserWarning,
+            stacklevel=5,  # the caller of compare
+        )
+
+
 def _seed_data(split, seed, imbalance, options, net, preprocessor):
     X, y = make_imbalanced(split.X_train, split.y_train, random_state=seed, **imbalance)
     classes = list(label_counts(split.y_train))
@@ -187,6 +246,8 @@ def _seed_data(split, seed, imbalance, options, net, preprocessor):
         folds = list(
             StratifiedKFold(options.cv, shuffle=True, random_state=seed).split(X, y)
         )
+    stopping = _stopping(y, folds, seed, net)
+    _warn_no_stopping(seed, stopping)
     return SeedData(
         X=X,
         y=y,
@@ -197,6 +258,7 @@ def _seed_data(split, seed, imbalance, options, net, preprocessor):
         positive=_resolve_positive(options.positive_label, classes, counts),
         net=net,
         preprocessor=preprocessor,
+        stopping=stopping,
     )
 
 
@@ -228,14 +290,7 @@ def plan_comparison(data, y, options):
     split, builtin = _load(data, y, options)
     imbalance = _recipe(split, builtin, options)
     preprocessor = _preprocessor(split, builtin)
-    net = dict(
-        max_epochs=options.max_epochs,
-        batch_size=options.batch_size,
-        lr=options.lr,
-        module__hidden_units=options.hidden_units,
-        device=options.device,
-        verbose=0,
-    )
+    net = options.net_settings()
     config = {
         "dataset": split.name,
         "class_counts": label_counts(split.y_train),
@@ -244,6 +299,7 @@ def plan_comparison(data, y, options):
         "imbalance": imbalance,
         "cv": options.cv,
         "seeds": list(options.seeds),
+        "budget": options.budget,
         "net": net,
         "test_size": options.test_size,
         "preprocessing": "none (pixels in [0, 1])" if builtin else "tabular",

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from ..estimators._persistence import save
-from ._methods import build
+from ._prepare import prepare
 from ._scoring import final_step
 from ._verdict import RULES, _trained_balanced, recommend
 
@@ -68,12 +68,12 @@ def with_rule(model, rule):
 
 
 def _refit(method, plan):
-    """``method`` fitted on the whole training part of the first seed."""
-    seed, data = next(iter(plan.seeds.items()))
-    model = build(
-        method, net=data.net, seed=seed, y=data.y, preprocessor=data.preprocessor
-    )
-    return model.fit(data.X, data.y)
+    """``method`` fitted on the whole training part of the first seed, as
+    the run fits it."""
+    seed = next(iter(plan.seeds))
+    prepared = prepare(plan.task(method, seed, "test"), plan.seeds[seed])
+    prepared.fit()
+    return prepared.estimator
 
 
 def _model(method, models, plan):

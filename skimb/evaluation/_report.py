@@ -39,6 +39,7 @@ _CV_COLUMNS = (
     ("roc_auc", "ROC-AUC", "{:.3f}"),
     ("log_loss", "log loss", "{:.3f}"),
     ("fit_time", "fit s", "{:.2f}"),
+    ("epochs", "epochs", "{:.1f}"),
 )
 _TEST_COLUMNS = (
     ("balanced_accuracy", "test bal. acc"),

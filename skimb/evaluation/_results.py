@@ -32,7 +32,13 @@ __all__ = [
 ]
 
 #: Metrics with a mean and standard deviation over the CV folds.
-METRICS = (*DECISION_METRICS, *PROBABILITY_METRICS, "fit_time", "samples_per_epoch")
+METRICS = (
+    *DECISION_METRICS,
+    *PROBABILITY_METRICS,
+    "fit_time",
+    "samples_per_epoch",
+    "epochs",
+)
 
 #: Probability metrics after correcting a net's output to the training prior.
 CORRECTED_METRICS = tuple(f"{m}_corrected" for m in ("log_loss", "brier", "ece"))

@@ -1,5 +1,5 @@
-"""Running a comparison's tasks: one fit at a time through joblib, or a net
-method's folds and seeds in one loop (:func:`fit_many`).
+"""Running a comparison's tasks: one fit at a time through joblib, or nets
+in one loop (:func:`fit_many`).
 
 Each task gives its rows (one per decision rule) and, for the fit on the
 whole training part of the first seed, the fitted model itself: the
@@ -7,7 +7,6 @@ recommended one is saved at the end without another fit.
 """
 
 import time
-from dataclasses import dataclass
 
 import joblib
 import numpy as np
@@ -16,15 +15,11 @@ from ..estimators._base import BaseNetClassifier
 from ..estimators._classifiers import NetClassifier
 from ..estimators._fit_many import fit_many
 from ._execution import run_parallel, set_threads, worker_threads
-from ._methods import METHODS, build
-from ._scoring import error_rows, final_step, score_rows
+from ._methods import METHODS
+from ._prepare import eval_data, prepare
+from ._scoring import error_rows, score_rows
 
-__all__ = ["run_tasks"]
-
-
-def _take(X, index):
-    return X.iloc[index] if hasattr(X, "iloc") else X[index]
-
+__all__ = ["Progress", "fits_in_one_loop", "run_tasks"]
 
 _WARM = []
 
@@ -38,22 +33,43 @@ def _warm_up():
         NetClassifier(max_epochs=1, device="cpu").fit(X, np.array([0, 1, 0, 1]))
 
 
-def _fold_data(task, data, X_test, y_test):
-    """The task's training rows and the rows it is scored on."""
-    X_train, y_train = _take(data.X, task.train), data.y[task.train]
-    if task.fold == "test":
-        return X_train, y_train, X_test, y_test
-    return X_train, y_train, _take(data.X, task.valid), data.y[task.valid]
+class Progress:
+    """The run's progress bar, counted in fits: a fit counts 1 once scored;
+    ``k`` nets in one loop move it by ``k`` times the fraction of their
+    training done after each epoch (:func:`fit_many`'s ``on_epoch``), so
+    the bar and its remaining time move with the work, not by method.
+
+    ``bar`` is a tqdm bar or None (nothing shown).
+    """
+
+    def __init__(self, bar=None):
+        self.bar = bar
+
+    def advance(self, n):
+        if self.bar is not None and n > 0:
+            self.bar.update(n)
+
+    def loop(self, k):
+        """``(on_epoch, done)`` for a loop of ``k`` nets: ``on_epoch(done,
+        total)`` moves the bar, ``done()`` the rest of the ``k`` fits."""
+        moved = [0.0]
+
+        def on_epoch(done, total):
+            target = k * done / total if total else 0.0
+            self.advance(target - moved[0])
+            moved[0] = max(moved[0], target)
+
+        def finished():
+            self.advance(k - moved[0])
+            moved[0] = k
+
+        return on_epoch, finished
 
 
-def _build(task, data, y_train):
-    return build(
-        task.method,
-        net=data.net,
-        seed=task.seed,
-        y=y_train,
-        preprocessor=data.preprocessor,
-    )
+def _score(p, fit_time, seeds, X_test, y_test):
+    data = seeds[p.task.seed]
+    X_eval, y_eval = eval_data(p.task, data, X_test, y_test)
+    return score_rows(p.task, p.estimator, fit_time, p.y_train, X_eval, y_eval, data)
 
 
 def _run_task(task, data, X_test, y_test, threads=None, keep=False):
@@ -62,57 +78,29 @@ def _run_task(task, data, X_test, y_test, threads=None, keep=False):
     set_threads(threads)
     _warm_up()
     try:
-        X_train, y_train, X_eval, y_eval = _fold_data(task, data, X_test, y_test)
-        estimator = _build(task, data, y_train)
         start = time.perf_counter()
-        estimator.fit(X_train, y_train)
+        p = prepare(task, data)
+        p.fit()
         fit_time = time.perf_counter() - start
-        rows = score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data)
+        rows = _score(p, fit_time, {task.seed: data}, X_test, y_test)
     except Exception as exc:  # one failing method must not stop the others
         return task, error_rows(task, exc), None
-    return task, rows, estimator if keep else None
+    return task, rows, p.estimator if keep else None
 
 
-@dataclass(eq=False)
-class _Prepared:
-    """A task ready for the loop of fit_many: the steps before its net fitted."""
-
-    task: object
-    estimator: object
-    X: object  # what the net trains on: after preprocessing and resampling
-    y: np.ndarray
-    y_train: np.ndarray
-    X_eval: object
-    y_eval: np.ndarray
-    before: float  # seconds spent on the steps before the net
-    error: Exception | None = None
-
-    @property
-    def net(self):
-        return final_step(self.estimator)
-
-
-def _prepare(task, data, X_test, y_test):
-    X_train, y_train, X_eval, y_eval = _fold_data(task, data, X_test, y_test)
-    estimator = _build(task, data, y_train)
-    start = time.perf_counter()
-    X, y = X_train, y_train
-    if hasattr(estimator, "steps"):
-        head = estimator[:-1]  # the same step objects: the pipeline is fitted
-        if hasattr(head, "fit_resample"):
-            X, y = head.fit_resample(X, y)
-        else:
-            X = head.fit_transform(X, y)
-    before = time.perf_counter() - start
-    return _Prepared(task, estimator, X, y, y_train, X_eval, y_eval, before)
-
-
-def _fit_in_one_loop(prepared):
-    """Train every prepared net; seconds per net."""
+def _fit_in_one_loop(prepared, on_epoch=None):
+    """Train every prepared net; seconds per net, shared in proportion to
+    the rows each trained (rows x epochs)."""
+    sizes = [len(p.y) for p in prepared]
     start = time.perf_counter()
     try:
         fit_many(
-            [p.net for p in prepared], [p.X for p in prepared], [p.y for p in prepared]
+            [p.model for p in prepared],
+            [p.X for p in prepared],
+            [p.y for p in prepared],
+            X_vals=[p.X_val for p in prepared],
+            y_vals=[p.y_val for p in prepared],
+            on_epoch=on_epoch,
         )
     except Exception:
         # One net's data failed (fit_many leaves the nets untrained): fit
@@ -120,67 +108,125 @@ def _fit_in_one_loop(prepared):
         # become error rows.
         for p in prepared:
             try:
-                p.net.fit(p.X, p.y)
+                p.fit()
             except Exception as exc:
                 p.error = exc
-    return (time.perf_counter() - start) / max(1, len(prepared))
+    shared = time.perf_counter() - start
+    work = [n * _epochs(p.model) for n, p in zip(sizes, prepared, strict=True)]
+    for p in prepared:
+        p.release()  # held only while the nets train
+    total = sum(work)
+    return [shared * w / total if total else 0.0 for w in work]
 
 
-def _run_fit_many(tasks, seeds, X_test, y_test, keep):
-    """Fit one method on every fold and seed in one loop (:func:`fit_many`).
+def _epochs(net):
+    return getattr(net, "n_epochs_", None) or getattr(net, "max_epochs", 1)
 
-    The steps before the net (preprocessing, resampling) are fitted per fold
-    first, so each net trains on its own materialised training set; the nets
-    then train in one loop, and each is scored as it would be alone.
-    ``fit_time`` is the shared time divided evenly among the nets.
+
+def run_group(tasks, seeds, X_test, y_test, first, threads=None, on_epoch=None):
+    """Fit every task's net in one loop (:func:`fit_many`) and score them:
+    ``[(task, rows, model)]``, ``model`` kept for the first seed's fit on
+    the whole training part.
+
+    The steps before each net (preprocessing, resampling) are fitted per
+    task first, so each net trains on its own materialised training set;
+    the nets then train in one loop (sets dropped once they are trained),
+    and each is scored as it would be alone. ``fit_time`` is the steps' own
+    time plus the loop's time shared by rows trained.
     """
+    set_threads(threads)
     _warm_up()
     rows, prepared = {}, []
     for i, task in enumerate(tasks):
         try:
-            prepared.append((i, _prepare(task, seeds[task.seed], X_test, y_test)))
+            prepared.append((i, prepare(task, seeds[task.seed])))
         except Exception as exc:
             rows[i] = error_rows(task, exc)
-    shared = _fit_in_one_loop([p for _, p in prepared]) if prepared else 0.0
+    shares = _fit_in_one_loop([p for _, p in prepared], on_epoch)
     models = {}
-    for i, p in prepared:
+    for (i, p), share in zip(prepared, shares, strict=True):
         if p.error is not None:
             rows[i] = error_rows(p.task, p.error)
             continue
         try:
-            fit_time = p.before + shared
-            data = seeds[p.task.seed]
-            rows[i] = score_rows(
-                p.task, p.estimator, fit_time, p.y_train, p.X_eval, p.y_eval, data
-            )
+            rows[i] = _score(p, p.before + share, seeds, X_test, y_test)
         except Exception as exc:
             rows[i] = error_rows(p.task, exc)
         else:
-            models[i] = p.estimator if keep(p.task) else None
+            keep = p.task.fold == "test" and p.task.seed == first
+            models[i] = p.estimator if keep else None
     return [(task, rows[i], models.get(i)) for i, task in enumerate(tasks)]
 
 
-def _fits_in_one_loop(method):
+def fits_in_one_loop(method):
+    """Whether ``method``'s nets can train in one loop with others."""
     return isinstance(METHODS[method].estimator, BaseNetClassifier)
 
 
-def run_tasks(method, tasks, plan, options):
-    """``(task, rows, model)`` for each of ``method``'s ``tasks`` as it
-    finishes; ``model`` is the fitted one for the first seed's fit on the
-    whole training part, None otherwise."""
+def _n_workers(options):
+    """How many workers a parallel run has (a Dask cluster's, when on one:
+    run under its joblib backend)."""
+    dask = options.dask or options.scheduler is not None
+    return joblib.effective_n_jobs(-1 if dask else options.n_jobs)
+
+
+def _run_shares(tasks, plan, options, first, progress):
+    """The nets of ``tasks`` shared among the workers, each training its
+    share in one loop."""
+    split = plan.split
+    n = max(1, min(len(tasks), _n_workers(options)))
+    shares = [tasks[i::n] for i in range(n)]  # each a mix of methods and folds
+    threads = worker_threads(options)
+    for results in run_parallel(options)(
+        joblib.delayed(run_group)(
+            share,
+            {t.seed: plan.seeds[t.seed] for t in share},
+            split.X_test,
+            split.y_test,
+            first,
+            threads,
+        )
+        for share in shares
+    ):
+        progress.advance(len(results))
+        yield from results
+
+
+def run_tasks(tasks, plan, options, progress=None):
+    """``(task, rows, model)`` for each of ``tasks`` as it finishes;
+    ``model`` is the fitted one for the first seed's fit on the whole
+    training part, None otherwise. ``progress`` is a :class:`Progress`.
+
+    With ``fit_many``, nets train in one loop: all of ``tasks`` in a serial
+    run, a share of them per worker in a parallel one; other tasks (and
+    every task without ``fit_many``) are fitted one at a time.
+    """
+    progress = progress or Progress()
     split = plan.split
     first = next(iter(plan.seeds))
-
-    def keep(task):
-        return task.fold == "test" and task.seed == first
-
-    if options.fit_many and not options.parallel and _fits_in_one_loop(method):
-        yield from _run_fit_many(tasks, plan.seeds, split.X_test, split.y_test, keep)
+    stacked = options.fit_many and all(fits_in_one_loop(t.method) for t in tasks)
+    if stacked and options.parallel:
+        yield from _run_shares(tasks, plan, options, first, progress)
+        return
+    if stacked:
+        on_epoch, finished = progress.loop(len(tasks))
+        results = run_group(
+            tasks, plan.seeds, split.X_test, split.y_test, first, on_epoch=on_epoch
+        )
+        finished()
+        yield from results
         return
     threads = worker_threads(options)
-    yield from run_parallel(options)(
+    for result in run_parallel(options)(
         joblib.delayed(_run_task)(
-            task, plan.seeds[task.seed], split.X_test, split.y_test, threads, keep(task)
+            task,
+            plan.seeds[task.seed],
+            split.X_test,
+            split.y_test,
+            threads,
+            task.fold == "test" and task.seed == first,
         )
         for task in tasks
-    )
+    ):
+        progress.advance(1)
+        yield result

@@ -39,6 +39,11 @@ def _samples_per_epoch(estimator):
     return float(sum(history[-1, "batches", :, "train_batch_size"]))
 
 
+def _epochs_trained(estimator):
+    epochs = getattr(final_step(estimator), "n_epochs_", None)
+    return np.nan if epochs is None else float(epochs)
+
+
 def _prior_corrected(estimator, X, y, data, train_prior):
     """The probability metrics of the same fitted net, its output moved to the
     training data's class prior (Saerens et al., 2002): no refit."""
@@ -123,7 +128,11 @@ def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data):
         train_prior=train_prior,
         test=task.fold == "test",
     )
-    common = dict(fit_time=fit_time, samples_per_epoch=_samples_per_epoch(estimator))
+    common = dict(
+        fit_time=fit_time,
+        samples_per_epoch=_samples_per_epoch(estimator),
+        epochs=_epochs_trained(estimator),
+    )
     first = _head(task, RULES[0], "ok") | trained | common
     if balanced is None:
         return [first, _head(task, RULES[1], "n/a", NO_PROBA) | common]

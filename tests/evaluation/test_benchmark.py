@@ -71,7 +71,7 @@ def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch, tiny):
         raise AssertionError("a finished fold was run again")
 
     monkeypatch.setattr(run_module, "_run_task", no_fit)
-    monkeypatch.setattr(run_module, "_run_fit_many", no_fit)
+    monkeypatch.setattr(run_module, "run_group", no_fit)
     result = benchmark(
         ["keel:ecoli1"], methods=["baseline"], output=tmp_path, resume=True, **tiny
     )
@@ -89,3 +89,17 @@ def test_bad_options():
         benchmark(suite="kaggle")
     with pytest.raises(ValueError, match="methods must be a non-empty subset"):
         benchmark(["keel:ecoli1"], methods=["magic"])
+
+
+def test_parallel_and_dask_benchmarks_match_serial(tiny):
+    """Whole data sets per worker, each comparison's nets in one loop there."""
+    pytest.importorskip("distributed")
+    kwargs = dict(methods=["baseline", "random-over"], output=None, **tiny)
+    sets = ["keel:ecoli1", "keel:glass2"]
+    serial = benchmark(sets, **kwargs).scores
+    cols = ["dataset", "method", "balanced_accuracy_mean", "log_loss_mean"]
+    expected = serial[cols].sort_values(["dataset", "method"], ignore_index=True)
+    for extra in (dict(n_jobs=2), dict(n_jobs=2, dask=True)):
+        scores = benchmark(sets, **kwargs, **extra).scores
+        got = scores[cols].sort_values(["dataset", "method"], ignore_index=True)
+        pd.testing.assert_frame_equal(got, expected)

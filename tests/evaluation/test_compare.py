@@ -2,6 +2,7 @@
 folds, seeds, the user's data, and the stacked loop against one fit at a time."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,8 +55,8 @@ def test_rows_and_files(split, tmp_path, tiny):
 
 
 def test_the_plan_names_every_task_and_skips_the_done_ones(split):
-    options = RunConfig(cv=3, seeds=[0, 1], output=None, progress=False)
-    plan = plan_comparison(split, None, options)
+    options_kw = dict(cv=3, seeds=[0, 1], output=None, progress=False)
+    plan = plan_comparison(split, None, RunConfig(**options_kw))
     tasks = plan.tasks("smote")
     assert [t.key for t in tasks[:4]] == [
         ("smote", 0, "0"),
@@ -66,11 +67,23 @@ def test_the_plan_names_every_task_and_skips_the_done_ones(split):
     assert len(tasks) == 2 * (3 + 1)
     n_train = len(plan.seeds[0].y)
     test = tasks[3]
-    assert test.valid is None and len(test.train) == n_train
+    assert test.valid is None
+    assert sorted([*test.train, *test.stop]) == list(range(n_train))
     folds = tasks[:3]
     assert sorted(np.concatenate([t.valid for t in folds])) == list(range(n_train))
-    for t in folds:
-        assert not set(t.train) & set(t.valid)
+    for t in tasks:
+        # Early stopping's rows are cut from the fold's training rows: apart
+        # from them and from the scored rows, stratified, every class kept.
+        y = plan.seeds[t.seed].y
+        assert not set(t.train) & set(t.stop)
+        assert t.valid is None or not set(t.train) & set(t.valid)
+        assert t.valid is None or not set(t.stop) & set(t.valid)
+        assert set(y[t.stop]) == set(y[t.train]) == set(y)
+        assert len(t.stop) == pytest.approx(0.1 * (len(t.train) + len(t.stop)), abs=10)
+    fixed = plan_comparison(split, None, RunConfig(budget="fixed", **options_kw))
+    assert all(t.stop is None for t in fixed.tasks("smote"))
+    assert all(t.stop is None for t in plan.tasks("logreg-balanced"))
+    assert len(plan.tasks("logreg-balanced")[3].train) == n_train
     done = [{"method": "smote", "seed": 1, "fold": "test"}]
     again = type(plan)(plan.split, plan.config, plan.seeds, done)
     assert ("smote", 1, "test") not in {t.key for t in again.tasks("smote")}
@@ -154,6 +167,8 @@ def test_python_routes(route, tiny, churn):
     assert result.config["dataset"] == ("data" if route == "frame" else "mine")
 
 
+# The recipe leaves a class a single row in some folds: no early stopping there.
+@pytest.mark.filterwarnings("ignore:seed 0. early stopping is off")
 def test_seed_recipe_on_user_data_takes_the_most_frequent_class(tiny, churn):
     result = skimb.compare(
         churn(),
@@ -223,17 +238,59 @@ def test_bad_input_fails_before_anything_is_written(
 
 
 # ---- many nets in one loop ----------------------------------------------------
-def test_fit_many_compare_equals_one_fit_at_a_time(tiny, churn):
-    methods = [
-        "baseline",
-        "weighted-sampler",
-        "random-over",
-        "ldam-drw",
-        "logreg-balanced",
-    ]
+METHODS_MIX = [
+    "baseline",
+    "weighted-sampler",
+    "random-over",
+    "ldam-drw",
+    "logreg-balanced",
+]
+
+
+@pytest.fixture
+def loops(monkeypatch):
+    """The estimators of each fit_many call of the run."""
+    import skimb.evaluation._run as run_module
+
+    calls, real = [], run_module.fit_many
+
+    def spy(estimators, *args, **kwargs):
+        calls.append(list(estimators))
+        return real(estimators, *args, **kwargs)
+
+    monkeypatch.setattr(run_module, "fit_many", spy)
+    return calls
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_fit_many_compare_equals_one_fit_at_a_time(
+    tiny, churn, loops, monkeypatch, bounded
+):
+    """All of the nets train in one loop, or, when their sets would fill a
+    quarter of the memory, in several split by method and fold; the rows
+    are those of one fit at a time."""
+    import skimb.evaluation._groups as groups
+
+    methods = METHODS_MIX
     kw = dict(methods=methods, output=None, seeds=[0, 1], **tiny)
-    stacked = skimb.compare(churn(), target="label", fit_many=True, **kw).rows
     alone = skimb.compare(churn(), target="label", fit_many=False, **kw).rows
+    assert loops == []
+    if bounded:  # room for the sets of about three oversampled fits
+        plan = plan_comparison(churn(), None, RunConfig(target="label", **kw))
+        features = groups._n_features(plan.seeds[0])
+        biggest = max(
+            groups.task_bytes(t, plan.seeds[t.seed], features)
+            for t in plan.tasks("random-over")
+        )
+        memory = 3 * biggest / groups.MEMORY_FRACTION
+        monkeypatch.setattr(groups, "available_memory", lambda: memory)
+    stacked = skimb.compare(churn(), target="label", fit_many=True, **kw).rows
+    n_nets = 4 * 2 * (2 + 1)  # net methods x seeds x (folds + test)
+    assert sum(map(len, loops)) == n_nets
+    if bounded:
+        assert 4 < len(loops) < n_nets / 2
+    else:
+        assert len(loops) == 1  # every net method, fold and seed at once
     assert (stacked["status"] == "ok").all() and (alone["status"] == "ok").all()
     numeric = [
         c
@@ -275,3 +332,47 @@ def test_a_failing_fold_does_not_fail_the_stacked_group(monkeypatch, tiny):
     assert rows.loc[rows["status"] == "error", "error"].str.contains("deliberate").all()
     assert rows.loc[rows["status"] == "error", "fold"].tolist() == ["test", "test"]
     assert (rows["status"] == "ok").sum() == 3 * 2
+
+
+# ---- the training budget ------------------------------------------------------
+# The rows of this run at commit 0b20759, before the budget option (saved by
+# running the same call there; fit_time, curves and errors left out).
+FIXED_ROWS = Path(__file__).parent.parent / "data" / "fixed_budget_rows_0b20759.csv"
+
+
+def _budget_run(budget, **kwargs):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(400, n_features=6, weights=[0.85], random_state=0)
+    kw = dict(cv=2, max_epochs=4, hidden_units=16, lr=0.01, device="cpu")
+    kw.update(kwargs)
+    return compare(X, y, budget=budget, output=None, progress=False, **kw)
+
+
+@pytest.mark.parametrize("fit_many", [True, False])
+def test_the_fixed_budget_gives_the_rows_of_before(fit_many):
+    before = pd.read_csv(FIXED_ROWS)
+    rows = _budget_run("fixed", fit_many=fit_many).rows
+    keys = ["method", "rule", "seed", "fold"]
+    assert rows[keys].astype(str).values.tolist() == (
+        before[keys].astype(str).values.tolist()
+    )
+    numeric = [c for c in before.columns if before[c].dtype.kind == "f"]
+    assert len(numeric) > 10
+    np.testing.assert_allclose(
+        rows[numeric].to_numpy(float), before[numeric].to_numpy(float), atol=1e-6
+    )
+    assert (rows["epochs"].dropna() == 4).all()
+
+
+def test_the_data_budget_stops_each_net_early_under_the_cap():
+    result = _budget_run("auto", max_epochs=60)
+    rows = result.rows
+    assert (rows["status"] == "ok").all()
+    epochs = rows["epochs"]
+    assert epochs.between(1, 60).all() and epochs.nunique() > 1
+    assert (epochs < 60).mean() > 0.5  # most stop before the cap
+    summary = result.summary(rule="trained").set_index("method")
+    assert summary["epochs_mean"].between(1, 60).all()
+    assert result.config["budget"] == "auto"
+    assert result.config["net"]["batch_size"] == "auto"

@@ -128,3 +128,44 @@ def test_parallel_workers_share_the_cores(monkeypatch):
     assert worker_threads(RunConfig(n_jobs=16)) == 1
     assert run_parallel(RunConfig(n_jobs=3)).n_jobs == 3
     assert run_parallel(RunConfig(dask=True)).n_jobs == -1  # every Dask worker
+
+
+def test_each_parallel_worker_trains_a_share_of_the_nets_in_one_loop(
+    split, tiny, monkeypatch
+):
+    """With n_jobs=2 the nets are dealt into two shares, each one loop (the
+    workers run here, one after the other, to be watched); the rows are
+    the serial run's."""
+    import joblib
+
+    import skimb.evaluation._run as run_module
+
+    kwargs = dict(data=split, methods=["baseline", "smote", "logreg-balanced"])
+    kwargs.update(output=None, **tiny)
+    serial = compare(**kwargs)
+    shares, loops = [], []
+    real_group, real_many = run_module.run_group, run_module.fit_many
+
+    def group(tasks, *args, **kw):
+        shares.append([(t.method, t.seed, str(t.fold)) for t in tasks])
+        return real_group(tasks, *args, **kw)
+
+    def many(estimators, *args, **kw):
+        loops.append(len(estimators))
+        return real_many(estimators, *args, **kw)
+
+    monkeypatch.setattr(run_module, "run_group", group)
+    monkeypatch.setattr(run_module, "fit_many", many)
+    monkeypatch.setattr(
+        run_module,
+        "run_parallel",
+        lambda options, **kw: joblib.Parallel(n_jobs=1, return_as="generator"),
+    )
+    parallel = compare(n_jobs=2, **kwargs)
+    assert loops == [3, 3]  # 2 net methods x 3 fits, half each
+    assert sorted(sum(shares, [])) == sorted(
+        (m, 0, f) for m in ("baseline", "smote") for f in ("0", "1", "test")
+    )
+    assert all({m for m, _, _ in share} == {"baseline", "smote"} for share in shares)
+    cols = ["method", "rule", "seed", "fold", "balanced_accuracy", "log_loss"]
+    pd.testing.assert_frame_equal(serial.rows[cols], parallel.rows[cols])

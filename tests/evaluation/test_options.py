@@ -30,8 +30,9 @@ BAD = {
     "positive_label": ({"a"}, TypeError),
     "cv": (1, ValueError),
     "seeds": ([-1], ValueError),
+    "budget": ("data", ValueError),
     "max_epochs": (-1, ValueError),
-    "batch_size": (0, ValueError),
+    "batch_size": ("big", ValueError),
     "lr": (0, ValueError),
     "hidden_units": (2.5, TypeError),
     "device": ("tpu", ValueError),
@@ -137,6 +138,27 @@ def test_recommend_for_names_the_allowed_metrics():
         "'average_precision', 'log_loss'; got 'roc_auc'",
     ):
         RunConfig(recommend_for="roc_auc")
+
+
+def test_the_budget_sets_the_nets_settings():
+    auto, fixed = RunConfig().net_settings(), RunConfig(budget="fixed").net_settings()
+    assert (auto["max_epochs"], auto["batch_size"], auto["early_stopping"]) == (
+        100,
+        "auto",
+        True,
+    )
+    assert (fixed["max_epochs"], fixed["batch_size"], fixed["early_stopping"]) == (
+        30,
+        64,
+        False,
+    )
+    given = RunConfig(budget="fixed", max_epochs=5, batch_size=128).net_settings()
+    assert (given["max_epochs"], given["batch_size"]) == (5, 128)
+    assert RunConfig(batch_size=32).net_settings()["batch_size"] == 32
+    with pytest.raises(ValueError, match=r"batch_size must be None, 'auto' or an"):
+        RunConfig(batch_size=0)
+    with pytest.raises(TypeError, match=r"max_epochs must be None or an integer"):
+        RunConfig(max_epochs=2.5)
 
 
 def test_values_are_normalised():

@@ -64,7 +64,21 @@ def test_columns_that_cannot_be_encoded_are_named():
     check_encodable(_frame())  # no error
 
 
-def test_the_scaler_sees_the_training_fold_only(monkeypatch, tiny, churn):
+@pytest.mark.parametrize("budget", ["auto", "fixed"])
+def test_the_scaler_sees_the_training_fold_only(monkeypatch, tiny, churn, budget):
+    from skimb.evaluation._options import RunConfig
+    from skimb.evaluation._plan import plan_comparison
+
+    df = churn(n=200)
+    kwargs = dict(
+        target="label",
+        methods=["baseline"],
+        output=None,
+        test_size=0.25,
+        budget=budget,
+        **tiny,
+    )
+    tasks = plan_comparison(df, None, RunConfig(**kwargs)).tasks("baseline")
     seen = []
     real_fit = StandardScaler.fit
 
@@ -73,24 +87,20 @@ def test_the_scaler_sees_the_training_fold_only(monkeypatch, tiny, churn):
         return real_fit(self, X, y, sample_weight)
 
     monkeypatch.setattr(StandardScaler, "fit", spy)
-    df = churn(n=200)
-    result = skimb.compare(
-        df,
-        target="label",
-        methods=["baseline"],
-        output=None,
-        test_size=0.25,
-        **tiny,
-    )
+    result = skimb.compare(df, **kwargs)
     assert (result.rows["status"] == "ok").all()
     n_train = 150
-    fold_sizes = {n_train // 2, n_train - n_train // 2}
     # One trial fit on the training part (the encodability check), then one
     # fit per fold (half of it) and one on the whole training part for
-    # the held-out test: never anything that includes held-out rows.
-    assert seen[0] == n_train
-    assert set(seen[1:-1]) <= fold_sizes and seen[-1] == n_train
-    assert max(seen) == n_train < len(df)
+    # the held-out test: never anything that includes held-out rows, nor
+    # (with early stopping) the rows the net's stopping is scored on.
+    assert seen == [n_train, *(len(t.train) for t in tasks)]
+    sizes = [len(t.train) + (0 if t.stop is None else len(t.stop)) for t in tasks]
+    assert sizes == [n_train // 2, n_train - n_train // 2, n_train]
+    if budget == "fixed":
+        assert all(t.stop is None for t in tasks)
+    else:
+        assert all(0 < len(t.stop) < len(t.train) / 5 for t in tasks)
 
 
 def test_sparse_one_hot_pipelines_end_to_end(churn):

@@ -136,7 +136,7 @@ def test_resume_refits_the_recommended_model_once(split, tiny, tmp_path, monkeyp
         raise AssertionError("a finished fold was run again")
 
     monkeypatch.setattr(run_module, "_run_task", no_task)
-    monkeypatch.setattr(run_module, "_run_fit_many", no_task)
+    monkeypatch.setattr(run_module, "run_group", no_task)
     fits = []
     real = BaseNetClassifier.fit
 

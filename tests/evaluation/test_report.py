@@ -16,15 +16,15 @@ def result(hand_result):
 # ---- format_table ---------------------------------------------------------------
 HEAD = (
     "| method | rule | bal. acc | macro F1 | G-mean | minority rec. | majority rec. "
-    "| AP | ROC-AUC | log loss | fit s | test bal. acc | test AP | test log loss "
-    "| test Brier | test log loss (train prior) |"
+    "| AP | ROC-AUC | log loss | fit s | epochs | test bal. acc | test AP "
+    "| test log loss | test Brier | test log loss (train prior) |"
 )
 
 
 def test_table_header_and_rule(result):
     lines = format_table(result, heading=False).splitlines()
     assert lines[0] == HEAD
-    assert lines[1] == "|" + "---|" * 16
+    assert lines[1] == "|" + "---|" * 17
 
 
 def test_heading_names_the_data_and_its_classes(result):
@@ -48,14 +48,23 @@ def test_table_rows_in_the_requested_order_with_mean_and_std(result):
     assert lines[2] == (
         "| weighted-loss | trained | 0.800 ± 0.000 | 0.700 ± 0.000 | 0.600 ± 0.000 "
         "| 0.400 ± 0.000 | 0.900 ± 0.000 | n/a | n/a | n/a | 1.50 ± 0.00 "
-        "| 0.750 | n/a | n/a | n/a | n/a |"
+        "| n/a | 0.750 | n/a | n/a | n/a | n/a |"
     )
     # population std over the two folds: 0.5 and 0.7 -> 0.600 ± 0.100
     assert lines[3].startswith(
         "| baseline | trained | 0.600 ± 0.100 | 0.500 ± 0.100 | 0.400 ± 0.100 "
         "| 0.300 ± 0.050 | 0.900 ± 0.000 |"
     )
-    assert "| 1.50 ± 0.50 | 0.650 |" in lines[3]
+    assert "| 1.50 ± 0.50 | n/a | 0.650 |" in lines[3]
+
+
+def test_the_epochs_column_is_the_mean_of_the_epochs_trained(result):
+    rows = result.rows.assign(epochs=[10.0, 14.0, 20.0, 30.0, 30.0, 30.0])
+    lines = format_table(
+        ComparisonResult(rows, result.config), heading=False
+    ).splitlines()
+    assert "| 1.50 ± 0.00 | 30.0 ± 0.0 | 0.750 |" in lines[2]  # weighted-loss
+    assert "| 1.50 ± 0.50 | 12.0 ± 2.0 | 0.650 |" in lines[3]  # CV folds only
 
 
 def test_probability_columns_show_when_present(result):
@@ -98,7 +107,7 @@ def test_table_marks_errors_failures_and_missing_values(result):
         "| baseline (1/3 runs failed) | trained | 0.500 ± 0.000 |"
     )
     assert "| 0.700 ± 0.000 | 0.600 ± 0.000 | n/a |" in lines[3]
-    assert lines[4] == "| broken | trained | error: ValueError: boom |" + "  |" * 13
+    assert lines[4] == "| broken | trained | error: ValueError: boom |" + "  |" * 14
 
 
 def test_table_without_test_rows_says_n_a(result):
@@ -140,7 +149,7 @@ def test_both_rules_n_a_and_the_note(result):
         ["| baseline", "balanced"],
     ]
     assert lines[3].startswith("| weighted-loss | balanced | 0.900 ± 0.000 |")
-    assert lines[5] == "| baseline | balanced |" + " n/a |" * 14
+    assert lines[5] == "| baseline | balanced |" + " n/a |" * 15
     assert "AP and ROC-AUC are threshold-free: the same under both rules" in lines[-1]
 
 

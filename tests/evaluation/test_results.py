@@ -1,5 +1,6 @@
-"""A comparison's files: written after each method, intact after a failed
-write, and read back by ``resume`` only for the same configuration."""
+"""A comparison's files: written after each batch (the nets, then each
+other method), intact after a failed write, and read back by ``resume``
+only for the same configuration."""
 
 import errno
 import json
@@ -16,7 +17,7 @@ def test_full_disk_mid_run_keeps_earlier_files(split, tmp_path, monkeypatch, tin
 
     def failing(path, *args, **kwargs):
         calls.append(path)
-        if len(calls) > 4:  # the write probe, then the first method's 3 files
+        if len(calls) > 4:  # the write probe, then the nets' 3 files
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(path, *args, **kwargs)
 
@@ -26,7 +27,7 @@ def test_full_disk_mid_run_keeps_earlier_files(split, tmp_path, monkeypatch, tin
         match="could not write results to .*No space left "
         "on device.*written before are intact",
     ):
-        compare(split, methods=["baseline", "weighted-loss"], output=tmp_path, **tiny)
+        compare(split, methods=["baseline", "logreg-balanced"], output=tmp_path, **tiny)
     saved = json.loads((tmp_path / "results.json").read_text())
     assert {r["method"] for r in saved["rows"]} == {"baseline"}
     assert len(saved["rows"]) == 3 * 2  # 2 folds + test, two rules

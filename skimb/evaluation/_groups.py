@@ -1,0 +1,116 @@
+"""Which of a comparison's tasks train together.
+
+Every net method x fold x seed that can share a loop joins one
+:func:`~skimb.estimators.fit_many` call (which groups the nets by their
+settings), rather than one call per method: the nets of the whole
+comparison then share the device. Their resampled training sets are
+materialised first, so the tasks are split into several calls, by method
+and if need be by fold, when those sets would take more than
+:data:`MEMORY_FRACTION` of the available memory. A method that cannot share
+the loop runs its tasks one fit at a time, after the nets.
+"""
+
+import os
+
+import numpy as np
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.under_sampling.base import BaseUnderSampler
+
+from ._methods import METHODS
+from ._prepare import take
+from ._run import fits_in_one_loop
+
+__all__ = ["MEMORY_FRACTION", "available_memory", "plan_batches", "task_bytes"]
+
+#: The part of the available memory a loop's materialised sets may take.
+MEMORY_FRACTION = 0.25
+
+
+def available_memory():
+    """Bytes of memory available now (psutil's estimate, else the free
+    physical pages; None when neither can tell)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _n_features(data):
+    """The number of columns the nets train on."""
+    if data.preprocessor is None:
+        return int(np.prod(np.shape(data.X)[1:]))
+    return int(data.preprocessor.transform(take(data.X, [0])).shape[1])
+
+
+def _rows_after(sampler, counts):
+    """Rows a sampler's default strategy makes of classes with ``counts``."""
+    if isinstance(sampler, BaseOverSampler):
+        return len(counts) * int(counts.max())
+    if isinstance(sampler, BaseUnderSampler):
+        return len(counts) * int(counts.min())
+    return int(counts.sum())
+
+
+def task_bytes(task, data, n_features):
+    """An estimate of the bytes ``task``'s materialised float32 training set
+    and validation part take while its net trains."""
+    _, counts = np.unique(data.y[task.train], return_counts=True)
+    rows = _rows_after(METHODS[task.method].resampler, counts)
+    rows += 0 if task.stop is None else len(task.stop)
+    return 4 * rows * n_features
+
+
+def _pack(units, budget):
+    """Consecutive ``(tasks, bytes)`` units packed into groups of at most
+    ``budget`` bytes (a unit larger than it alone)."""
+    groups, current, size = [], [], 0
+    for tasks, nbytes in units:
+        if current and size + nbytes > budget:
+            groups.append(current)
+            current, size = [], 0
+        current.extend(tasks)
+        size += nbytes
+    return [*groups, current] if current else groups
+
+
+def _net_groups(by_method, plan, budget):
+    """The net tasks in as few groups as the memory budget allows: whole
+    methods where a method fits, its tasks one by one where it does not."""
+    n_features = {seed: _n_features(data) for seed, data in plan.seeds.items()}
+    units = []
+    for tasks in by_method:
+        sizes = [task_bytes(t, plan.seeds[t.seed], n_features[t.seed]) for t in tasks]
+        if budget is None or sum(sizes) <= budget:
+            units.append((tasks, sum(sizes)))
+        else:
+            units.extend(([t], s) for t, s in zip(tasks, sizes, strict=True))
+    if budget is None:
+        return [[t for tasks, _ in units for t in tasks]]
+    return _pack(units, budget)
+
+
+def plan_batches(plan, methods, options, *, memory=None):
+    """The tasks still to run, in batches that run and are saved in turn.
+
+    With ``fit_many``, every net method's tasks first, in as few batches
+    as ``MEMORY_FRACTION`` of ``memory`` (bytes; None: what is available
+    now) allows; then each other method's tasks; without ``fit_many``,
+    one batch per method.
+    """
+    pending = [(m, plan.tasks(m)) for m in methods]
+    pending = [(m, tasks) for m, tasks in pending if tasks]
+    if not options.fit_many:
+        return [tasks for _, tasks in pending]
+    nets = [tasks for m, tasks in pending if fits_in_one_loop(m)]
+    others = [tasks for m, tasks in pending if not fits_in_one_loop(m)]
+    if not nets:
+        return others
+    memory = available_memory() if memory is None else memory
+    budget = None if memory is None else MEMORY_FRACTION * memory
+    return [*_net_groups(nets, plan, budget), *others]

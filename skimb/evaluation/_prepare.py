@@ -1,0 +1,136 @@
+"""A task's data made ready for its model: the rows it trains on, the
+pipeline's steps before the model fitted on them, and the part its early
+stopping scores.
+
+A net that stops early is scored each epoch on rows cut from the fold's
+training rows *before* any step runs (:attr:`~._plan.Task.stop`): the
+preprocessing is fitted on the remaining rows, the resampler runs on them
+only, and the validation rows go through the preprocessing alone (a
+resampler does not transform). No duplicate or synthetic neighbour of a
+validation row is trained on, which would make the stopping score
+optimistic for the oversamplers and stop them late.
+
+What the net trains on is float32 (its own dtype): a materialised,
+resampled training set of a large table then takes half the memory.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._methods import METHODS, build
+from ._scoring import final_step
+
+__all__ = ["Prepared", "eval_data", "prepare", "take"]
+
+
+def take(X, index):
+    """Rows ``index`` of an array, sparse matrix or DataFrame."""
+    return X.iloc[index] if hasattr(X, "iloc") else X[index]
+
+
+def _float32(X):
+    dtype = getattr(X, "dtype", None)
+    if dtype is None or dtype == np.float32 or dtype.kind not in "biuf":
+        return X
+    return X.astype(np.float32)
+
+
+def _is_sampler(step):
+    return hasattr(step, "fit_resample")
+
+
+def _steps(estimator):
+    """The steps before a pipeline's model (none for a bare estimator)."""
+    if not hasattr(estimator, "steps"):
+        return []
+    return [s for _, s in estimator.steps[:-1] if s is not None and s != "passthrough"]
+
+
+def fit_steps(estimator, X, y):
+    """Fit the steps before ``estimator``'s model on ``(X, y)``, in order, as
+    its pipeline's ``fit`` does; return what the model trains on, float32."""
+    for step in _steps(estimator):
+        if _is_sampler(step):
+            X, y = step.fit_resample(_float32(X), y)
+        else:
+            X = step.fit_transform(X, y)
+    return _float32(X), y
+
+
+def transform_steps(estimator, X):
+    """``X`` through the fitted steps before the model, resamplers skipped
+    (as an imbalanced-learn pipeline predicts), float32."""
+    for step in _steps(estimator):
+        if not _is_sampler(step):
+            X = step.transform(X)
+    return _float32(X)
+
+
+@dataclass(eq=False)
+class Prepared:
+    """A task whose steps before the model are fitted.
+
+    ``model`` trains on ``X, y`` (with ``X_val, y_val`` for its early
+    stopping, or None): a net method's net, or a reference method's whole
+    estimator (its steps fit with it). ``y_train`` are the labels of the
+    task's training rows; ``before`` the seconds the steps took.
+    """
+
+    task: object
+    estimator: object
+    model: object
+    X: object
+    y: np.ndarray
+    y_train: np.ndarray
+    X_val: object = None
+    y_val: np.ndarray = None
+    before: float = 0.0
+    error: Exception | None = None
+
+    def fit(self):
+        """Fit the model alone, as its own ``fit``."""
+        if self.X_val is None:
+            self.model.fit(self.X, self.y)
+        else:
+            self.model.fit(self.X, self.y, X_val=self.X_val, y_val=self.y_val)
+        self.release()
+
+    def release(self):
+        """Drop the materialised training and validation sets."""
+        self.X = self.y = self.X_val = self.y_val = None
+
+
+def _build(task, data, y_train):
+    net = data.net
+    if task.stop is None and net.get("early_stopping"):
+        net = {**net, "early_stopping": False}  # no split: as the net would
+    return build(
+        task.method, net=net, seed=task.seed, y=y_train, preprocessor=data.preprocessor
+    )
+
+
+def prepare(task, data):
+    """:class:`Prepared` for ``task`` of seed data ``data``."""
+    X_train, y_train = take(data.X, task.train), data.y[task.train]
+    estimator = _build(task, data, y_train)
+    if not METHODS[task.method].net:
+        return Prepared(task, estimator, estimator, X_train, y_train, y_train)
+    start = time.perf_counter()
+    X, y = fit_steps(estimator, X_train, y_train)
+    del X_train
+    prepared = Prepared(task, estimator, final_step(estimator), X, y, y_train)
+    if task.stop is not None:
+        prepared.X_val = transform_steps(estimator, take(data.X, task.stop))
+        prepared.y_val = data.y[task.stop]
+    prepared.before = time.perf_counter() - start
+    return prepared
+
+
+def eval_data(task, data, X_test, y_test):
+    """The rows ``task`` is scored on: its fold's validation rows, or the
+    held-out part."""
+    if task.fold == "test":
+        return X_test, y_test
+    return take(data.X, task.valid), data.y[task.valid]
