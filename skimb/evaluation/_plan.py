@@ -19,6 +19,7 @@ from ..datasets._sources import load_data
 from ..datasets._user import check_target
 from ..estimators._early_stopping import validation_split
 from ._methods import METHODS
+from ._options import FIXED_EPOCHS
 from ._preprocessing import check_encodable, make_preprocessor
 from ._results import check_output_writable, load_previous
 
@@ -27,6 +28,10 @@ __all__ = ["VALIDATION_FRACTION", "Plan", "SeedData", "Task", "plan_comparison"]
 #: The part of a fold's training rows a net's early stopping is scored on
 #: (the estimators' ``validation_fraction``).
 VALIDATION_FRACTION = 0.1
+#: The fewest validation rows of a class for early stopping in a comparison:
+#: below it the stopping score is noise (a class of one or two rows decides
+#: the epoch), so such a fold's nets train the fixed number of epochs.
+MIN_STOPPING_ROWS = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +81,7 @@ class SeedData:
     net: dict
     preprocessor: object
     stopping: dict
+    fixed_epochs: int = 30  # the epochs of a net without early stopping
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,8 +202,8 @@ def _recipe(split, builtin, options):
 def _stopping(y, folds, seed, net):
     """Per fold (and ``'test'``), its training rows split into those a net
     trains on and those its early stopping scores: stratified, every class
-    in both parts, seeded by ``seed``; ``(train, None)`` where a class has a
-    single row."""
+    in both parts, seeded by ``seed``; ``(train, None)`` where a class would
+    have fewer than :data:`MIN_STOPPING_ROWS` validation rows."""
     if not net["early_stopping"]:
         return {}
     everything = np.arange(len(y))
@@ -209,18 +215,24 @@ def _stopping(y, folds, seed, net):
             fit, stop = validation_split(y_enc, VALIDATION_FRACTION, seed)
         except ValueError:
             stopping[fold] = (train, None)
+            continue
+        if np.bincount(y_enc[stop]).min() < MIN_STOPPING_ROWS:
+            stopping[fold] = (train, None)
         else:
             stopping[fold] = (train[fit], train[stop])
     return stopping
 
 
 def _warn_no_stopping(seed, stopping):
+    # A table too small for early stopping everywhere trains the fixed
+    # epochs, as documented; a warning is for a run that mixes the two.
     off = [str(fold) for fold, (_, stop) in stopping.items() if stop is None]
-    if off:
+    if off and len(off) < len(stopping):
         warnings.warn(
             f"seed {seed}: early stopping is off for the nets of fold(s) "
-            f"{', '.join(off)}: a class has a single training row there, and "
-            "the validation part must keep every class.",
+            f"{', '.join(off)}: a class would have fewer than "
+            f"{MIN_STOPPING_ROWS} rows in their validation part; they train the "
+            "fixed number of epochs.",
             UserWarning,
             stacklevel=5,  # the caller of compare
         )
@@ -259,6 +271,9 @@ def _seed_data(split, seed, imbalance, options, net, preprocessor):
         net=net,
         preprocessor=preprocessor,
         stopping=stopping,
+        fixed_epochs=options.max_epochs
+        if options.max_epochs is not None
+        else FIXED_EPOCHS,
     )
 
 

@@ -105,7 +105,8 @@ class Prepared:
 def _build(task, data, y_train):
     net = data.net
     if task.stop is None and net.get("early_stopping"):
-        net = {**net, "early_stopping": False}  # no split: as the net would
+        # Too few rows to stop on: the fixed budget's epochs (or the user's).
+        net = {**net, "early_stopping": False, "max_epochs": data.fixed_epochs}
     return build(
         task.method, net=net, seed=task.seed, y=y_train, preprocessor=data.preprocessor
     )

@@ -38,3 +38,13 @@ def failing_method(monkeypatch):
         monkeypatch.setitem(METHODS, name, Method(cls(), net=False))
 
     return add
+
+
+@pytest.fixture
+def stop_on_any_split(monkeypatch):
+    """Early stopping on every validation part that keeps each class, however
+    small (the comparison needs 5 rows a class): for tests of the mechanics on
+    small data."""
+    import skimb.evaluation._plan as plan
+
+    monkeypatch.setattr(plan, "MIN_STOPPING_ROWS", 1)

@@ -54,6 +54,7 @@ def test_rows_and_files(split, tmp_path, tiny):
         assert np.sum(test_row["confusion"]) == len(split.y_test)
 
 
+@pytest.mark.usefixtures("stop_on_any_split")
 def test_the_plan_names_every_task_and_skips_the_done_ones(split):
     options_kw = dict(cv=3, seeds=[0, 1], output=None, progress=False)
     plan = plan_comparison(split, None, RunConfig(**options_kw))
@@ -365,6 +366,7 @@ def test_the_fixed_budget_gives_the_rows_of_before(fit_many):
     assert (rows["epochs"].dropna() == 4).all()
 
 
+@pytest.mark.usefixtures("stop_on_any_split")
 def test_the_data_budget_stops_each_net_early_under_the_cap():
     result = _budget_run("auto", max_epochs=60)
     rows = result.rows

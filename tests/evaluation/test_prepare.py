@@ -57,7 +57,9 @@ def spied(monkeypatch):
 
 @pytest.mark.parametrize("fit_many", [True, False])
 def test_no_validation_row_is_a_copy_or_a_synthetic_neighbour(spied, tiny, fit_many):
-    X, y = make_classification(300, n_features=5, weights=[0.9], random_state=0)
+    # 1,500 rows at 10 % positives: every validation part keeps at least 5
+    # rows of each class, so every net stops early on its own cut.
+    X, y = make_classification(1500, n_features=5, weights=[0.9], random_state=0)
     kwargs = dict(methods=["random-over", "smote"], output=None, **tiny)
     result = compare(X, y, fit_many=fit_many, **kwargs)
     assert (result.rows["status"] == "ok").all()
@@ -83,7 +85,7 @@ def test_no_validation_row_is_a_copy_or_a_synthetic_neighbour(spied, tiny, fit_m
 def test_the_validation_part_is_the_stop_rows_through_the_fitted_scaler(spied, tiny):
     from sklearn.preprocessing import StandardScaler
 
-    X, y = make_classification(300, n_features=5, weights=[0.9], random_state=1)
+    X, y = make_classification(1500, n_features=5, weights=[0.9], random_state=1)
     kwargs = dict(methods=["random-over"], output=None, **tiny)
     compare(X, y, **kwargs)
     plan = plan_comparison(X, y, RunConfig(**kwargs))
@@ -99,8 +101,10 @@ def test_the_validation_part_is_the_stop_rows_through_the_fitted_scaler(spied, t
 
 def test_a_fold_that_cannot_be_split_trains_without_early_stopping(spied, tiny):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4))
-    y = np.r_[np.zeros(116, int), np.ones(4, int)]  # 3 in training
+    X = rng.normal(size=(1200, 4))
+    # 60 positives in training: 6 validation rows for the whole training
+    # part, 3 for a fold's: below the 5 that early stopping needs.
+    y = np.r_[np.zeros(1120, int), np.ones(80, int)]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = compare(
@@ -114,4 +118,10 @@ def test_a_fold_that_cannot_be_split_trains_without_early_stopping(spied, tiny):
     stopping = [net.early_stopping for net in spied["nets"]]
     given = [X_val is not None for X_val in spied["X_val"]]
     assert stopping == given and False in stopping  # off exactly without a split
-    assert True in stopping  # the test part's 3 positives can be split
+    assert True in stopping  # the whole training part's 60 positives can
+    epochs = [
+        net.max_epochs
+        for net, on in zip(spied["nets"], stopping, strict=True)
+        if not on
+    ]
+    assert set(epochs) == {tiny["max_epochs"]}  # the fixed epochs without it

@@ -65,6 +65,7 @@ def test_columns_that_cannot_be_encoded_are_named():
 
 
 @pytest.mark.parametrize("budget", ["auto", "fixed"])
+@pytest.mark.usefixtures("stop_on_any_split")
 def test_the_scaler_sees_the_training_fold_only(monkeypatch, tiny, churn, budget):
     from skimb.evaluation._options import RunConfig
     from skimb.evaluation._plan import plan_comparison
