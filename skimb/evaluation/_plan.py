@@ -29,9 +29,12 @@ __all__ = ["VALIDATION_FRACTION", "Plan", "SeedData", "Task", "plan_comparison"]
 #: (the estimators' ``validation_fraction``).
 VALIDATION_FRACTION = 0.1
 #: The fewest validation rows of a class for early stopping in a comparison:
-#: below it the stopping score is noise (a class of one or two rows decides
-#: the epoch), so such a fold's nets train the fixed number of epochs.
-MIN_STOPPING_ROWS = 5
+#: below it the stopping score is noise and such a fold's nets train the
+#: fixed number of epochs. Measured on examples/your_data.py (4,000 rows,
+#: 3 % fraud): with 8 fraud rows per validation part early stopping cut the
+#: plain net's CV average precision from 0.596 to 0.544 and the weighted
+#: loss's held-out AP from 0.729 to 0.671.
+MIN_STOPPING_ROWS = 20
 
 
 @dataclass(frozen=True, eq=False)

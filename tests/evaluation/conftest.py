@@ -43,7 +43,7 @@ def failing_method(monkeypatch):
 @pytest.fixture
 def stop_on_any_split(monkeypatch):
     """Early stopping on every validation part that keeps each class, however
-    small (the comparison needs 5 rows a class): for tests of the mechanics on
+    small (the comparison needs 20 rows a class): for tests of the mechanics on
     small data."""
     import skimb.evaluation._plan as plan
 

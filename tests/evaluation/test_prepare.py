@@ -9,6 +9,7 @@ import pytest
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from sklearn.datasets import make_classification
 
+import skimb.evaluation._plan as plan_module
 import skimb.evaluation._run as run_module
 from skimb import compare
 from skimb.estimators._base import BaseNetClassifier
@@ -56,10 +57,9 @@ def spied(monkeypatch):
 
 
 @pytest.mark.parametrize("fit_many", [True, False])
+@pytest.mark.usefixtures("stop_on_any_split")
 def test_no_validation_row_is_a_copy_or_a_synthetic_neighbour(spied, tiny, fit_many):
-    # 1,500 rows at 10 % positives: every validation part keeps at least 5
-    # rows of each class, so every net stops early on its own cut.
-    X, y = make_classification(1500, n_features=5, weights=[0.9], random_state=0)
+    X, y = make_classification(300, n_features=5, weights=[0.9], random_state=0)
     kwargs = dict(methods=["random-over", "smote"], output=None, **tiny)
     result = compare(X, y, fit_many=fit_many, **kwargs)
     assert (result.rows["status"] == "ok").all()
@@ -82,10 +82,11 @@ def test_no_validation_row_is_a_copy_or_a_synthetic_neighbour(spied, tiny, fit_m
         assert not _rows(X_val) & _rows(X_out)
 
 
+@pytest.mark.usefixtures("stop_on_any_split")
 def test_the_validation_part_is_the_stop_rows_through_the_fitted_scaler(spied, tiny):
     from sklearn.preprocessing import StandardScaler
 
-    X, y = make_classification(1500, n_features=5, weights=[0.9], random_state=1)
+    X, y = make_classification(300, n_features=5, weights=[0.9], random_state=1)
     kwargs = dict(methods=["random-over"], output=None, **tiny)
     compare(X, y, **kwargs)
     plan = plan_comparison(X, y, RunConfig(**kwargs))
@@ -99,11 +100,14 @@ def test_the_validation_part_is_the_stop_rows_through_the_fitted_scaler(spied, t
         np.testing.assert_allclose(X_val, scaler.transform(data.X[task.stop]), 1e-5)
 
 
-def test_a_fold_that_cannot_be_split_trains_without_early_stopping(spied, tiny):
+def test_a_fold_that_cannot_be_split_trains_without_early_stopping(
+    spied, tiny, monkeypatch
+):
+    monkeypatch.setattr(plan_module, "MIN_STOPPING_ROWS", 5)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(1200, 4))
     # 60 positives in training: 6 validation rows for the whole training
-    # part, 3 for a fold's: below the 5 that early stopping needs.
+    # part, 3 for a fold's: below the 5 that early stopping needs here.
     y = np.r_[np.zeros(1120, int), np.ones(80, int)]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
