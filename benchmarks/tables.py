@@ -26,6 +26,8 @@ def fraud_table(n_rows, positive_rate=0.005, n_features=30, seed=0):
         class_sep=0.8,
         random_state=seed,
     )
-    frame = pd.DataFrame(X.astype(np.float32), columns=[f"v{i}" for i in range(n_features)])
+    frame = pd.DataFrame(
+        X.astype(np.float32), columns=[f"v{i}" for i in range(n_features)]
+    )
     frame["label"] = np.where(y == 1, "fraud", "ok")
     return frame

@@ -124,6 +124,14 @@ def save_plots(result, output, *, rules=None):
     return paths
 
 
+def _colors(n):
+    """``n`` distinct colours: matplotlib's tab10, then tab20."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
 def _of(rows, method, rule):
     return rows[(rows["method"] == method) & (rows["rule"] == rule)]
 
@@ -132,11 +140,26 @@ def _recall_by_class(cv, entries, classes, majority):
     fig, ax = _figure(max(6, 0.9 * len(classes) + 2), 4)
     width = 0.8 / max(1, len(entries))
     x = np.arange(len(classes))
+    # One colour per method, its balanced rule hatched and lighter beside it:
+    # a method's two bars read as a pair, with no colour repeated.
+    methods = list(dict.fromkeys(method for method, _ in entries))
+    palette = _colors(len(methods))
     for i, (method, rule) in enumerate(entries):
         m = _of(cv, method, rule)
         means = np.array([m[f"recall_{c}"].astype(float).mean() for c in classes])
         xs = x + i * width - 0.4 + width / 2
-        ax.bar(xs, means, width, label=rule_label(method, rule))
+        balanced = rule == "balanced"
+        ax.bar(
+            xs,
+            means,
+            width,
+            label=rule_label(method, rule),
+            color=palette[methods.index(method)],
+            alpha=0.55 if balanced else 1.0,
+            hatch="//" if balanced else None,
+            edgecolor="white" if balanced else None,
+            linewidth=0,
+        )
         zero = np.nan_to_num(means) == 0
         if zero.any():
             ax.bar(xs[zero], 0.015, width, color="red", zorder=3)
