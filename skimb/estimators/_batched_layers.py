@@ -72,9 +72,13 @@ class BatchedLinear:
         self.weight.requires_grad_(True)
         self.bias.requires_grad_(True)
 
-    def __call__(self, X):
-        """``(K, batch, in)`` -> ``(K, batch, out)``."""
-        return torch.baddbmm(self.bias, X, self.weight.transpose(1, 2))
+    def __call__(self, X, nets=None):
+        """``(K, batch, in)`` -> ``(K, batch, out)``; with ``nets`` (an index
+        tensor), only those nets': ``X`` is then ``(len(nets), batch, in)``."""
+        weight, bias = self.weight, self.bias
+        if nets is not None:
+            weight, bias = weight.index_select(0, nets), bias.index_select(0, nets)
+        return torch.baddbmm(bias, X, weight.transpose(1, 2))
 
 
 class BatchedPerceptron:
@@ -90,12 +94,15 @@ class BatchedPerceptron:
         self.layers = [BatchedLinear(same) for same in zip(*nets_layers, strict=True)]
         self.params = layer_params(self.layers)
 
-    def __call__(self, X):
-        """Logits ``(K, batch, n_classes)`` of inputs ``(K, batch, n_features)``."""
+    def __call__(self, X, nets=None):
+        """Logits ``(K, batch, n_classes)`` of inputs ``(K, batch, n_features)``;
+        with ``nets`` (an index tensor), those nets' logits of their inputs
+        ``(len(nets), batch, n_features)``: a net whose epoch has ended, or
+        that has stopped, costs no compute (its gradient is zero)."""
         *hidden, last = self.layers
         for layer in hidden:
-            X = _ACTIVATION(layer(X))
-        return last(X)
+            X = _ACTIVATION(layer(X, nets))
+        return last(X, nets)
 
     @torch.no_grad()
     def write_back(self, k, layers):

@@ -97,13 +97,32 @@ class _NetsInOneLoop:
         """The running nets at each step of an epoch (those with more than s
         batches, not stopped), made once per set of running nets."""
         self.max_steps = max(self.n_steps[k] for k in self.running)
-        self.active = []
+        self.active, self.gathers, made = [], [], {}
         for s in range(self.max_steps):
-            active = [k for k in self.running if self.n_steps[k] > s]
-            index = None
-            if len(active) < len(self.members):
-                index = torch.tensor(active, device=self.device)
-            self.active.append((active, index))
+            active = tuple(k for k in self.running if self.n_steps[k] > s)
+            if active not in made:
+                made[active] = (self._active_index(active), self._gather_plan(active))
+            index, gather = made[active]
+            self.active.append((list(active), index))
+            self.gathers.append(gather)
+
+    def _active_index(self, active):
+        if len(active) == len(self.members):
+            return None
+        return torch.tensor(active, device=self.device)
+
+    def _gather_plan(self, active):
+        """Per data source, which of its nets' rows a step with ``active``
+        running nets gathers: ``(source, None)`` for all of them, ``(source,
+        positions)`` for some; sources without a running net are left out."""
+        plan = []
+        for i, (_, start, end) in enumerate(self.sources):
+            local = [k - start for k in active if start <= k < end]
+            if len(local) == end - start:
+                plan.append((i, None))
+            elif local:
+                plan.append((i, torch.tensor(local, device=self.device)))
+        return plan
 
     # ---- one epoch -------------------------------------------------------------
     def run_epoch(self):
@@ -182,21 +201,24 @@ class _NetsInOneLoop:
         return index, labels, weights
 
     def _gather(self, index, s):
-        parts = [
-            data.index_select(0, idx[s].view(-1))
-            for (data, _, _), idx in zip(self.sources, index, strict=True)
-        ]
+        """Step ``s``'s batches of the running nets, ``(n_active, batch, -1)``."""
+        parts = []
+        for i, positions in self.gathers[s]:
+            rows = index[i][s]
+            if positions is not None:
+                rows = rows.index_select(0, positions)
+            parts.append(self.sources[i][0].index_select(0, rows.view(-1)))
         X = parts[0] if len(parts) == 1 else torch.cat(parts)
-        return X.view(len(self.members), self.batch_size, -1)
+        return X.view(len(self.active[s][0]), self.batch_size, -1)
 
     def _losses(self, X, labels, weights, s, active, out):
-        logits = self.net(X).unbind(0)
+        logits = self.net(X, self.active[s][1]).unbind(0)
         bs = self.batch_size
         step_losses = []
-        for k in active:
+        for j, k in enumerate(active):
             n = min(bs, self.epoch_sizes[k] - s * bs)
-            y_pred, y_true = logits[k][:n], labels[k][s, :n]
-            Xi = X[k, :n]
+            y_pred, y_true = logits[j][:n], labels[k][s, :n]
+            Xi = X[j, :n]
             if weights[k] is not None:
                 Xi = {"X": Xi, "sample_weight": weights[k][s, :n]}
             # The estimator's own loss: its criterion, class weights

@@ -15,6 +15,7 @@ from sklearn.metrics import confusion_matrix
 from ..datasets._builtin import label_counts
 from ..metrics._scores import (
     decision_metrics,
+    label_codes,
     pr_curve,
     probability_metrics,
     reliability_curve,
@@ -64,7 +65,8 @@ def _decisions(y, y_pred, data, test):
         y, y_pred, classes=data.classes, majority=data.majority, minority=data.minority
     )
     if test:
-        row["confusion"] = confusion_matrix(y, y_pred, labels=data.classes).tolist()
+        labels, (codes, codes_pred) = label_codes(data.classes, y, y_pred)
+        row["confusion"] = confusion_matrix(codes, codes_pred, labels=labels).tolist()
     return row
 
 

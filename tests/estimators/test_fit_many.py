@@ -146,6 +146,25 @@ def test_a_fused_kernel_that_refuses_its_arguments_falls_back(
     assert len(refused) == 1  # once, then the public path for good
 
 
+def test_a_net_whose_epoch_has_ended_costs_no_forward_rows(data, tiny_net, monkeypatch):
+    """Nets of 50, 73 and 120 rows in batches of 16 share one grid of 8 steps;
+    each step's forward pass takes only the running nets' batches."""
+    from skimb.estimators._batched_layers import BatchedPerceptron
+
+    seen, forward = [], BatchedPerceptron.__call__
+
+    def counted(self, X, nets=None):
+        seen.append(X.shape[0])
+        return forward(self, X, nets)
+
+    monkeypatch.setattr(BatchedPerceptron, "__call__", counted)
+    Xs, ys, _ = data
+    fit_many([NetClassifier(random_state=k, **tiny_net) for k in range(3)], Xs, ys)
+    per_epoch = [-(-n // 16) for n in SIZES]  # 4, 5 and 8 steps
+    assert len(seen) == 3 * max(per_epoch)
+    assert sum(seen) == 3 * sum(per_epoch)  # not 3 nets x 8 steps
+
+
 def test_long_tail_schedules_per_net(data, tiny_net):
     """Deferred re-weighting and sampler options, each in its own net."""
     Xs, ys, sws = data

@@ -17,6 +17,7 @@ from skimb.metrics import (
     probability_metrics,
     reliability_curve,
 )
+from skimb.metrics._scores import label_codes
 
 
 @pytest.fixture
@@ -108,3 +109,45 @@ def test_reliability_and_pr_curves(binary):
         )
         is None
     )
+
+
+@pytest.mark.parametrize("classes", [["ant", "bee", "cat"], ["cat", "bee", "ant"]])
+def test_string_labels_score_as_their_integer_codes(rng, classes):
+    # The metrics encode labels once (a hash lookup) before scikit-learn's;
+    # in any class order the values equal those of the integer labels.
+    codes = rng.choice(3, size=300, p=[0.7, 0.2, 0.1])
+    pred = np.where(rng.random(300) < 0.8, codes, rng.choice(3, size=300))
+    proba = rng.dirichlet(np.ones(3), size=300)
+    names = np.asarray(classes, dtype=object)
+    by_name = decision_metrics(
+        names[codes],
+        names[pred],
+        classes=classes,
+        majority=classes[0],
+        minority=classes[1:],
+    ) | probability_metrics(names[codes], proba, classes=classes)
+    by_code = decision_metrics(
+        codes, pred, classes=[0, 1, 2], majority=0, minority=[1, 2]
+    ) | probability_metrics(codes, proba, classes=[0, 1, 2])
+    for key, value in by_code.items():
+        named = (
+            key if not key.startswith("recall_") else f"recall_{classes[int(key[7:])]}"
+        )
+        assert by_name[named] == pytest.approx(value, abs=1e-12), key
+    two = proba[:, [0, 2]]
+    is_pos = (codes == 2).astype(int)
+    by_name = probability_metrics(
+        names[[0, 2]][is_pos],
+        two,
+        classes=[classes[0], classes[2]],
+        positive=classes[2],
+    )
+    by_code = probability_metrics(is_pos, two, classes=[0, 1], positive=1)
+    assert by_name == pytest.approx(by_code, abs=1e-12)
+
+
+def test_labels_outside_the_classes_fall_back_to_the_labels():
+    classes, arrays = label_codes(["a", "b"], np.array(["a", "c"]))
+    assert classes == ["a", "b"] and arrays[0].tolist() == ["a", "c"]
+    classes, (codes,) = label_codes(["b", "a"], np.array(["a", "b", "a"]))
+    assert classes == [0, 1] and codes.tolist() == [1, 0, 1]
