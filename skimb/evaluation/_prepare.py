@@ -48,12 +48,25 @@ def _steps(estimator):
     return [s for _, s in estimator.steps[:-1] if s is not None and s != "passthrough"]
 
 
-def fit_steps(estimator, X, y):
+def fit_steps(estimator, X, y, shared=None, key=None):
     """Fit the steps before ``estimator``'s model on ``(X, y)``, in order, as
-    its pipeline's ``fit`` does; return what the model trains on, float32."""
-    for step in _steps(estimator):
+    its pipeline's ``fit`` does; return what the model trains on, float32.
+
+    With a ``shared`` dict, the first step, when it is the preprocessing
+    (not a resampler), is fitted once per ``key``: every method of a fold
+    then uses that one fitted step and its one output, as if each had fitted
+    its own copy on the same rows (it is deterministic), without the time
+    and memory of doing so.
+    """
+    steps = _steps(estimator)
+    for i, step in enumerate(steps):
         if _is_sampler(step):
             X, y = step.fit_resample(_float32(X), y)
+        elif i == 0 and shared is not None:
+            if key not in shared:
+                shared[key] = (step, _float32(step.fit_transform(X, y)))
+            fitted, X = shared[key]
+            estimator.steps[0] = (estimator.steps[0][0], fitted)
         else:
             X = step.fit_transform(X, y)
     return _float32(X), y
@@ -112,18 +125,26 @@ def _build(task, data, y_train):
     )
 
 
-def prepare(task, data):
-    """:class:`Prepared` for ``task`` of seed data ``data``."""
+def prepare(task, data, shared=None):
+    """:class:`Prepared` for ``task`` of seed data ``data``; ``shared``: a
+    dict in which the methods of one fold share its fitted preprocessing
+    (see :func:`fit_steps`), None to fit each task's own."""
     X_train, y_train = take(data.X, task.train), data.y[task.train]
     estimator = _build(task, data, y_train)
     if not METHODS[task.method].net:
         return Prepared(task, estimator, estimator, X_train, y_train, y_train)
     start = time.perf_counter()
-    X, y = fit_steps(estimator, X_train, y_train)
+    key = (task.seed, str(task.fold), METHODS[task.method].dense)
+    X, y = fit_steps(estimator, X_train, y_train, shared, key)
     del X_train
     prepared = Prepared(task, estimator, final_step(estimator), X, y, y_train)
     if task.stop is not None:
-        prepared.X_val = transform_steps(estimator, take(data.X, task.stop))
+        if shared is not None and key + ("stop",) in shared:
+            prepared.X_val = shared[key + ("stop",)]
+        else:
+            prepared.X_val = transform_steps(estimator, take(data.X, task.stop))
+            if shared is not None:
+                shared[key + ("stop",)] = prepared.X_val
         prepared.y_val = data.y[task.stop]
     prepared.before = time.perf_counter() - start
     return prepared

@@ -136,12 +136,13 @@ def run_group(tasks, seeds, X_test, y_test, first, threads=None, on_epoch=None):
     """
     set_threads(threads)
     _warm_up()
-    rows, prepared = {}, []
+    rows, prepared, shared = {}, [], {}  # one preprocessing fit per fold
     for i, task in enumerate(tasks):
         try:
-            prepared.append((i, prepare(task, seeds[task.seed])))
+            prepared.append((i, prepare(task, seeds[task.seed], shared)))
         except Exception as exc:
             rows[i] = error_rows(task, exc)
+    del shared
     shares = _fit_in_one_loop([p for _, p in prepared], on_epoch)
     models = {}
     for (i, p), share in zip(prepared, shares, strict=True):

@@ -129,3 +129,35 @@ def test_a_fold_that_cannot_be_split_trains_without_early_stopping(
         if not on
     ]
     assert set(epochs) == {tiny["max_epochs"]}  # the fixed epochs without it
+
+
+def test_a_fold_s_methods_share_one_fitted_preprocessing(tiny, monkeypatch):
+    """In one loop the preprocessing is fitted once per fold, and the rows
+    equal each task fitting its own."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+
+    X, y = make_classification(300, n_features=5, weights=[0.9], random_state=1)
+    frame = pd.DataFrame(X, columns=list("abcde")).assign(label=y)
+    fits, real = [], ColumnTransformer.fit_transform
+
+    def counted(self, *args, **kwargs):
+        fits.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ColumnTransformer, "fit_transform", counted)
+    methods = ["baseline", "weighted-loss", "random-over", "smote"]
+    kwargs = dict(target="label", methods=methods, output=None, **tiny)
+    together = compare(frame, **kwargs)
+    n_shared = len(fits)
+    fits.clear()
+    alone = compare(frame, fit_many=False, **kwargs)
+    # 2 folds + the test part, each fitted once instead of once per method
+    # (the plan's own check of the data fits one more, in both runs).
+    assert len(fits) - n_shared == 3 * (len(methods) - 1)
+    columns = ["method", "rule", "fold", "balanced_accuracy", "log_loss"]
+    pd.testing.assert_frame_equal(
+        together.rows[columns].reset_index(drop=True),
+        alone.rows[columns].reset_index(drop=True),
+        atol=1e-6,
+    )
