@@ -17,6 +17,11 @@ with its ratio printed.
 4. ``benchmark``: ten keel-binary data sets (the first ten, alphabetically,
    with at most 1,000 rows and at least 10 minority samples), the default
    methods, 5 folds, 30 epochs, with ``fit_many`` and without.
+5. ``parallel``: the serial run against ``n_jobs=2`` (two workers, each
+   training its share of the nets in one loop, one thread each), for the
+   default compare on digits and on a 30,000-row fraud-like table and for
+   the ten-set benchmark, with a check that the rows are identical. Goal:
+   at least 1.6x faster on 2 cores.
 
     .venv/bin/python benchmarks/engine.py                       # all four
     .venv/bin/python benchmarks/engine.py --only threads,overhead
@@ -90,6 +95,60 @@ def bench_benchmark(device):
         "benchmark (10 keel sets, defaults)", "one_at_a_time", one, "fit_many", many
     )
     out["datasets"] = names
+    return out
+
+
+def _same_rows(a, b):
+    """Whether two results' rows (a comparison's rows, a benchmark's scores)
+    hold the same numbers, fit times aside."""
+    a, b = (
+        getattr(r, "rows", None) if hasattr(r, "rows") else r.scores for r in (a, b)
+    )
+    keep = [c for c in a.columns if "time" not in c and c not in ("status", "error")]
+    labels = [c for c in keep if a[c].dtype == object]
+    left = a[keep].sort_values(labels, key=lambda c: c.astype(str))
+    right = b[keep].sort_values(labels, key=lambda c: c.astype(str))
+    numeric = left.select_dtypes("number").columns
+    return bool(
+        np.allclose(
+            left[numeric].to_numpy(float),
+            right[numeric].to_numpy(float),
+            atol=1e-6,
+            equal_nan=True,
+        )
+    )
+
+
+def bench_parallel(device):
+    """Serial (one loop, threads chosen by timing) against two workers that
+    each train a share of the nets in one loop (one thread each): the
+    default compare on digits, the same on a 30,000-row fraud-like table,
+    and the ten-set benchmark."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from tables import fraud_table
+
+    out = {}
+    kw = dict(output=None, progress=False, device=device)
+    cases = {
+        "compare (digits, defaults)": lambda **o: skimb.compare(plots=False, **kw, **o),
+        "compare (30,000-row fraud table)": lambda **o: skimb.compare(
+            fraud_table(30_000), target="label", plots=False, **kw, **o
+        ),
+        "benchmark (10 keel sets)": lambda **o: benchmark(ten_keel_sets(), **kw, **o),
+    }
+    skimb.compare(methods=["baseline"], cv=2, max_epochs=1, **kw)  # warm-up
+    for name, run in cases.items():
+        held = {}
+
+        def timed(n_jobs, name=name, run=run, held=held):
+            start = time.perf_counter()
+            held[n_jobs] = run(n_jobs=n_jobs)
+            return time.perf_counter() - start
+
+        serial, two = timed(1), timed(2)
+        out[name] = _pair(name, "serial", serial, "two_workers", two)
+        out[name]["same_rows"] = _same_rows(held[1], held[2])
+        print(f"  rows identical: {out[name]['same_rows']}", flush=True)
     return out
 
 
@@ -249,6 +308,7 @@ BENCHES = {
     "overhead": bench_overhead,
     "compare": bench_compare,
     "benchmark": bench_benchmark,
+    "parallel": bench_parallel,
 }
 
 

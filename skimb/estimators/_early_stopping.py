@@ -6,14 +6,10 @@ rows on tables of more than 10,000 rows (or whenever ``X_val`` is given),
 scores the net on them after every epoch, stops after ``n_iter_no_change``
 epochs without improvement and keeps the best epoch's weights.
 
-The score is the balanced log loss (:func:`balanced_log_loss`): the mean over
-classes of the mean negative log-likelihood of the true class, of the net's
-output moved to equal class priors. It does not reward ignoring the minority
-(every class counts the same), it compares nets trained under any prior
-(a weighted loss, a sampler, logit adjustment) on one footing, and it is
-smooth: on a validation part with a handful of minority rows, balanced
-accuracy moves in steps of ``1 / (n_classes * n_c)`` and plateaus for many
-epochs, which makes a poor stopping signal.
+The score is ``early_stopping_score``, one of
+:data:`~._stopping_scores.STOPPING_SCORES`: by default the validation
+average precision (of the rarer class on two classes), which the module
+``_stopping_scores`` explains with its measurements.
 
 The mixin here is shared by :meth:`fit` and :func:`~skimb.estimators.fit_many`:
 each net holds its own :class:`EarlyStopper` and is scored by its own
@@ -31,62 +27,23 @@ from torch.utils.data import Subset
 
 from ._batches import to_device
 from ._epoch_loop import PREDICT_BATCH_SIZE
-from ._prior import shift_log_proba
+from ._stopping_scores import STOPPING_SCORES
 
 __all__ = [
     "AUTO_MIN_ROWS",
     "EarlyStopper",
     "EarlyStoppingMixin",
-    "balanced_log_loss",
+    "score_key",
     "validation_split",
 ]
 
 #: ``early_stopping='auto'`` holds out a validation part above this many rows.
 AUTO_MIN_ROWS = 10_000
 
-#: The history key of the monitored score.
-SCORE_KEY = "valid_balanced_log_loss"
 
-
-def balanced_log_loss(log_proba, y, training_prior):
-    """Mean over classes of the mean negative log-likelihood of the true
-    class, for probabilities moved to equal class priors.
-
-    ``log_proba`` estimates posteriors under ``training_prior``; Bayes' rule
-    moves them to the uniform prior first (Saerens et al., 2002), so the
-    score is the same whatever prior a method trained under. Classes absent
-    from ``y`` do not count.
-
-    Parameters
-    ----------
-    log_proba : torch.Tensor of shape (n_samples, n_classes)
-    y : torch.Tensor of shape (n_samples,), dtype long
-        Encoded labels, on ``log_proba``'s device.
-    training_prior : array-like of shape (n_classes,)
-
-    Returns
-    -------
-    loss : torch.Tensor
-        A 0-d tensor on ``log_proba``'s device; lower is better, and
-        ``log(n_classes)`` for a net that knows nothing.
-
-    Examples
-    --------
-    >>> import torch
-    >>> log_p = torch.tensor([[0.9, 0.1], [0.9, 0.1]]).log()
-    >>> y = torch.tensor([0, 1])
-    >>> float(balanced_log_loss(log_p, y, [0.9, 0.1]))  # uninformed: log 2
-    0.6931...
-    """
-    n_classes = log_proba.shape[1]
-    uniform = np.full(n_classes, 1.0 / n_classes)
-    log_q = shift_log_proba(log_proba, uniform, training_prior, log=True)
-    nll = -log_q.gather(1, y.view(-1, 1)).squeeze(1)
-    sums = torch.zeros(n_classes, dtype=nll.dtype, device=nll.device)
-    sums.index_add_(0, y, nll)
-    counts = torch.bincount(y, minlength=n_classes)
-    present = counts > 0
-    return (sums[present] / counts[present]).mean()
+def score_key(score):
+    """The history key of the monitored ``early_stopping_score``."""
+    return f"valid_{score}"
 
 
 def validation_split(y, fraction, seed):
@@ -283,9 +240,11 @@ class EarlyStoppingMixin:
         )
         stopper = self.__dict__.get("_stopper")
         if stopper is not None:
-            score = float(self._validation_loss(stopper))
-            self.history.record(SCORE_KEY, score)
-            stopper.update(score, self.history[-1]["epoch"], self._snapshot)
+            score = float(self._validation_score(stopper))
+            self.history.record(score_key(self.early_stopping_score), score)
+            higher_is_better = STOPPING_SCORES[self.early_stopping_score][1]
+            loss = -score if higher_is_better else score
+            stopper.update(loss, self.history[-1]["epoch"], self._snapshot)
         hook = self.__dict__.get("_epoch_hook")
         if hook is not None:
             hook()
@@ -296,7 +255,7 @@ class EarlyStoppingMixin:
         return stopper is not None and stopper.stopped
 
     @torch.no_grad()
-    def _validation_loss(self, stopper):
+    def _validation_score(self, stopper):
         self._set_training(False)
         X, n = stopper.X, len(stopper.X)
         log_p = torch.cat(
@@ -305,7 +264,8 @@ class EarlyStoppingMixin:
                 for start in range(0, n, PREDICT_BATCH_SIZE)
             ]
         )
-        return balanced_log_loss(log_p, stopper.y, self.training_prior_)
+        score = STOPPING_SCORES[self.early_stopping_score][0]
+        return score(log_p, stopper.y, self.training_prior_)
 
     def _snapshot(self):
         weights = {k: v.detach().clone() for k, v in self.module_.state_dict().items()}
@@ -320,7 +280,9 @@ class EarlyStoppingMixin:
             self.module_.load_state_dict(weights)
             self.training_prior_ = prior
             self.best_epoch_ = int(stopper.best_epoch)
-            self.best_validation_score_ = float(stopper.best_score)
+            higher_is_better = STOPPING_SCORES[self.early_stopping_score][1]
+            best = float(stopper.best_score)
+            self.best_validation_score_ = -best if higher_is_better else best
 
     def _drop_fit_state(self):
         """What only one fit needs, gone after it (no device tensors kept)."""

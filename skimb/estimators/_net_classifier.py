@@ -13,6 +13,7 @@ from ..nn._simple_net import SimpleNet
 from ._base import BaseNetClassifier
 from ._callbacks import CallbackList
 from ._prior import PRIOR_CONSTRAINTS
+from ._stopping_scores import STOPPING_SCORES
 
 __all__ = ["NetClassifier"]
 
@@ -109,6 +110,7 @@ class NetClassifier(BaseNetClassifier):
         "early_stopping": [Options("auto"), Boolean()],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping_score": [Options(*STOPPING_SCORES)],
     }
 
     def __init__(
@@ -138,6 +140,7 @@ class NetClassifier(BaseNetClassifier):
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
+        early_stopping_score="average_precision",
         **kwargs,
     ):
         super().__init__(
@@ -170,3 +173,4 @@ class NetClassifier(BaseNetClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.early_stopping_score = early_stopping_score

@@ -126,6 +126,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
+        early_stopping_score="average_precision",
         **kwargs,
     ):
         super().__init__(
@@ -153,6 +154,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
+            early_stopping_score=early_stopping_score,
             **kwargs,
         )
         self.class_weight = class_weight

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 import torch
 from _same_fit import assert_same_fit
 from sklearn.base import clone
+from sklearn.metrics import average_precision_score, balanced_accuracy_score
 from skorch.callbacks import EpochTimer
 from skorch.dataset import ValidSplit
 
@@ -19,7 +20,13 @@ from skimb import (
     WeightedSamplerClassifier,
     fit_many,
 )
-from skimb.estimators._early_stopping import balanced_log_loss, validation_split
+from skimb.estimators._early_stopping import validation_split
+from skimb.estimators._stopping_scores import (
+    STOPPING_SCORES,
+    average_precision,
+    balanced_accuracy,
+    balanced_log_loss,
+)
 
 # Enough capacity and step size to overfit 300 noisy rows within a few epochs.
 OVERFIT = dict(
@@ -97,23 +104,76 @@ def test_the_balanced_log_loss_ignores_the_training_prior():
 # ---- the stop and the restore ---------------------------------------------------
 
 
-def test_training_stops_and_the_best_epoch_is_restored(noisy):
+def _sklearn_score(score, proba, y, prior):
+    """The monitored score by scikit-learn's metrics (an independent check)."""
+    balanced = proba / np.asarray(prior)
+    balanced = balanced / balanced.sum(1, keepdims=True)
+    if score == "average_precision":
+        rare = int(np.argmin(np.bincount(y)))
+        return average_precision_score(y == rare, proba[:, rare])
+    if score == "balanced_accuracy":
+        return balanced_accuracy_score(y, balanced.argmax(1))
+    return np.mean([-np.log(balanced[y == c, c]).mean() for c in np.unique(y)])
+
+
+@pytest.mark.parametrize("score", list(STOPPING_SCORES))
+def test_training_stops_and_the_best_epoch_is_restored(noisy, score):
     X, y, Xv, yv = noisy
-    clf = NetClassifier(early_stopping=True, **OVERFIT).fit(X, y, X_val=Xv, y_val=yv)
-    scores = clf.history_[:, "valid_balanced_log_loss"]
+    clf = NetClassifier(early_stopping=True, early_stopping_score=score, **OVERFIT).fit(
+        X, y, X_val=Xv, y_val=yv
+    )
+    scores = clf.history_[:, f"valid_{score}"]
+    higher_is_better = STOPPING_SCORES[score][1]
+    best = max(scores) if higher_is_better else min(scores)
     assert clf.do_early_stopping_
     assert clf.n_epochs_ == len(clf.history_) < OVERFIT["max_epochs"]
     assert clf.n_epochs_ == clf.best_epoch_ + OVERFIT["n_iter_no_change"]
-    assert clf.best_validation_score_ == min(scores) == scores[clf.best_epoch_ - 1]
+    # The first epoch of the best score (a later tie is no improvement).
+    assert clf.best_validation_score_ == best == scores[clf.best_epoch_ - 1]
+    assert scores.index(best) == clf.best_epoch_ - 1
     # The restored weights are the best epoch's: those of a fit that ends there.
     short = NetClassifier(early_stopping=False, **OVERFIT)
     short.set_params(max_epochs=clf.best_epoch_).fit(X, y)
     for p, q in zip(clf.module_.parameters(), short.module_.parameters(), strict=True):
         assert torch.equal(p, q)
     np.testing.assert_array_equal(clf.predict_proba(Xv), short.predict_proba(Xv))
-    log_p = torch.log(torch.as_tensor(clf.predict_proba(Xv)))
-    restored = balanced_log_loss(log_p, torch.as_tensor(yv), clf.training_prior_)
-    assert float(restored) == pytest.approx(clf.best_validation_score_, rel=1e-5)
+    restored = _sklearn_score(score, clf.predict_proba(Xv), yv, clf.training_prior_)
+    assert restored == pytest.approx(clf.best_validation_score_, rel=1e-4)
+
+
+def test_the_scores_equal_scikit_learns_with_ties_and_many_classes(rng):
+    y = rng.choice(3, size=400, p=[0.8, 0.15, 0.05])
+    proba = rng.dirichlet(np.ones(3), size=400)
+    proba[:50] = proba[0]  # ties across classes
+    proba = np.round(proba, 2) + 1e-3  # and many more within a class
+    proba /= proba.sum(1, keepdims=True)
+    log_p, yt = torch.log(torch.as_tensor(proba)), torch.as_tensor(y)
+    prior = np.array([0.7, 0.2, 0.1])
+    # scikit-learn ranks the same log-probabilities (the log can merge two
+    # probabilities one rounding apart into a tie).
+    logs = log_p.numpy()
+    macro = np.mean([average_precision_score(y == c, logs[:, c]) for c in range(3)])
+    assert float(average_precision(log_p, yt, prior)) == pytest.approx(macro, 1e-12)
+    binary = (y > 0).astype(int)  # the rarer of two classes is scored
+    two = np.c_[proba[:, 0], 1 - proba[:, 0]]
+    got = average_precision(
+        torch.log(torch.as_tensor(two)), torch.as_tensor(binary), prior[:2]
+    )
+    assert float(got) == pytest.approx(
+        average_precision_score(binary, two[:, 1]), 1e-12
+    )
+    moved = proba / prior
+    assert float(balanced_accuracy(log_p, yt, prior)) == pytest.approx(
+        balanced_accuracy_score(y, moved.argmax(1)), 1e-12
+    )
+    assert float(balanced_log_loss(log_p, yt, prior)) == pytest.approx(
+        _sklearn_score("balanced_log_loss", proba, y, prior), 1e-6
+    )
+
+
+def test_average_precision_of_a_part_without_both_classes_is_nan():
+    log_p = torch.log(torch.tensor([[0.9, 0.1], [0.8, 0.2]]))
+    assert np.isnan(float(average_precision(log_p, torch.tensor([0, 0]), [0.5, 0.5])))
 
 
 def test_the_held_out_part_is_used_without_x_val(noisy):
@@ -126,19 +186,20 @@ def test_the_held_out_part_is_used_without_x_val(noisy):
     assert clf.history_[0, "batches", :, "train_batch_size"] == sizes
     again = NetClassifier(early_stopping=True, **OVERFIT).fit(X, y)
     assert (
-        again.history_[:, "valid_balanced_log_loss"]
-        == clf.history_[:, "valid_balanced_log_loss"]
+        again.history_[:, "valid_average_precision"]
+        == clf.history_[:, "valid_average_precision"]
     )
 
 
 def test_a_fixed_validation_set_decides(noisy):
     X, y, Xv, yv = noisy
-    kept = NetClassifier(early_stopping=True, **OVERFIT).fit(X, y, X_val=Xv, y_val=yv)
-    shifted = NetClassifier(early_stopping=True, **OVERFIT)
+    loss = dict(OVERFIT, early_stopping_score="balanced_log_loss")
+    kept = NetClassifier(early_stopping=True, **loss).fit(X, y, X_val=Xv, y_val=yv)
+    shifted = NetClassifier(early_stopping=True, **loss)
     shifted.fit(X, y, X_val=Xv, y_val=1 - yv)
     assert shifted.best_epoch_ != kept.best_epoch_
     # 'auto' stops early whenever a validation set is given.
-    auto = NetClassifier(**OVERFIT).fit(X, y, X_val=Xv, y_val=yv)
+    auto = NetClassifier(**loss).fit(X, y, X_val=Xv, y_val=yv)
     assert auto.do_early_stopping_ and auto.best_epoch_ == kept.best_epoch_
     flag = NetClassifier(early_stopping=np.True_, **OVERFIT).fit(X, y)
     assert flag.do_early_stopping_
@@ -151,10 +212,10 @@ def test_auto_holds_out_above_ten_thousand_rows():
     tiny = dict(max_epochs=1, module__hidden_units=4, device="cpu", random_state=0)
     big = NetClassifier(**tiny).fit(X, y)
     assert big.do_early_stopping_ and big.best_epoch_ == 1
-    assert big.history_[-1, "valid_balanced_log_loss"] > 0
+    assert big.history_[-1, "valid_average_precision"] > 0
     small = NetClassifier(**tiny).fit(X[:10_000], y[:10_000])
     assert not small.do_early_stopping_ and small.best_epoch_ is None
-    assert "valid_balanced_log_loss" not in small.history_[-1]
+    assert "valid_average_precision" not in small.history_[-1]
 
 
 def test_without_early_stopping_every_epoch_trains(two_classes):
@@ -269,7 +330,7 @@ def test_a_user_train_split_works_as_before(noisy):
         clf.fit(big_x, big_y)
     assert not clf.do_early_stopping_
     assert {"valid_loss", "valid_bal_acc"} <= clf.history_[-1].keys()
-    assert "valid_balanced_log_loss" not in clf.history_[-1]
+    assert "valid_average_precision" not in clf.history_[-1]
 
 
 # ---- in fit_many ------------------------------------------------------------------

@@ -43,6 +43,7 @@ BAD = {
     "early_stopping": (1, "yes"),
     "validation_fraction": ("0.1", 1.0),
     "n_iter_no_change": (2.5, 0),
+    "early_stopping_score": (1, "roc_auc"),
 }
 
 CASES = [
