@@ -186,7 +186,10 @@ class RunConfig:
         f"None means {CAP_EPOCHS} under 'auto' (a cap high enough that "
         "early stopping, not the cap, ends nearly every fit, so the verdict "
         "does not hang on it, and a bound on a fit that never stalls) and "
-        f"{FIXED_EPOCHS} under 'fixed'.",
+        f"{FIXED_EPOCHS} under 'fixed'. Under 'auto' a fold with too few "
+        f"rows to stop on trains {FIXED_EPOCHS} epochs (or the cap, if "
+        "lower) whatever the cap: use budget='fixed' to train such nets "
+        "longer.",
         check.optional_integer(0),
         parse="int",
     )
@@ -335,6 +338,18 @@ class RunConfig:
             early_stopping=auto,
             verbose=0,
         )
+
+    @property
+    def unstopped_epochs(self):
+        """The epochs of a net whose fold has too few rows to stop early on:
+        under 'fixed' every net's; under 'auto' the fixed budget's
+        ``FIXED_EPOCHS``, or the cap when it is lower, so that the cap moves
+        only the nets that stop early."""
+        if self.budget == "fixed":
+            return FIXED_EPOCHS if self.max_epochs is None else self.max_epochs
+        if self.max_epochs is None:
+            return FIXED_EPOCHS
+        return min(self.max_epochs, FIXED_EPOCHS)
 
     @property
     def parallel(self):

@@ -19,7 +19,6 @@ from ..datasets._sources import load_data
 from ..datasets._user import check_target
 from ..estimators._early_stopping import validation_split
 from ._methods import METHODS
-from ._options import FIXED_EPOCHS
 from ._preprocessing import check_encodable, make_preprocessor
 from ._results import check_output_writable, load_previous
 
@@ -274,9 +273,7 @@ def _seed_data(split, seed, imbalance, options, net, preprocessor):
         net=net,
         preprocessor=preprocessor,
         stopping=stopping,
-        fixed_epochs=options.max_epochs
-        if options.max_epochs is not None
-        else FIXED_EPOCHS,
+        fixed_epochs=options.unstopped_epochs,
     )
 
 

@@ -161,6 +161,33 @@ def test_the_budget_sets_the_nets_settings():
         RunConfig(max_epochs=2.5)
 
 
+@pytest.mark.parametrize(
+    "budget, cap, epochs",
+    [("auto", None, 30), ("auto", 60, 30), ("auto", 12, 12), ("fixed", None, 30)]
+    + [("fixed", 60, 60), ("fixed", 12, 12)],
+)
+def test_a_net_that_cannot_stop_trains_the_fixed_epochs_under_the_cap(
+    budget, cap, epochs
+):
+    assert RunConfig(budget=budget, max_epochs=cap).unstopped_epochs == epochs
+
+
+def test_under_auto_the_cap_does_not_move_a_small_table_s_rows():
+    """No fold of 300 rows keeps 20 minority validation rows: its nets train
+    30 epochs, whatever cap above 30; under 'fixed' the epochs are the cap."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, n_features=5, weights=[0.9], random_state=0)
+    kw = dict(methods=["baseline"], cv=2, hidden_units=8, output=None)
+    kw |= dict(progress=False, device="cpu")
+    at = {cap: compare(X, y, max_epochs=cap, **kw).rows for cap in (40, 100)}
+    assert set(at[40]["epochs"]) == {30}
+    columns = ["method", "rule", "fold", "balanced_accuracy", "log_loss"]
+    assert at[40][columns].equals(at[100][columns])
+    fixed = compare(X, y, max_epochs=40, budget="fixed", **kw).rows
+    assert set(fixed["epochs"]) == {40}
+
+
 def test_values_are_normalised():
     import numpy as np
 
