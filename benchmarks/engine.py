@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from throughput import _compute_limit, make_data  # benchmarks/ is on sys.path
 
@@ -105,7 +106,7 @@ def _same_rows(a, b):
         getattr(r, "rows", None) if hasattr(r, "rows") else r.scores for r in (a, b)
     )
     keep = [c for c in a.columns if "time" not in c and c not in ("status", "error")]
-    labels = [c for c in keep if a[c].dtype == object]
+    labels = [c for c in keep if not pd.api.types.is_numeric_dtype(a[c])]
     left = a[keep].sort_values(labels, key=lambda c: c.astype(str))
     right = b[keep].sort_values(labels, key=lambda c: c.astype(str))
     numeric = left.select_dtypes("number").columns

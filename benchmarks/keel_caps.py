@@ -42,7 +42,7 @@ def stopping_folds(names):
     nets stop early under the default options."""
     out = {}
     for name in names:
-        plan = plan_comparison(f"keel:{name}", None, RunConfig(output=None))
+        plan = plan_comparison(name, None, RunConfig(output=None))
         out[name] = sum(
             stop is not None
             for data in plan.seeds.values()
@@ -65,7 +65,7 @@ def main(argv=None):
         + (f" ({stopping})" if stopping else ""),
         flush=True,
     )
-    chosen = [f"keel:{n}" for n in names[: args.sets]]
+    chosen = names[: args.sets]
     runs = {}
     for cap in (int(c) for c in args.caps.split(",")):
         start = time.perf_counter()
