@@ -104,20 +104,23 @@ class EarlyStopper:
         The validation rows and their encoded labels, on the device.
     patience : int
         Epochs without improvement before training stops.
+    higher_is_better : bool, default=False
+        The direction of the score.
     """
 
-    def __init__(self, X, y, patience):
+    def __init__(self, X, y, patience, higher_is_better=False):
         self.X, self.y, self.patience = X, y, patience
-        self.best_score = math.inf
+        self.sign = -1.0 if higher_is_better else 1.0
+        self.best_score = self.sign * math.inf  # worse than any score
         self.best_epoch = None
         self.best_state = None
         self.since_best = 0
         self.stopped = False
 
     def update(self, score, epoch, snapshot):
-        """Count ``score`` (lower is better) of ``epoch``; ``snapshot()`` gives
-        what to restore, taken only when the score improves."""
-        if score < self.best_score:  # NaN never improves
+        """Count ``score`` of ``epoch``; ``snapshot()`` gives what to
+        restore, taken only when the score improves."""
+        if self.sign * score < self.sign * self.best_score:  # NaN never improves
             self.best_score, self.best_epoch = score, epoch
             self.best_state = snapshot()
             self.since_best = 0
@@ -186,7 +189,10 @@ class EarlyStoppingMixin:
             y_v = dataset.y.index_select(0, torch.as_tensor(valid, device=self.device))
             train = (Subset(dataset, index), y_enc[index])
         self.do_early_stopping_ = True
-        self.__dict__["_stopper"] = EarlyStopper(X_v, y_v, self.n_iter_no_change)
+        higher_is_better = STOPPING_SCORES[self.early_stopping_score][1]
+        self.__dict__["_stopper"] = EarlyStopper(
+            X_v, y_v, self.n_iter_no_change, higher_is_better
+        )
         return train
 
     def _check_fixed_validation(self):
@@ -242,9 +248,7 @@ class EarlyStoppingMixin:
         if stopper is not None:
             score = float(self._validation_score(stopper))
             self.history.record(score_key(self.early_stopping_score), score)
-            higher_is_better = STOPPING_SCORES[self.early_stopping_score][1]
-            loss = -score if higher_is_better else score
-            stopper.update(loss, self.history[-1]["epoch"], self._snapshot)
+            stopper.update(score, self.history[-1]["epoch"], self._snapshot)
         hook = self.__dict__.get("_epoch_hook")
         if hook is not None:
             hook()
@@ -280,9 +284,7 @@ class EarlyStoppingMixin:
             self.module_.load_state_dict(weights)
             self.training_prior_ = prior
             self.best_epoch_ = int(stopper.best_epoch)
-            higher_is_better = STOPPING_SCORES[self.early_stopping_score][1]
-            best = float(stopper.best_score)
-            self.best_validation_score_ = -best if higher_is_better else best
+            self.best_validation_score_ = float(stopper.best_score)
 
     def _drop_fit_state(self):
         """What only one fit needs, gone after it (no device tensors kept)."""

@@ -59,17 +59,28 @@ def fit_steps(estimator, X, y, shared=None, key=None):
     and memory of doing so.
     """
     steps = _steps(estimator)
-    for i, step in enumerate(steps):
+    if shared is not None and steps and not _is_sampler(steps[0]):
+        first = steps.pop(0)
+        fitted, X = _once(
+            shared, key, lambda: (first, _float32(first.fit_transform(X, y)))
+        )
+        estimator.steps[0] = (estimator.steps[0][0], fitted)
+    for step in steps:
         if _is_sampler(step):
             X, y = step.fit_resample(_float32(X), y)
-        elif i == 0 and shared is not None:
-            if key not in shared:
-                shared[key] = (step, _float32(step.fit_transform(X, y)))
-            fitted, X = shared[key]
-            estimator.steps[0] = (estimator.steps[0][0], fitted)
         else:
             X = step.fit_transform(X, y)
     return _float32(X), y
+
+
+def _once(shared, key, make):
+    """``shared[key]``, made by ``make()`` the first time (always made when
+    ``shared`` is None)."""
+    if shared is None:
+        return make()
+    if key not in shared:
+        shared[key] = make()
+    return shared[key]
 
 
 def transform_steps(estimator, X):
@@ -139,12 +150,11 @@ def prepare(task, data, shared=None):
     del X_train
     prepared = Prepared(task, estimator, final_step(estimator), X, y, y_train)
     if task.stop is not None:
-        if shared is not None and key + ("stop",) in shared:
-            prepared.X_val = shared[key + ("stop",)]
-        else:
-            prepared.X_val = transform_steps(estimator, take(data.X, task.stop))
-            if shared is not None:
-                shared[key + ("stop",)] = prepared.X_val
+        prepared.X_val = _once(
+            shared,
+            (*key, "stop"),
+            lambda: transform_steps(estimator, take(data.X, task.stop)),
+        )
         prepared.y_val = data.y[task.stop]
     prepared.before = time.perf_counter() - start
     return prepared

@@ -142,7 +142,7 @@ def run_group(tasks, seeds, X_test, y_test, first, threads=None, on_epoch=None):
             prepared.append((i, prepare(task, seeds[task.seed], shared)))
         except Exception as exc:
             rows[i] = error_rows(task, exc)
-    del shared
+    del shared  # the preprocessed inputs of the resamplers: not needed to train
     shares = _fit_in_one_loop([p for _, p in prepared], on_epoch)
     models = {}
     for (i, p), share in zip(prepared, shares, strict=True):
