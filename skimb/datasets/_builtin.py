@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._utils.files import atomic_write
+from .._utils.labels import unique_labels
 from .._utils.validation import check_number, one_of
 
 __all__ = ["DATASETS", "DataSplit", "label_counts", "load_dataset"]
@@ -69,7 +70,7 @@ def label_counts(y):
     >>> label_counts(np.array(["b", "a", "b"]))
     {'a': 1, 'b': 2}
     """
-    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    labels, counts = unique_labels(y, return_counts=True)
     return {
         (label.item() if isinstance(label, np.generic) else label): int(count)
         for label, count in zip(labels, counts, strict=True)

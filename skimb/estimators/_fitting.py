@@ -14,7 +14,6 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from .._utils.device import (
@@ -24,6 +23,7 @@ from .._utils.device import (
     training_threads,
 )
 from .._utils.docstring import Substitution
+from .._utils.labels import check_targets, unique_labels
 from .._utils.validation import validate_params
 from ._batches import (
     X_CHECKS,
@@ -255,7 +255,7 @@ class FitMixin:
             X = X.detach().cpu().numpy()
         self._check_input_size(X, device)
         X, y = validate_data(self, X, y, reset=fresh, ensure_min_samples=1, **X_CHECKS)
-        check_classification_targets(y)
+        check_targets(y)
         y_enc = self._encode_labels(y, fresh=fresh, classes=classes)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -294,14 +294,14 @@ class FitMixin:
         if fresh:
             if classes is not None:
                 labels = np.unique(np.asarray(classes))
-                missing = np.setdiff1d(np.unique(y), labels)
+                missing = np.setdiff1d(unique_labels(y), labels)
                 if missing.size:
                     raise ValueError(
                         f"y holds labels {missing.tolist()!r} that are not in "
                         f"classes={labels.tolist()!r}."
                     )
             else:
-                labels = np.unique(y)
+                labels = unique_labels(y)
             if len(labels) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes; "

@@ -15,7 +15,6 @@ of its own (:data:`REPLACED` names such retired methods).
 
 from dataclasses import dataclass, field
 
-import numpy as np
 from imblearn.ensemble import (
     BalancedBaggingClassifier,
     BalancedRandomForestClassifier,
@@ -30,6 +29,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
+from .._utils.labels import unique_labels
 from ..estimators._classifiers import (
     NetClassifier,
     WeightedLossClassifier,
@@ -132,7 +132,7 @@ DEFAULT_METHODS = (
 def _neighbours(y, wanted=5):
     # SMOTE and ADASYN need k below the smallest class's size; cap k rather
     # than fail the fold.
-    smallest = int(np.unique(y, return_counts=True)[1].min())
+    smallest = int(unique_labels(y, return_counts=True)[1].min())
     return max(1, min(wanted, smallest - 1))
 
 

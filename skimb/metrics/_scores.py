@@ -67,11 +67,32 @@ def label_codes(classes, *arrays):
         return classes, arrays
     coded = []
     for values in arrays:
-        positions = index.get_indexer(np.asarray(values).ravel())
-        if (positions < 0).any():
+        positions = _positions(index, classes, np.asarray(values).ravel())
+        if positions is None:
             return classes, arrays
         coded.append(positions)
     return list(range(len(classes))), tuple(coded)
+
+
+def _positions(index, classes, values):
+    """Positions of ``values`` in ``classes`` (None if one is not there): a
+    binary search for numbers and numpy strings, a hash lookup for objects
+    (pandas would first copy numpy strings into objects)."""
+    if values.dtype.kind != "O":
+        try:
+            names = np.asarray(classes, dtype=values.dtype)
+            order = np.argsort(names, kind="stable")
+            at = np.minimum(np.searchsorted(names[order], values), len(names) - 1)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if (
+                np.array_equal(names, np.asarray(classes))
+                and (names[order][at] == values).all()
+            ):
+                return order[at]
+    positions = index.get_indexer(values)
+    return None if (positions < 0).any() else positions
 
 
 def decision_metrics(y_true, y_pred, *, classes, majority, minority):
