@@ -14,6 +14,7 @@ stops, its steps are skipped as those of a net whose epoch has ended.
 import torch
 
 from ._batched_layers import BatchedPerceptron, layer_params
+from ._batched_loss import PlainCrossEntropy, plain_cross_entropy
 from ._batched_optim import batched_optimizer
 from ._batches import resolve_dataset
 
@@ -53,6 +54,7 @@ class _NetsInOneLoop:
     """K nets as batched layers, their data and their batched optimizer."""
 
     tuner = None  # a ThreadTuner told of every step, set by train_together
+    plain = None  # the epoch's PlainCrossEntropy, set by run_epoch
 
     def __init__(self, members):
         # Nets that read the same data tensor sit next to each other, so one
@@ -131,6 +133,7 @@ class _NetsInOneLoop:
             m = members[k]
             m.est.notify("on_epoch_begin", dataset_train=m.dataset, dataset_valid=None)
         index, labels, weights = self._epoch_order()
+        self.plain = self._plain_losses(labels)
         tables = self.optimizer.plan_epoch([active for active, _ in self.active])
 
         losses = []  # (net, batch size, loss tensor) in step order
@@ -200,6 +203,23 @@ class _NetsInOneLoop:
         ]
         return index, labels, weights
 
+    def _plain_losses(self, labels):
+        """The running nets whose loss is plain cross-entropy this epoch (a
+        callback may change a criterion's weights between epochs), as one
+        :class:`PlainCrossEntropy`, or None."""
+        nets, weights = [], []
+        for k in self.running:
+            plain, weight = plain_cross_entropy(self.members[k].est, self.weighted[k])
+            if plain:
+                nets.append(k)
+                weights.append(weight)
+        if not nets:
+            return None
+        n_classes = self.params[-1].shape[-1]
+        return PlainCrossEntropy(
+            nets, weights, [labels[k] for k in nets], n_classes, self.device
+        )
+
     def _gather(self, index, s):
         """Step ``s``'s batches of the running nets, ``(n_active, batch, -1)``."""
         parts = []
@@ -212,12 +232,18 @@ class _NetsInOneLoop:
         return X.view(len(self.active[s][0]), self.batch_size, -1)
 
     def _losses(self, X, labels, weights, s, active, out):
-        logits = self.net(X, self.active[s][1]).unbind(0)
+        logits = self.net(X, self.active[s][1])
         bs = self.batch_size
         step_losses = []
+        plain = self.plain
+        together = ([], [], [])  # positions in the step, nets, real rows
         for j, k in enumerate(active):
             n = min(bs, self.epoch_sizes[k] - s * bs)
-            y_pred, y_true = logits[j][:n], labels[k][s, :n]
+            if plain is not None and k in plain.position:
+                for part, value in zip(together, (j, k, n), strict=True):
+                    part.append(value)
+                continue
+            y_pred, y_true = logits[j, :n], labels[k][s, :n]
             Xi = X[j, :n]
             if weights[k] is not None:
                 Xi = {"X": Xi, "sample_weight": weights[k][s, :n]}
@@ -226,7 +252,21 @@ class _NetsInOneLoop:
             loss = self.members[k].est.get_loss(y_pred, y_true, X=Xi, training=True)
             step_losses.append(loss)
             out.append((k, n, loss.detach()))
+        positions, nets, rows = together
+        if nets:
+            if len(nets) < len(active):
+                logits = logits.index_select(0, self._positions(positions))
+            values = plain.losses(logits, nets, s, rows)
+            step_losses.append(values.sum())
+            out.extend(zip(nets, rows, values.detach().unbind(0), strict=True))
         return step_losses
+
+    def _positions(self, positions):
+        key = tuple(positions)
+        made = self.__dict__.setdefault("_made_positions", {})
+        if key not in made:
+            made[key] = torch.tensor(positions, device=self.device)
+        return made[key]
 
     # ---- back into the estimators ---------------------------------------------
     def write_back(self):

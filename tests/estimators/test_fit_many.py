@@ -165,6 +165,54 @@ def test_a_net_whose_epoch_has_ended_costs_no_forward_rows(data, tiny_net, monke
     assert sum(seen) == 3 * sum(per_epoch)  # not 3 nets x 8 steps
 
 
+def test_plain_cross_entropy_nets_share_one_loss(data, tiny_net, monkeypatch):
+    """The nets whose loss is plain cross-entropy (with class weights or
+    none) are scored by one batched loss, short last batches included; a
+    sample-weighted net, another criterion or a zero class weight keep their
+    own get_loss, and every net equals its own fit."""
+    import skimb.estimators._batched_loop as loop
+    from skimb.estimators._batched_loss import PlainCrossEntropy
+
+    plain, steps, losses = set(), [], PlainCrossEntropy.losses
+    decide = loop.plain_cross_entropy
+
+    def recorded(est, sample_weighted):
+        verdict = decide(est, sample_weighted)
+        if verdict[0]:
+            plain.add(est.random_state)
+        return verdict
+
+    def counted(self, logits, nets, s, rows):
+        steps.append(len(nets))
+        return losses(self, logits, nets, s, rows)
+
+    monkeypatch.setattr(loop, "plain_cross_entropy", recorded)
+    monkeypatch.setattr(PlainCrossEntropy, "losses", counted)
+    Xs, ys, sws = data
+    Xs, ys = [*Xs, Xs[2], Xs[2]], [*ys, ys[2], ys[2]]
+    sws = [*sws, None, None]
+
+    def make():
+        return [
+            NetClassifier(random_state=0, **tiny_net),
+            NetClassifier(random_state=1, **tiny_net),  # sample-weighted
+            WeightedLossClassifier(random_state=2, **tiny_net),
+            WeightedLossClassifier(
+                random_state=3, criterion=LogitAdjustedLoss, **tiny_net
+            ),
+            WeightedLossClassifier(
+                random_state=4, class_weight={0: 1.0, 1: 0.0, 2: 2.0}, **tiny_net
+            ),
+        ]
+
+    separate = _fit_separately(make(), Xs, ys, sws)
+    together = fit_many(make(), Xs, ys, sws)
+    assert plain == {0, 2}
+    assert steps and max(steps) == 2
+    for a, b, X in zip(separate, together, Xs, strict=True):
+        assert_same_fit(a, b, X)
+
+
 def test_long_tail_schedules_per_net(data, tiny_net):
     """Deferred re-weighting and sampler options, each in its own net."""
     Xs, ys, sws = data
