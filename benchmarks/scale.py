@@ -6,10 +6,12 @@ table (``tables.fraud_table``: 30 numeric columns, 0.5 % positives) with the
 default methods, in a fresh process, and records its wall time, its peak
 resident memory (the table included), the best held-out average precision and
 balanced accuracy of any method and rule, the recommended model's, and the
-mean epochs the nets trained.
+mean epochs the nets trained. Memory is the peak resident memory of the
+process and of all its worker processes together (sampled every 0.2 s).
 
     .venv/bin/python benchmarks/scale.py                       # 1e4, 1e5, 1e6
     .venv/bin/python benchmarks/scale.py --sizes 2e5 --budgets auto,fixed
+    .venv/bin/python benchmarks/scale.py --sizes 2e5 --budgets auto --n-jobs 1,auto
 
 The fixed budget (30 epochs at batch 64) is skipped above ``--fixed-max-rows``
 (it takes over an hour at 10^6 rows on 2 cores). Results are printed and
@@ -22,19 +24,43 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def run_one(n_rows, budget, positive_rate):
+class _TreeMemory(threading.Thread):
+    """The peak resident memory of this process and its children together."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak, self.done = 0, threading.Event()
+
+    def run(self):
+        import psutil
+
+        me = psutil.Process()
+        while not self.done.wait(0.2):
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+
+
+def run_one(n_rows, budget, positive_rate, n_jobs="auto"):
     sys.path.insert(0, str(HERE))
     from tables import fraud_table
 
     import skimb
 
     frame = fraud_table(n_rows, positive_rate=positive_rate)
+    memory = _TreeMemory()
+    memory.start()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         result = skimb.compare(
@@ -45,8 +71,10 @@ def run_one(n_rows, budget, positive_rate):
             plots=False,
             progress=False,
             budget=budget,
+            n_jobs=n_jobs,
         )
     wall = time.perf_counter() - start
+    memory.done.set()
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     summary = result.summary()
     rec = result.recommendation.get("balanced_accuracy", {})
@@ -64,8 +92,10 @@ def run_one(n_rows, budget, positive_rate):
     return {
         "rows": n_rows,
         "budget": budget,
+        "n_jobs": n_jobs,
         "wall_s": wall,
         "peak_rss_gib": peak_gib,
+        "peak_tree_gib": memory.peak / 2**30,
         "best_test_ap": float(test["test_average_precision"].max()),
         "best_test_bal_acc": float(test["test_balanced_accuracy"].max()),
         "recommended": rec,
@@ -85,59 +115,69 @@ def main(argv=None):
     parser.add_argument("--budgets", default="auto,fixed")
     parser.add_argument("--fixed-max-rows", type=float, default=2e5)
     parser.add_argument("--positive-rate", type=float, default=0.005)
+    parser.add_argument("--n-jobs", default="auto", help="comma-separated")
     parser.add_argument("--out", default=str(HERE / "results" / "scale.json"))
     parser.add_argument(
-        "--one", nargs=2, metavar=("ROWS", "BUDGET"), help=argparse.SUPPRESS
+        "--one", nargs=3, metavar=("ROWS", "BUDGET", "JOBS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
     if args.one:
         print(
             json.dumps(
-                run_one(int(float(args.one[0])), args.one[1], args.positive_rate)
+                run_one(
+                    int(float(args.one[0])),
+                    args.one[1],
+                    args.positive_rate,
+                    _jobs(args.one[2]),
+                )
             )
         )
         return
     runs = []
     for size in (int(float(s)) for s in args.sizes.split(",")):
         for budget in args.budgets.split(","):
-            if budget == "fixed" and size > args.fixed_max_rows:
-                runs.append(
-                    {
-                        "rows": size,
-                        "budget": budget,
-                        "skipped": "above --fixed-max-rows",
-                    }
-                )
-                continue
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--one",
-                    str(size),
-                    budget,
-                    "--positive-rate",
-                    str(args.positive_rate),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            r = runs[-1]
-            rec = r["recommended"]
-            print(
-                f"{size:>9,} rows, budget {budget}: {r['wall_s']:.0f} s, "
-                f"peak {r['peak_rss_gib']:.2f} GiB, "
-                f"best test AP {r['best_test_ap']:.3f}, "
-                f"best test bal. acc {r['best_test_bal_acc']:.3f}, "
-                f"recommended {rec.get('method')} ({rec.get('rule')}): "
-                f"test AP {r['recommended_test_ap']:.3f}, "
-                f"bal. acc {r['recommended_test_bal_acc']:.3f}",
-                flush=True,
-            )
+            for jobs in args.n_jobs.split(","):
+                runs.append(_run(size, budget, jobs, args))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(runs, indent=2))
+
+
+def _jobs(text):
+    return text if text == "auto" else int(text)
+
+
+def _run(size, budget, jobs, args):
+    if budget == "fixed" and size > args.fixed_max_rows:
+        return {"rows": size, "budget": budget, "skipped": "above --fixed-max-rows"}
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--one",
+            str(size),
+            budget,
+            jobs,
+            "--positive-rate",
+            str(args.positive_rate),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    rec = r["recommended"]
+    print(
+        f"{size:>9,} rows, budget {budget}, n_jobs {jobs}: {r['wall_s']:.0f} s, "
+        f"peak {r['peak_rss_gib']:.2f} GiB (with workers {r['peak_tree_gib']:.2f}), "
+        f"best test AP {r['best_test_ap']:.3f}, "
+        f"best test bal. acc {r['best_test_bal_acc']:.3f}, "
+        f"recommended {rec.get('method')} ({rec.get('rule')}): "
+        f"test AP {r['recommended_test_ap']:.3f}, "
+        f"bal. acc {r['recommended_test_bal_acc']:.3f}; "
+        f"mean epochs {r['mean_epochs']}",
+        flush=True,
+    )
+    return r
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ def _label(text):
         return text
 
 
-def _batch(text):
-    # 'auto' or an integer; the option's check refuses anything else.
+def _int_or_auto(text):
+    # --batch-size and --n-jobs: 'auto' or an integer; the option's check
+    # refuses anything else.
     return text if text == "auto" else int(text)
 
 
@@ -56,7 +57,8 @@ _PARSE = {
     "ints": _int_list,
     "label": _label,
     "int": int,
-    "batch": _batch,
+    "batch": _int_or_auto,
+    "jobs": _int_or_auto,
 }
 
 

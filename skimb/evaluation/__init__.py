@@ -3,16 +3,19 @@
 
 from ._benchmark import RANKED_METRICS, BenchmarkResult, benchmark
 from ._compare import compare
+from ._execution import AUTO_WORKERS_WORK, auto_workers
 from ._methods import DEFAULT_METHODS, METHODS, Method
 from ._results import ComparisonResult
 
 __all__ = [
+    "AUTO_WORKERS_WORK",
     "DEFAULT_METHODS",
     "METHODS",
     "RANKED_METRICS",
     "BenchmarkResult",
     "ComparisonResult",
     "Method",
+    "auto_workers",
     "benchmark",
     "compare",
 ]

@@ -179,7 +179,11 @@ def benchmark(
         for f in run_options("benchmark")
         if f.name not in _BENCHMARK_LEVEL
     }
-    per_dataset.update(download=False, progress=False)
+    # Data sets in parallel run serially each; a serial benchmark lets each
+    # data set's comparison choose its workers.
+    per_dataset.update(
+        download=False, progress=False, n_jobs=1 if options.parallel else "auto"
+    )
     methods = list(options.methods)
     config = {
         "datasets": names,

@@ -139,10 +139,12 @@ def seeds(value, name):
 
 
 def n_jobs(value, name):
+    if isinstance(value, str) and value == "auto":
+        return value
     if value == -1 and not isinstance(value, bool):
         return -1
     return check_number(
-        value, name, numbers.Integral, min_val=1, allowed="-1 or an int >= 1"
+        value, name, numbers.Integral, min_val=1, allowed="'auto', -1 or an int >= 1"
     )
 
 

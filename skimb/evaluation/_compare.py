@@ -19,14 +19,15 @@ each seed's draw and folds, every check before any fit), run
 (:mod:`._recommended`: the recommendation and the recommended model saved).
 """
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from .._utils.docstring import Substitution
-from ._execution import interrupts_stop_the_run, parallel_backend
-from ._groups import plan_batches
+from ._execution import auto_workers, interrupts_stop_the_run, parallel_backend
+from ._groups import plan_batches, training_work
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
@@ -66,7 +67,7 @@ def compare(
     test_size=0.25,
     data_dir=None,
     download=False,
-    n_jobs=1,
+    n_jobs="auto",
     scheduler=None,
     dask=False,
     output="skimb-results",
@@ -119,6 +120,7 @@ def compare(
     # The keyword arguments are the options of the table: check them at once.
     options = RunConfig.from_call("compare", locals())
     plan = plan_comparison(data, y, options)
+    options = _resolve_workers(options, plan)
     methods = plan.config["methods"]
     rows = list(plan.done)
     output = Path(options.output) if options.output is not None else None
@@ -171,3 +173,15 @@ def _ordered(rows, methods):
         .drop(columns=["_m", "_r", "_f"])
         .reset_index(drop=True)
     )
+
+
+def _resolve_workers(options, plan):
+    """``n_jobs='auto'``: on a Dask cluster every worker it has; else the
+    workers :func:`auto_workers` chooses for the nets' estimated work."""
+    if options.n_jobs != "auto":
+        return options
+    if options.dask or options.scheduler is not None:
+        n_jobs = -1
+    else:
+        n_jobs = auto_workers(training_work(plan, options), options.device)
+    return dataclasses.replace(options, n_jobs=n_jobs)

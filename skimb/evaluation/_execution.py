@@ -14,6 +14,8 @@ import threading
 import joblib
 
 __all__ = [
+    "AUTO_WORKERS_WORK",
+    "auto_workers",
     "interrupts_stop_the_run",
     "parallel_backend",
     "run_parallel",
@@ -77,6 +79,40 @@ def parallel_backend(n_jobs, scheduler, dask):
             client = stack.enter_context(Client(cluster))
         stack.enter_context(joblib.parallel_backend("dask", client=client))
         yield
+
+
+#: ``n_jobs='auto'`` starts workers above this many multiply-adds of
+#: training (:func:`~._groups.training_work`). Measured on 2 cores
+#: (``benchmarks/engine.py --only parallel``): the default comparison of
+#: digits, about 2.6e10, runs 0.79x as fast on two workers as on one
+#: process (starting them and sending the data cost more than its 4 s of
+#: training); a 30,000-row, 30-column table, about 2.1e11, 1.82x as fast.
+AUTO_WORKERS_WORK = 5e10
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_workers(work, device):
+    """The ``n_jobs`` that ``'auto'`` means for ``work`` multiply-adds of
+    training on ``device``: every core as a worker (each trains a share of
+    the nets in one loop, on one thread) when the work is at least
+    :data:`AUTO_WORKERS_WORK` and the nets train on a CPU of two cores or
+    more; else 1 (one process, its torch threads chosen by timing). A GPU
+    trains every net of one loop at once: one process."""
+    import torch
+
+    from .._utils.device import resolve_device
+
+    cores = _cores()
+    on_cpu = torch.device(resolve_device(device)).type == "cpu"
+    if cores < 2 or not on_cpu or work < AUTO_WORKERS_WORK:
+        return 1
+    return cores
 
 
 def run_parallel(options, *, return_as="generator"):

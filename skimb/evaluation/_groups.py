@@ -16,11 +16,18 @@ import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.under_sampling.base import BaseUnderSampler
 
+from .._utils.labels import unique_labels
 from ._methods import METHODS
 from ._prepare import take
 from ._run import fits_in_one_loop
 
-__all__ = ["MEMORY_FRACTION", "available_memory", "plan_batches", "task_bytes"]
+__all__ = [
+    "MEMORY_FRACTION",
+    "available_memory",
+    "plan_batches",
+    "task_bytes",
+    "training_work",
+]
 
 #: The part of the available memory a loop's materialised sets may take.
 MEMORY_FRACTION = 0.25
@@ -60,10 +67,33 @@ def _rows_after(sampler, counts):
 def task_bytes(task, data, n_features):
     """An estimate of the bytes ``task``'s materialised float32 training set
     and validation part take while its net trains."""
-    _, counts = np.unique(data.y[task.train], return_counts=True)
+    _, counts = unique_labels(data.y[task.train], return_counts=True)
     rows = _rows_after(METHODS[task.method].resampler, counts)
     rows += 0 if task.stop is None else len(task.stop)
     return 4 * rows * n_features
+
+
+def training_work(plan, options):
+    """Multiply-adds of the comparison's net training, estimated before it:
+    for every net task still to run, its training rows (resampled) x
+    epochs x a forward and backward pass of the net (three times the
+    forward's ``features x hidden + hidden x classes``). Epochs are the
+    fixed budget's, or under the data's budget those of a fold that cannot
+    stop early (most stop sooner: an upper estimate)."""
+    hidden = options.hidden_units
+    per_row = {
+        seed: 3 * (_n_features(data) * hidden + hidden * len(data.classes))
+        for seed, data in plan.seeds.items()
+    }
+    work = 0.0
+    for method in options.methods:
+        if fits_in_one_loop(method):
+            for task in plan.tasks(method):
+                data = plan.seeds[task.seed]
+                _, counts = unique_labels(data.y[task.train], return_counts=True)
+                rows = _rows_after(METHODS[method].resampler, counts)
+                work += rows * per_row[task.seed] * options.unstopped_epochs
+    return work
 
 
 def _pack(units, budget):

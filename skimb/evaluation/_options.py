@@ -237,14 +237,20 @@ class RunConfig:
         check.reference,
         commands=_BENCHMARK,
     )
-    n_jobs: int = _option(
-        1,
-        "int",
+    n_jobs: object = _option(
+        "auto",
+        "int or 'auto'",
         "Tasks in parallel through joblib: a comparison's nets (a share "
         "per worker, each share in one loop) and other methods' folds, a "
         "benchmark's data sets (each then runs serially, its nets in one "
-        "loop).",
+        "loop). 'auto' (a comparison's default) uses every core as a worker "
+        "when the nets' estimated training work pays for starting the "
+        "workers, on a CPU, and one process whose torch threads share the "
+        "cores otherwise (skimb.evaluation.auto_workers).",
         check.n_jobs,
+        benchmark=1,
+        shown="'auto' (compare), 1 (benchmark)",
+        parse="jobs",
     )
     scheduler: object = _option(
         None,
@@ -354,7 +360,8 @@ class RunConfig:
     @property
     def parallel(self):
         """Whether tasks leave this process (joblib workers or Dask)."""
-        return self.n_jobs != 1 or self.dask or self.scheduler is not None
+        jobs = self.n_jobs not in (1, "auto")  # 'auto' is resolved by the run
+        return jobs or self.dask or self.scheduler is not None
 
 
 def run_options(command):

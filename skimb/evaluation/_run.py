@@ -6,6 +6,8 @@ whole training part of the first seed, the fitted model itself: the
 recommended one is saved at the end without another fit.
 """
 
+import multiprocessing
+import threading
 import time
 
 import joblib
@@ -44,10 +46,12 @@ class Progress:
 
     def __init__(self, bar=None):
         self.bar = bar
+        self.lock = threading.Lock()  # workers' epochs arrive on a thread
 
     def advance(self, n):
         if self.bar is not None and n > 0:
-            self.bar.update(n)
+            with self.lock:
+                self.bar.update(n)
 
     def loop(self, k):
         """``(on_epoch, done)`` for a loop of ``k`` nets: ``on_epoch(done,
@@ -171,6 +175,50 @@ def _n_workers(options):
     return joblib.effective_n_jobs(-1 if dask else options.n_jobs)
 
 
+class _EpochsToQueue:
+    """A worker's ``on_epoch(done, total)``: sent to the main process, whose
+    :class:`_WorkerEpochs` moves the bar."""
+
+    def __init__(self, queue, share):
+        self.queue, self.share = queue, share
+
+    def __call__(self, done, total):
+        self.queue.put((self.share, done, total))
+
+
+class _WorkerEpochs:
+    """The workers' epochs, read from a queue on a thread of the main
+    process, so that the bar moves with every epoch of every share's loop.
+    Only where the workers can reach this machine's queue (joblib's own
+    workers or a local Dask cluster); else the bar moves by share."""
+
+    def __init__(self, progress, sizes, reachable):
+        self.loops = [progress.loop(k) for k in sizes]
+        self.manager = self.queue = self.thread = None
+        if reachable and progress.bar is not None:
+            self.manager = multiprocessing.Manager()
+            self.queue = self.manager.Queue()
+            self.thread = threading.Thread(target=self._drain, daemon=True)
+            self.thread.start()
+
+    def reporter(self, share):
+        return None if self.queue is None else _EpochsToQueue(self.queue, share)
+
+    def _drain(self):
+        while (message := self.queue.get()) is not None:
+            share, done, total = message
+            self.loops[share][0](done, total)
+
+    def finished(self, share):
+        self.loops[share][1]()
+
+    def close(self):
+        if self.queue is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.manager.shutdown()
+
+
 def _run_shares(tasks, plan, options, first, progress):
     """The nets of ``tasks`` shared among the workers, each training its
     share in one loop."""
@@ -178,19 +226,31 @@ def _run_shares(tasks, plan, options, first, progress):
     n = max(1, min(len(tasks), _n_workers(options)))
     shares = [tasks[i::n] for i in range(n)]  # each a mix of methods and folds
     threads = worker_threads(options)
-    for results in run_parallel(options)(
-        joblib.delayed(run_group)(
-            share,
-            {t.seed: plan.seeds[t.seed] for t in share},
-            split.X_test,
-            split.y_test,
-            first,
-            threads,
-        )
-        for share in shares
-    ):
-        progress.advance(len(results))
-        yield from results
+    epochs = _WorkerEpochs(
+        progress, [len(share) for share in shares], options.scheduler is None
+    )
+    try:
+        for i, results in run_parallel(options)(
+            joblib.delayed(_numbered)(
+                i,
+                share,
+                {t.seed: plan.seeds[t.seed] for t in share},
+                split.X_test,
+                split.y_test,
+                first,
+                threads,
+                epochs.reporter(i),
+            )
+            for i, share in enumerate(shares)
+        ):
+            epochs.finished(i)
+            yield from results
+    finally:
+        epochs.close()
+
+
+def _numbered(i, *args):
+    return i, run_group(*args)
 
 
 def run_tasks(tasks, plan, options, progress=None):

@@ -169,3 +169,83 @@ def test_each_parallel_worker_trains_a_share_of_the_nets_in_one_loop(
     assert all({m for m, _, _ in share} == {"baseline", "smote"} for share in shares)
     cols = ["method", "rule", "seed", "fold", "balanced_accuracy", "log_loss"]
     pd.testing.assert_frame_equal(serial.rows[cols], parallel.rows[cols])
+
+
+def test_auto_workers_only_for_enough_work_on_a_multicore_cpu(monkeypatch):
+    import skimb.evaluation._execution as execution
+
+    monkeypatch.setattr(execution, "_cores", lambda: 4)
+    enough = execution.AUTO_WORKERS_WORK
+    assert execution.auto_workers(enough, "cpu") == 4
+    assert execution.auto_workers(enough / 2, "cpu") == 1
+    assert execution.auto_workers(enough, "cuda") == 1  # one GPU: one process
+    monkeypatch.setattr(execution, "_cores", lambda: 1)
+    assert execution.auto_workers(10 * enough, "cpu") == 1
+
+
+def test_training_work_counts_resampled_rows_and_nets_only(split, tiny):
+    from skimb.evaluation._groups import training_work
+    from skimb.evaluation._options import RunConfig
+    from skimb.evaluation._plan import plan_comparison
+
+    def work(methods, **kw):
+        options = RunConfig(methods=methods, output=None, **{**tiny, **kw})
+        return training_work(plan_comparison(split, None, options), options)
+
+    base = work(["baseline"])
+    assert base > 0
+    assert work(["logreg-balanced"]) == 0  # not a net
+    assert work(["random-over"]) > base > work(["random-under"])
+    assert work(["baseline", "weighted-loss"]) == pytest.approx(2 * base)
+    assert work(["baseline"], hidden_units=2 * tiny["hidden_units"]) > 1.9 * base
+
+
+def test_auto_n_jobs_resolves_before_the_run(split, tiny, monkeypatch):
+    """Serial on small work; every core once the work is large enough, and
+    on a Dask cluster every worker it has."""
+    import skimb.evaluation._compare as compare_module
+    import skimb.evaluation._execution as execution
+    from skimb.evaluation._options import RunConfig
+    from skimb.evaluation._plan import plan_comparison
+
+    options = RunConfig(methods=["baseline"], output=None, **tiny)
+    assert options.n_jobs == "auto" and not options.parallel
+    plan = plan_comparison(split, None, options)
+    assert compare_module._resolve_workers(options, plan).n_jobs == 1
+    monkeypatch.setattr(execution, "_cores", lambda: 3)
+    monkeypatch.setattr(execution, "AUTO_WORKERS_WORK", 0.0)
+    resolved = compare_module._resolve_workers(options, plan)
+    assert resolved.n_jobs == 3 and resolved.parallel
+    dask = RunConfig(methods=["baseline"], output=None, dask=True, **tiny)
+    assert compare_module._resolve_workers(dask, plan).n_jobs == -1
+    fixed = RunConfig(methods=["baseline"], output=None, n_jobs=2, **tiny)
+    assert compare_module._resolve_workers(fixed, plan).n_jobs == 2
+
+
+@pytest.mark.parametrize("dask", [False, True])
+def test_parallel_workers_move_the_bar_every_epoch(split, tiny, monkeypatch, dask):
+    """Each worker's loop reports its epochs to the main process's bar (2
+    shares x 2 epochs), not only once per share."""
+    if dask:
+        pytest.importorskip("distributed")
+    import skimb.evaluation._run as run_module
+
+    moves, advance = [], run_module.Progress.advance
+
+    def counted(self, n):
+        moves.append(n)
+        advance(self, n)
+
+    monkeypatch.setattr(run_module.Progress, "advance", counted)
+    result = compare(
+        split,
+        methods=["baseline", "smote"],
+        output=None,
+        n_jobs=2,
+        dask=dask,
+        **{**tiny, "progress": True},
+    )
+    assert (result.rows["status"] == "ok").all()
+    per_epoch = [n for n in moves if 0 < n < 3]  # a share of 3 fits, by epochs
+    assert len(per_epoch) >= 2 * tiny["max_epochs"]
+    assert sum(moves) == pytest.approx(6)
