@@ -31,9 +31,10 @@ from ._groups import plan_batches, training_work
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
+from ._progress import Progress
 from ._recommended import finish
 from ._results import ComparisonResult, save_result
-from ._run import Progress, run_tasks
+from ._run import run_tasks
 from ._verdict import RULES
 
 __all__ = ["compare"]

@@ -6,8 +6,6 @@ whole training part of the first seed, the fitted model itself: the
 recommended one is saved at the end without another fit.
 """
 
-import multiprocessing
-import threading
 import time
 
 import joblib
@@ -19,9 +17,10 @@ from ..estimators._fit_many import fit_many
 from ._execution import run_parallel, set_threads, worker_threads
 from ._methods import METHODS
 from ._prepare import eval_data, prepare
+from ._progress import Progress, WorkerEpochs
 from ._scoring import error_rows, score_rows
 
-__all__ = ["Progress", "fits_in_one_loop", "run_tasks"]
+__all__ = ["fits_in_one_loop", "run_tasks"]
 
 _WARM = []
 
@@ -33,41 +32,6 @@ def _warm_up():
         _WARM.append(True)
         X = np.zeros((4, 2), dtype=np.float32)
         NetClassifier(max_epochs=1, device="cpu").fit(X, np.array([0, 1, 0, 1]))
-
-
-class Progress:
-    """The run's progress bar, counted in fits: a fit counts 1 once scored;
-    ``k`` nets in one loop move it by ``k`` times the fraction of their
-    training done after each epoch (:func:`fit_many`'s ``on_epoch``), so
-    the bar and its remaining time move with the work, not by method.
-
-    ``bar`` is a tqdm bar or None (nothing shown).
-    """
-
-    def __init__(self, bar=None):
-        self.bar = bar
-        self.lock = threading.Lock()  # workers' epochs arrive on a thread
-
-    def advance(self, n):
-        if self.bar is not None and n > 0:
-            with self.lock:
-                self.bar.update(n)
-
-    def loop(self, k):
-        """``(on_epoch, done)`` for a loop of ``k`` nets: ``on_epoch(done,
-        total)`` moves the bar, ``done()`` the rest of the ``k`` fits."""
-        moved = [0.0]
-
-        def on_epoch(done, total):
-            target = k * done / total if total else 0.0
-            self.advance(target - moved[0])
-            moved[0] = max(moved[0], target)
-
-        def finished():
-            self.advance(k - moved[0])
-            moved[0] = k
-
-        return on_epoch, finished
 
 
 def _score(p, fit_time, seeds, X_test, y_test):
@@ -175,50 +139,6 @@ def _n_workers(options):
     return joblib.effective_n_jobs(-1 if dask else options.n_jobs)
 
 
-class _EpochsToQueue:
-    """A worker's ``on_epoch(done, total)``: sent to the main process, whose
-    :class:`_WorkerEpochs` moves the bar."""
-
-    def __init__(self, queue, share):
-        self.queue, self.share = queue, share
-
-    def __call__(self, done, total):
-        self.queue.put((self.share, done, total))
-
-
-class _WorkerEpochs:
-    """The workers' epochs, read from a queue on a thread of the main
-    process, so that the bar moves with every epoch of every share's loop.
-    Only where the workers can reach this machine's queue (joblib's own
-    workers or a local Dask cluster); else the bar moves by share."""
-
-    def __init__(self, progress, sizes, reachable):
-        self.loops = [progress.loop(k) for k in sizes]
-        self.manager = self.queue = self.thread = None
-        if reachable and progress.bar is not None:
-            self.manager = multiprocessing.Manager()
-            self.queue = self.manager.Queue()
-            self.thread = threading.Thread(target=self._drain, daemon=True)
-            self.thread.start()
-
-    def reporter(self, share):
-        return None if self.queue is None else _EpochsToQueue(self.queue, share)
-
-    def _drain(self):
-        while (message := self.queue.get()) is not None:
-            share, done, total = message
-            self.loops[share][0](done, total)
-
-    def finished(self, share):
-        self.loops[share][1]()
-
-    def close(self):
-        if self.queue is not None:
-            self.queue.put(None)
-            self.thread.join()
-            self.manager.shutdown()
-
-
 def _run_shares(tasks, plan, options, first, progress):
     """The nets of ``tasks`` shared among the workers, each training its
     share in one loop."""
@@ -226,7 +146,7 @@ def _run_shares(tasks, plan, options, first, progress):
     n = max(1, min(len(tasks), _n_workers(options)))
     shares = [tasks[i::n] for i in range(n)]  # each a mix of methods and folds
     threads = worker_threads(options)
-    epochs = _WorkerEpochs(
+    epochs = WorkerEpochs(
         progress, [len(share) for share in shares], options.scheduler is None
     )
     try:

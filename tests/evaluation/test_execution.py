@@ -228,15 +228,15 @@ def test_parallel_workers_move_the_bar_every_epoch(split, tiny, monkeypatch, das
     shares x 2 epochs), not only once per share."""
     if dask:
         pytest.importorskip("distributed")
-    import skimb.evaluation._run as run_module
+    from skimb.evaluation._progress import Progress
 
-    moves, advance = [], run_module.Progress.advance
+    moves, advance = [], Progress.advance
 
     def counted(self, n):
         moves.append(n)
         advance(self, n)
 
-    monkeypatch.setattr(run_module.Progress, "advance", counted)
+    monkeypatch.setattr(Progress, "advance", counted)
     result = compare(
         split,
         methods=["baseline", "smote"],
