@@ -149,6 +149,11 @@ def bench_parallel(device):
         serial, two = timed(1), timed(2)
         out[name] = _pair(name, "serial", serial, "two_workers", two)
         out[name]["same_rows"] = _same_rows(held[1], held[2])
+        if name.startswith("compare"):  # the default: workers or one process
+            auto = timed("auto")
+            out[name]["auto_s"] = auto
+            out[name]["auto_vs_serial"] = serial / auto
+            print(f"  n_jobs='auto': {auto:.2f} s, {serial / auto:.2f}x serial")
         print(f"  rows identical: {out[name]['same_rows']}", flush=True)
     return out
 

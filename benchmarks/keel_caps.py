@@ -12,9 +12,14 @@ rows are the same at every cap from 30 up.
 2. ``skimb.benchmark`` runs on the first ``--sets`` of them at each cap of
    ``--caps`` (default methods, 5 folds), and the mean balanced-accuracy
    ranks, their top three and whether the scores are identical are printed.
+3. With ``--fixed``, the same sets under ``budget='fixed'`` (batch 64, 30
+   epochs, no early stopping): per method and rule, the mean over the sets
+   of the cross-validated balanced accuracy and average precision, the
+   data's budget (first cap) minus the fixed one ("small tables lose
+   nothing": at least -0.005).
 
     .venv/bin/python benchmarks/keel_caps.py               # 8 sets, caps 30,60,100
-    .venv/bin/python benchmarks/keel_caps.py --sets 68     # all of them (~40 min)
+    .venv/bin/python benchmarks/keel_caps.py --sets 68 --fixed --n-jobs 2
 """
 
 import argparse
@@ -55,6 +60,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", type=int, default=8)
     parser.add_argument("--caps", default="30,60,100")
+    parser.add_argument("--fixed", action="store_true")
+    parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=str(HERE / "results" / "keel_caps.json"))
     args = parser.parse_args(argv)
     names = readme_sets()
@@ -69,7 +76,9 @@ def main(argv=None):
     runs = {}
     for cap in (int(c) for c in args.caps.split(",")):
         start = time.perf_counter()
-        result = benchmark(chosen, max_epochs=cap, output=None, progress=False)
+        result = benchmark(
+            chosen, max_epochs=cap, output=None, progress=False, n_jobs=args.n_jobs
+        )
         seconds = time.perf_counter() - start
         ranks = result.ranks.set_index("method")["balanced_accuracy"].sort_values()
         runs[cap] = (result, ranks, seconds)
@@ -98,8 +107,40 @@ def main(argv=None):
             "ranks": ranks.to_dict(),
             "identical": bool(same),
         }
+    if args.fixed:
+        report["fixed"] = _against_fixed(chosen, first[0], args.n_jobs)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
+
+
+def _against_fixed(names, auto, n_jobs):
+    start = time.perf_counter()
+    fixed = benchmark(names, budget="fixed", output=None, progress=False, n_jobs=n_jobs)
+    print(f"fixed budget: {time.perf_counter() - start:.0f} s")
+    columns = ["balanced_accuracy_mean", "average_precision_mean"]
+    means = {
+        name: result.scores.groupby("method")[columns].mean()
+        for name, result in (("auto", auto), ("fixed", fixed))
+    }
+    diff = means["auto"] - means["fixed"]
+    print("\n| method (rule) | bal. acc auto | fixed | diff | AP auto | fixed | diff |")
+    print("|---" * 7 + "|")
+    for method in diff.index:
+        a, f, d = (
+            means["auto"].loc[method],
+            means["fixed"].loc[method],
+            diff.loc[method],
+        )
+        print(
+            f"| {method} | {a.iloc[0]:.4f} | {f.iloc[0]:.4f} | {d.iloc[0]:+.4f} | "
+            f"{a.iloc[1]:.4f} | {f.iloc[1]:.4f} | {d.iloc[1]:+.4f} |"
+        )
+    print(f"worst difference: {diff.min().to_dict()}")
+    return {
+        "auto": means["auto"].to_dict(),
+        "fixed": means["fixed"].to_dict(),
+        "worst": diff.min().to_dict(),
+    }
 
 
 if __name__ == "__main__":
