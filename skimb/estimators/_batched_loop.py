@@ -84,6 +84,7 @@ class _NetsInOneLoop:
             m.est.__dict__.get("_stopper") is not None for m in self.members
         ]
         self.running = list(range(len(self.members)))
+        self._made_positions = {}  # positions in a step -> their index tensor
         self._plan_steps()
         self.weighted = [
             m.iterator.with_weight and data.sample_weight is not None
@@ -263,10 +264,9 @@ class _NetsInOneLoop:
 
     def _positions(self, positions):
         key = tuple(positions)
-        made = self.__dict__.setdefault("_made_positions", {})
-        if key not in made:
-            made[key] = torch.tensor(positions, device=self.device)
-        return made[key]
+        if key not in self._made_positions:
+            self._made_positions[key] = torch.tensor(positions, device=self.device)
+        return self._made_positions[key]
 
     # ---- back into the estimators ---------------------------------------------
     def write_back(self):

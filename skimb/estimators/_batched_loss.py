@@ -55,7 +55,6 @@ class PlainCrossEntropy:
     """
 
     def __init__(self, nets, weights, labels, n_classes, device):
-        self.nets = nets
         self.position = {k: i for i, k in enumerate(nets)}
         ones = torch.ones(n_classes, device=device)
         self.weights = torch.stack(

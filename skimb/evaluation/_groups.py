@@ -64,11 +64,16 @@ def _rows_after(sampler, counts):
     return int(counts.sum())
 
 
+def _trained_rows(task, data):
+    """The rows ``task``'s net trains on: its fold's, resampled."""
+    _, counts = unique_labels(data.y[task.train], return_counts=True)
+    return _rows_after(METHODS[task.method].resampler, counts)
+
+
 def task_bytes(task, data, n_features):
     """An estimate of the bytes ``task``'s materialised float32 training set
     and validation part take while its net trains."""
-    _, counts = unique_labels(data.y[task.train], return_counts=True)
-    rows = _rows_after(METHODS[task.method].resampler, counts)
+    rows = _trained_rows(task, data)
     rows += 0 if task.stop is None else len(task.stop)
     return 4 * rows * n_features
 
@@ -89,9 +94,7 @@ def training_work(plan, options):
     for method in options.methods:
         if fits_in_one_loop(method):
             for task in plan.tasks(method):
-                data = plan.seeds[task.seed]
-                _, counts = unique_labels(data.y[task.train], return_counts=True)
-                rows = _rows_after(METHODS[method].resampler, counts)
+                rows = _trained_rows(task, plan.seeds[task.seed])
                 work += rows * per_row[task.seed] * options.unstopped_epochs
     return work
 

@@ -18,7 +18,8 @@ class Progress:
 
     def __init__(self, bar=None):
         self.bar = bar
-        self.lock = threading.Lock()  # workers' epochs arrive on a thread
+        # Workers' epochs arrive on a thread while the main one ends shares.
+        self.lock = threading.RLock()
 
     def advance(self, n):
         if self.bar is not None and n > 0:
@@ -32,12 +33,14 @@ class Progress:
 
         def on_epoch(done, total):
             target = k * done / total if total else 0.0
-            self.advance(target - moved[0])
-            moved[0] = max(moved[0], target)
+            with self.lock:  # a late epoch after done() moves nothing
+                self.advance(target - moved[0])
+                moved[0] = max(moved[0], target)
 
         def finished():
-            self.advance(k - moved[0])
-            moved[0] = k
+            with self.lock:
+                self.advance(k - moved[0])
+                moved[0] = k
 
         return on_epoch, finished
 
