@@ -158,8 +158,14 @@ criterion : torch loss class or instance, default=torch.nn.CrossEntropyLoss
     validation_fraction : float in (0, 1), default=0.1
         The share of each class held out for early stopping.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : 'auto' or int >= 1, default='auto'
         Epochs without a better validation score before training stops.
+        ``'auto'``: 10 (scikit-learn's default) while the validation part
+        holds at most 100 rows of its rarest class, less on larger parts,
+        whose score is less noisy: ``round(10 * sqrt(100 / n))`` for ``n``
+        rows of the rarest class, at least 3 (6 at 300 rows, which a
+        10^6-row table with 0.5 % positives puts in a fold's validation
+        part). Measured in ``benchmarks/patience.py``.
 
     early_stopping_score : str, default='average_precision'
         What early stopping watches: ``'average_precision'``,
@@ -237,6 +243,10 @@ _FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
     best_validation_score_ : float or None
         With early stopping, that epoch's ``early_stopping_score``; else
         None.
+
+    n_iter_no_change_ : int or None
+        With early stopping, the patience used (``n_iter_no_change``,
+        resolved); else None.
 
     history_ : skorch.history.History
         Per-epoch and per-batch records (``train_loss``,

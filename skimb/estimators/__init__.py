@@ -3,12 +3,13 @@
 Three skorch classifiers that are scikit-learn classifiers (the plain net,
 inverse-frequency weights in the loss, a class-weighted sampler drawn on the
 device), the class-weight rules they take, the budget rules of
-``batch_size='auto'`` (:func:`auto_batch_size`, :func:`auto_lr`),
+``batch_size='auto'`` (:func:`auto_batch_size`, :func:`auto_lr`) and
+``n_iter_no_change='auto'`` (:func:`auto_patience`),
 :func:`fit_many` (many estimators trained in one loop) and
 :func:`save`/:func:`load`.
 """
 
-from ._budget import auto_batch_size, auto_lr
+from ._budget import auto_batch_size, auto_lr, auto_patience
 from ._callbacks import DeferredReweighting
 from ._classifiers import (
     NetClassifier,
@@ -29,6 +30,7 @@ __all__ = [
     "WeightedSamplerClassifier",
     "auto_batch_size",
     "auto_lr",
+    "auto_patience",
     "fit_many",
     "load",
     "save",

@@ -4,7 +4,9 @@ scikit-learn's convention (``MLPClassifier``, ``HistGradientBoostingClassifier``
 ``early_stopping='auto'`` holds out ``validation_fraction`` of the training
 rows on tables of more than 10,000 rows (or whenever ``X_val`` is given),
 scores the net on them after every epoch, stops after ``n_iter_no_change``
-epochs without improvement and keeps the best epoch's weights.
+epochs without improvement and keeps the best epoch's weights. The
+patience of ``n_iter_no_change='auto'`` shrinks when the validation part's
+rarest class has more than 100 rows (:func:`~._budget.auto_patience`).
 
 The score is ``early_stopping_score``, one of
 :data:`~._stopping_scores.STOPPING_SCORES`: by default the validation
@@ -26,6 +28,7 @@ from sklearn.utils.validation import column_or_1d
 from torch.utils.data import Subset
 
 from ._batches import to_device
+from ._budget import auto_patience
 from ._epoch_loop import PREDICT_BATCH_SIZE
 from ._stopping_scores import STOPPING_SCORES
 
@@ -172,6 +175,7 @@ class EarlyStoppingMixin:
         )
         self.do_early_stopping_ = False
         self.best_epoch_ = self.best_validation_score_ = None
+        self.n_iter_no_change_ = None
         if not use:
             return dataset, y_enc
         if X_val is not None:
@@ -189,11 +193,20 @@ class EarlyStoppingMixin:
             y_v = dataset.y.index_select(0, torch.as_tensor(valid, device=self.device))
             train = (Subset(dataset, index), y_enc[index])
         self.do_early_stopping_ = True
+        self.n_iter_no_change_ = self._patience(y_v)
         higher_is_better = STOPPING_SCORES[self.early_stopping_score][1]
         self.__dict__["_stopper"] = EarlyStopper(
-            X_v, y_v, self.n_iter_no_change, higher_is_better
+            X_v, y_v, self.n_iter_no_change_, higher_is_better
         )
         return train
+
+    def _patience(self, y_valid):
+        """``n_iter_no_change``, or for ``'auto'`` the patience of the
+        validation part's rarest class (of those it holds)."""
+        if self.n_iter_no_change != "auto":
+            return int(self.n_iter_no_change)
+        counts = torch.bincount(y_valid)
+        return auto_patience(int(counts[counts > 0].min()))
 
     def _check_fixed_validation(self):
         if self._early_stopping_mode() is False:

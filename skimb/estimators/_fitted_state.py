@@ -25,6 +25,7 @@ class FittedStateMixin:
         "n_epochs_",
         "best_epoch_",
         "best_validation_score_",
+        "n_iter_no_change_",
     )
 
     def _get_fitted_state(self):

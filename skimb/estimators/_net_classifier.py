@@ -109,7 +109,10 @@ class NetClassifier(BaseNetClassifier):
         ],
         "early_stopping": [Options("auto"), Boolean()],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Options("auto"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "early_stopping_score": [Options(*STOPPING_SCORES)],
     }
 
@@ -139,7 +142,7 @@ class NetClassifier(BaseNetClassifier):
         n_threads="auto",
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         early_stopping_score="average_precision",
         **kwargs,
     ):

@@ -125,7 +125,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
         n_threads="auto",
         early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         early_stopping_score="average_precision",
         **kwargs,
     ):

@@ -8,7 +8,7 @@ import torch
 from skorch.callbacks import LRScheduler
 
 from skimb import NetClassifier, WeightedSamplerClassifier
-from skimb.estimators import auto_batch_size, auto_lr
+from skimb.estimators import auto_batch_size, auto_lr, auto_patience
 
 ROWS = [0, 1, 63, 64, 1_000, 10_000, 19_200, 19_201, 50_000, 150_000, 10**6, 10**8]
 
@@ -125,3 +125,58 @@ def test_the_sampler_s_batch_follows_its_training_rows(wide):
     clf = WeightedSamplerClassifier(early_stopping=False, **FAST).fit(X, y)
     assert clf.batch_size_ == 128
     assert clf.history_[-1, "train_batch_count"] == 157
+
+
+# ---- the patience ------------------------------------------------------------------
+
+
+def test_the_patience_is_ten_on_small_validation_parts_and_shrinks_on_large():
+    assert [auto_patience(n) for n in (0, 1, 75, 100)] == [10] * 4
+    assert [auto_patience(n) for n in (150, 300, 375, 1000, 10**6)] == [8, 6, 5, 3, 3]
+    got = [auto_patience(n) for n in range(0, 3000, 7)]
+    assert got == sorted(got, reverse=True)  # never longer on a larger part
+    assert auto_patience(400, patience=20, reference=50, smallest=2) == 7
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(n_minority=-1), "n_minority"),
+        (dict(n_minority=10, patience=0), "patience"),
+        (dict(n_minority=10, smallest=11), "smallest"),
+        (dict(n_minority=2.5), "n_minority"),
+    ],
+)
+def test_the_patience_rule_s_errors(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        auto_patience(**kwargs)
+
+
+def _patience_data(n_rare, seed):
+    rng = np.random.default_rng(seed)
+    y = np.r_[np.zeros(4 * n_rare, int), np.ones(n_rare, int)]
+    X = (rng.normal(size=(len(y), 3)) + y[:, None] * 0.7).astype(np.float32)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    ("n_iter_no_change", "n_rare_valid", "expected"),
+    [("auto", 60, 10), ("auto", 300, 6), (4, 300, 4)],
+)
+def test_the_fit_waits_the_patience_of_its_validation_part(
+    n_iter_no_change, n_rare_valid, expected
+):
+    X, y = _patience_data(100, 0)
+    Xv, yv = _patience_data(n_rare_valid, 1)
+    clf = NetClassifier(
+        max_epochs=40,
+        lr=0.05,
+        module__hidden_units=32,
+        n_iter_no_change=n_iter_no_change,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y, X_val=Xv, y_val=yv)
+    assert clf.n_iter_no_change_ == expected
+    assert clf.n_epochs_ == min(40, clf.best_epoch_ + expected)
+    no_stop = NetClassifier(early_stopping=False, max_epochs=2, device="cpu")
+    assert no_stop.fit(X, y).n_iter_no_change_ is None

@@ -20,6 +20,7 @@ from skimb import (
     WeightedSamplerClassifier,
     fit_many,
 )
+from skimb.estimators import auto_patience
 from skimb.estimators._early_stopping import validation_split
 from skimb.estimators._stopping_scores import (
     STOPPING_SCORES,
@@ -409,3 +410,34 @@ def test_fit_many_reports_nets_trained_alone(noisy):
         )
     total = len(X) * 3 + len(X) * 4
     assert calls == [(len(X) * (3 + k), total) for k in range(5)]
+
+
+def test_fit_many_gives_each_net_the_patience_of_its_own_validation_part():
+    def data(n_rare, seed):
+        rng = np.random.default_rng(seed)
+        y = np.r_[np.zeros(4 * n_rare, int), np.ones(n_rare, int)]
+        flip = rng.random(len(y)) < 0.1
+        X = (rng.normal(size=(len(y), 4)) + y[:, None]).astype(np.float32)
+        return X, np.where(flip, 1 - y, y)
+
+    X, y = data(80, 0)
+    (Xa, ya), (Xb, yb) = data(50, 1), data(400, 2)
+    params = {**OVERFIT, "n_iter_no_change": "auto"}
+
+    def nets():
+        return [NetClassifier(**params), WeightedLossClassifier(**params)]
+
+    kwargs = dict(X_vals=[Xa, Xb], y_vals=[ya, yb])
+    separate = [
+        net.fit(X, y, X_val=Xv, y_val=yv)
+        for net, Xv, yv in zip(nets(), [Xa, Xb], [ya, yb], strict=True)
+    ]
+    together = fit_many(nets(), [X, X], [y, y], **kwargs)
+    rare = [int(np.bincount(v).min()) for v in (ya, yb)]
+    assert rare[0] < 100 < 300 < rare[1]
+    assert [net.n_iter_no_change_ for net in together] == [10, auto_patience(rare[1])]
+    assert together[1].n_iter_no_change_ < 6
+    for a, b in zip(separate, together, strict=True):
+        assert_same_fit(a, b, X)
+        assert (b.n_epochs_, b.best_epoch_) == (a.n_epochs_, a.best_epoch_)
+        assert b.n_epochs_ == b.best_epoch_ + b.n_iter_no_change_ < 60
