@@ -7,7 +7,11 @@ default methods, in a fresh process, and records its wall time, its peak
 resident memory (the table included), the best held-out average precision and
 balanced accuracy of any method and rule, the recommended model's, and the
 mean epochs the nets trained. Memory is the peak resident memory of the
-process and of all its worker processes together (sampled every 0.2 s).
+process and of all its worker processes together (sampled every 0.2 s):
+summed resident sets (RSS), which count the pages the processes share (the
+torch libraries every worker maps) once per process, and summed
+proportional sets (PSS), which count a shared page once in all: the memory
+the machine gives the run.
 
     .venv/bin/python benchmarks/scale.py                       # 1e4, 1e5, 1e6
     .venv/bin/python benchmarks/scale.py --sizes 2e5 --budgets auto,fixed
@@ -32,24 +36,28 @@ HERE = Path(__file__).resolve().parent
 
 
 class _TreeMemory(threading.Thread):
-    """The peak resident memory of this process and its children together."""
+    """The peak memory of this process and its children together: summed
+    RSS and summed PSS."""
 
     def __init__(self):
         super().__init__(daemon=True)
-        self.peak, self.done = 0, threading.Event()
+        self.peak = self.peak_pss = 0
+        self.done = threading.Event()
 
     def run(self):
         import psutil
 
         me = psutil.Process()
         while not self.done.wait(0.2):
-            total = 0
+            rss = pss = 0
             for p in [me, *me.children(recursive=True)]:
                 try:
-                    total += p.memory_info().rss
+                    rss += p.memory_info().rss
+                    pss += p.memory_full_info().pss
                 except psutil.Error:
                     pass
-            self.peak = max(self.peak, total)
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
 
 
 def run_one(n_rows, budget, positive_rate, n_jobs="auto"):
@@ -96,6 +104,7 @@ def run_one(n_rows, budget, positive_rate, n_jobs="auto"):
         "wall_s": wall,
         "peak_rss_gib": peak_gib,
         "peak_tree_gib": memory.peak / 2**30,
+        "peak_tree_pss_gib": memory.peak_pss / 2**30,
         "best_test_ap": float(test["test_average_precision"].max()),
         "best_test_bal_acc": float(test["test_balanced_accuracy"].max()),
         "recommended": rec,
@@ -168,7 +177,8 @@ def _run(size, budget, jobs, args):
     rec = r["recommended"]
     print(
         f"{size:>9,} rows, budget {budget}, n_jobs {jobs}: {r['wall_s']:.0f} s, "
-        f"peak {r['peak_rss_gib']:.2f} GiB (with workers {r['peak_tree_gib']:.2f}), "
+        f"peak {r['peak_rss_gib']:.2f} GiB (with workers {r['peak_tree_gib']:.2f}, "
+        f"PSS {r['peak_tree_pss_gib']:.2f}), "
         f"best test AP {r['best_test_ap']:.3f}, "
         f"best test bal. acc {r['best_test_bal_acc']:.3f}, "
         f"recommended {rec.get('method')} ({rec.get('rule')}): "

@@ -13,11 +13,12 @@ class Progress:
     training done after each epoch (:func:`fit_many`'s ``on_epoch``), so
     the bar and its remaining time move with the work, not by method.
 
-    ``bar`` is a tqdm bar or None (nothing shown).
+    ``bar`` is a tqdm bar or None (nothing shown; a disabled tqdm bar
+    counts as none).
     """
 
     def __init__(self, bar=None):
-        self.bar = bar
+        self.bar = None if getattr(bar, "disable", False) else bar
         # Workers' epochs arrive on a thread while the main one ends shares.
         self.lock = threading.RLock()
 
@@ -60,13 +61,16 @@ class WorkerEpochs:
     """The workers' epochs, read from a queue on a thread of the main
     process, so that the bar moves with every epoch of every share's loop.
     Only where the workers can reach this machine's queue (joblib's own
-    workers or a local Dask cluster); else the bar moves by share."""
+    workers or a local Dask cluster); else the bar moves by share. The
+    queue's server is a fresh interpreter (``spawn``), not a fork of this
+    process: a fork would map, and count in its resident memory, every
+    table this process holds."""
 
     def __init__(self, progress, sizes, reachable):
         self.loops = [progress.loop(k) for k in sizes]
         self.manager = self.queue = self.thread = None
         if reachable and progress.bar is not None:
-            self.manager = multiprocessing.Manager()
+            self.manager = multiprocessing.get_context("spawn").Manager()
             self.queue = self.manager.Queue()
             self.thread = threading.Thread(target=self._drain, daemon=True)
             self.thread.start()

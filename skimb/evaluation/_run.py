@@ -144,7 +144,7 @@ def _run_shares(tasks, plan, options, first, progress):
     share in one loop."""
     split = plan.split
     n = max(1, min(len(tasks), _n_workers(options)))
-    shares = [tasks[i::n] for i in range(n)]  # each a mix of methods and folds
+    shares = _shares(tasks, n)
     threads = worker_threads(options)
     epochs = WorkerEpochs(
         progress, [len(share) for share in shares], options.scheduler is None
@@ -167,6 +167,25 @@ def _run_shares(tasks, plan, options, first, progress):
             yield from results
     finally:
         epochs.close()
+
+
+def _shares(tasks, n):
+    """``tasks`` dealt into ``n`` shares of about equal training rows: whole
+    folds where there are at least ``n`` of them (a fold's preprocessing is
+    then fitted, and its inputs held, by one worker only), the largest fold
+    first to the least loaded share; else every ``n``-th task."""
+    folds = {}
+    for task in tasks:
+        folds.setdefault((task.seed, str(task.fold)), []).append(task)
+    if len(folds) < n:
+        return [tasks[i::n] for i in range(n)]
+    shares, loads = [[] for _ in range(n)], [0] * n
+    rows = {key: sum(len(t.train) for t in fold) for key, fold in folds.items()}
+    for key in sorted(folds, key=rows.get, reverse=True):
+        i = loads.index(min(loads))
+        shares[i].extend(folds[key])
+        loads[i] += rows[key]
+    return shares
 
 
 def _numbered(i, *args):

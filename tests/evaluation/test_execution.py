@@ -133,9 +133,9 @@ def test_parallel_workers_share_the_cores(monkeypatch):
 def test_each_parallel_worker_trains_a_share_of_the_nets_in_one_loop(
     split, tiny, monkeypatch
 ):
-    """With n_jobs=2 the nets are dealt into two shares, each one loop (the
-    workers run here, one after the other, to be watched); the rows are
-    the serial run's."""
+    """With n_jobs=2 the nets are dealt into two shares of whole folds, each
+    one loop (the workers run here, one after the other, to be watched);
+    the rows are the serial run's."""
     import joblib
 
     import skimb.evaluation._run as run_module
@@ -162,10 +162,16 @@ def test_each_parallel_worker_trains_a_share_of_the_nets_in_one_loop(
         lambda options, **kw: joblib.Parallel(n_jobs=1, return_as="generator"),
     )
     parallel = compare(n_jobs=2, **kwargs)
-    assert loops == [3, 3]  # 2 net methods x 3 fits, half each
+    # 2 net methods x 3 fits: the largest fit (the whole training part) in
+    # one share, the two folds in the other.
+    assert loops == [2, 4]
     assert sorted(sum(shares, [])) == sorted(
         (m, 0, f) for m in ("baseline", "smote") for f in ("0", "1", "test")
     )
+    assert [sorted({f for _, _, f in share}) for share in shares] == [
+        ["test"],
+        ["0", "1"],
+    ]
     assert all({m for m, _, _ in share} == {"baseline", "smote"} for share in shares)
     cols = ["method", "rule", "seed", "fold", "balanced_accuracy", "log_loss"]
     pd.testing.assert_frame_equal(serial.rows[cols], parallel.rows[cols])
@@ -249,3 +255,33 @@ def test_parallel_workers_move_the_bar_every_epoch(split, tiny, monkeypatch, das
     per_epoch = [n for n in moves if 0 < n < 3]  # a share of 3 fits, by epochs
     assert len(per_epoch) >= 2 * tiny["max_epochs"]
     assert sum(moves) == pytest.approx(6)
+
+
+def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
+    from types import SimpleNamespace
+
+    from skimb.evaluation._run import _shares
+
+    def task(method, fold, rows):
+        return SimpleNamespace(method=method, seed=0, fold=fold, train=range(rows))
+
+    tasks = [
+        task(m, f, 125 if f == "test" else 100)
+        for m in "ab"
+        for f in [0, 1, 2, 3, 4, "test"]
+    ]
+    shares = _shares(tasks, 2)
+    folds = [{t.fold for t in share} for share in shares]
+    assert folds[0].isdisjoint(folds[1]) and folds[0] | folds[1] == {
+        0,
+        1,
+        2,
+        3,
+        4,
+        "test",
+    }
+    loads = [sum(len(t.train) for t in share) for share in shares]
+    assert sorted(loads) == [600, 650]  # 3.25 and 3 folds' rows, two methods each
+    # Fewer folds than shares: every n-th task, each share a mix.
+    shares = _shares(tasks[:2] + tasks[6:8], 3)
+    assert [len(s) for s in shares] == [2, 1, 1]
