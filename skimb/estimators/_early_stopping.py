@@ -109,10 +109,14 @@ class EarlyStopper:
         Epochs without improvement before training stops.
     higher_is_better : bool, default=False
         The direction of the score.
+    start : int, default=0
+        Epochs up to this one (as ``history_``'s ``epoch``, from 1) are
+        neither a best epoch nor counted against the patience: a warm-up
+        (deferred re-weighting's uniform epochs).
     """
 
-    def __init__(self, X, y, patience, higher_is_better=False):
-        self.X, self.y, self.patience = X, y, patience
+    def __init__(self, X, y, patience, higher_is_better=False, start=0):
+        self.X, self.y, self.patience, self.start = X, y, patience, start
         self.sign = -1.0 if higher_is_better else 1.0
         self.best_score = self.sign * math.inf  # worse than any score
         self.best_epoch = None
@@ -123,6 +127,8 @@ class EarlyStopper:
     def update(self, score, epoch, snapshot):
         """Count ``score`` of ``epoch``; ``snapshot()`` gives what to
         restore, taken only when the score improves."""
+        if epoch <= self.start:
+            return
         if self.sign * score < self.sign * self.best_score:  # NaN never improves
             self.best_score, self.best_epoch = score, epoch
             self.best_state = snapshot()
@@ -196,9 +202,13 @@ class EarlyStoppingMixin:
         self.n_iter_no_change_ = self._patience(y_v)
         higher_is_better = STOPPING_SCORES[self.early_stopping_score][1]
         self.__dict__["_stopper"] = EarlyStopper(
-            X_v, y_v, self.n_iter_no_change_, higher_is_better
+            X_v, y_v, self.n_iter_no_change_, higher_is_better, self._stopping_start()
         )
         return train
+
+    def _stopping_start(self):
+        """The epochs of a warm-up early stopping does not judge (none here)."""
+        return 0
 
     def _patience(self, y_valid):
         """``n_iter_no_change``, or for ``'auto'`` the patience of the

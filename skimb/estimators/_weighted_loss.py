@@ -36,7 +36,9 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
     reweight_epoch : int or None, default=None
         Deferred re-weighting (DRW, Cao et al., 2019): train with uniform class
         weights until this epoch (0-based), then with ``class_weight_``.
-        Needs a criterion with a ``weight``.
+        Needs a criterion with a ``weight``. With early stopping the uniform
+        epochs are a warm-up: the best epoch is one of the re-weighted ones,
+        and the patience counts from the first of them.
 
     {net_params}
 
@@ -151,6 +153,10 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
         )
         self.class_weight = class_weight
         self.reweight_epoch = reweight_epoch
+
+    def _stopping_start(self):
+        # The uniform epochs before deferred re-weighting are a warm-up.
+        return self.reweight_epoch or 0
 
     @property
     def _default_callbacks(self):

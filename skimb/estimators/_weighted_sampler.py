@@ -48,7 +48,10 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
         (proportional to the class counts) at the first epoch towards the
         ``class_weight`` target, linearly over ``max_epochs``:
         ``p(t) = (1 - t/T) p_instance + (t/T) p_target`` (progressively-
-        balanced sampling, Kang et al., 2020).
+        balanced sampling, Kang et al., 2020). Early stopping may end the
+        fit before the draws reach the target: for the whole schedule set
+        ``early_stopping=False`` (as ``skimb compare`` does for the
+        ``progressive-sampler`` method).
 
     {net_params}
 

@@ -58,6 +58,12 @@ class Method:
     per_fit : dict
         Parameters derived from the net settings: name -> function of them
         (they may override a net setting, ``max_epochs`` say).
+    stops_early : bool
+        Whether its nets stop early under the data's budget. A schedule
+        written in epochs (deferred re-weighting from 80 % of the epochs,
+        draws that move to class-balanced over the epochs) needs a known
+        length: such a method trains the fixed budget's epochs (30, or a
+        lower cap) without early stopping.
     """
 
     estimator: object
@@ -65,6 +71,7 @@ class Method:
     net: bool = True
     dense: bool = False
     per_fit: dict = field(default_factory=dict)
+    stops_early: bool = True
 
 
 _NET = NetClassifier()
@@ -86,7 +93,9 @@ METHODS = {
     # Long-tail methods.
     "effective-number": Method(WeightedLossClassifier(class_weight="effective")),
     "sqrt-sampler": Method(WeightedSamplerClassifier(class_weight="sqrt")),
-    "progressive-sampler": Method(WeightedSamplerClassifier(schedule="progressive")),
+    "progressive-sampler": Method(
+        WeightedSamplerClassifier(schedule="progressive"), stops_early=False
+    ),
     # tau = 1: logit adjustment (Menon et al., 2021), the same as Balanced Softmax.
     "logit-adjusted": Method(
         WeightedLossClassifier(criterion=LogitAdjustedLoss, class_weight=None)
@@ -99,6 +108,7 @@ METHODS = {
             criterion=LDAMLoss, criterion__s=1.0, class_weight="effective"
         ),
         per_fit={"reweight_epoch": lambda net: int(0.8 * net["max_epochs"])},
+        stops_early=False,
     ),
     # imbalanced-learn's ensembles, balanced by construction (each member
     # sees a balanced resample): references, at modest sizes.

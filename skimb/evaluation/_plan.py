@@ -121,7 +121,11 @@ class Plan:
         else:
             train, valid = data.folds[fold]
         stop = None
-        if METHODS[method].net and fold in data.stopping:
+        if (
+            METHODS[method].net
+            and METHODS[method].stops_early
+            and fold in data.stopping
+        ):
             train, stop = data.stopping[fold]
         return Task(method, seed, fold, train, valid, stop)
 

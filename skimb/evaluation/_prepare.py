@@ -129,7 +129,8 @@ class Prepared:
 def _build(task, data, y_train):
     net = data.net
     if task.stop is None and net.get("early_stopping"):
-        # Too few rows to stop on: the fixed budget's epochs (or the user's).
+        # Too few rows to stop on, or a schedule counted in epochs
+        # (Method.stops_early): the fixed budget's epochs (or the user's).
         net = {**net, "early_stopping": False, "max_epochs": data.fixed_epochs}
     return build(
         task.method, net=net, seed=task.seed, y=y_train, preprocessor=data.preprocessor
@@ -145,7 +146,9 @@ def prepare(task, data, shared=None):
     if not METHODS[task.method].net:
         return Prepared(task, estimator, estimator, X_train, y_train, y_train)
     start = time.perf_counter()
-    key = (task.seed, str(task.fold), METHODS[task.method].dense)
+    # A fold's methods share its preprocessing when they train on the same
+    # rows: those that stop early hold out the same validation part.
+    key = (task.seed, str(task.fold), METHODS[task.method].dense, task.stop is None)
     X, y = fit_steps(estimator, X_train, y_train, shared, key)
     del X_train
     prepared = Prepared(task, estimator, final_step(estimator), X, y, y_train)

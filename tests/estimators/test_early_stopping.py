@@ -441,3 +441,32 @@ def test_fit_many_gives_each_net_the_patience_of_its_own_validation_part():
         assert_same_fit(a, b, X)
         assert (b.n_epochs_, b.best_epoch_) == (a.n_epochs_, a.best_epoch_)
         assert b.n_epochs_ == b.best_epoch_ + b.n_iter_no_change_ < 60
+
+
+def test_deferred_reweighting_s_uniform_epochs_are_a_warm_up(noisy):
+    X, y, Xv, yv = noisy
+    plain = WeightedLossClassifier(early_stopping=True, **OVERFIT)
+    plain.fit(X, y, X_val=Xv, y_val=yv)
+    start = plain.n_epochs_ + 3  # later than the plain fit stops
+    params = {**OVERFIT, "reweight_epoch": start}
+    drw = WeightedLossClassifier(early_stopping=True, **params)
+    drw.fit(X, y, X_val=Xv, y_val=yv)
+    on = drw.history_[:, "class_weight_on"]
+    assert not any(on[:start]) and all(on[start:])
+    assert drw.best_epoch_ > start  # a re-weighted epoch
+    assert drw.n_epochs_ == drw.best_epoch_ + OVERFIT["n_iter_no_change"] < 60
+    scores = drw.history_[:, "valid_average_precision"]
+    assert drw.best_validation_score_ == max(scores[start:])
+    # In one loop with another net, as its own fit.
+    together = fit_many(
+        [WeightedLossClassifier(early_stopping=True, **params), clone(plain)],
+        [X, X],
+        [y, y],
+        X_vals=[Xv, Xv],
+        y_vals=[yv, yv],
+    )
+    assert_same_fit(drw, together[0], X)
+    assert (together[0].best_epoch_, together[1].n_epochs_) == (
+        drw.best_epoch_,
+        plain.n_epochs_,
+    )

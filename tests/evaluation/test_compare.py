@@ -378,3 +378,20 @@ def test_the_data_budget_stops_each_net_early_under_the_cap():
     assert summary["epochs_mean"].between(1, 60).all()
     assert result.config["budget"] == "auto"
     assert result.config["net"]["batch_size"] == "auto"
+
+
+@pytest.mark.usefixtures("stop_on_any_split")
+def test_methods_with_an_epoch_schedule_train_the_fixed_epochs_under_the_data_budget():
+    """Deferred re-weighting from 80 % of the epochs and progressive draws
+    need a known length: under the data's budget they train the fixed
+    budget's epochs (the cap, when lower) without early stopping, while the
+    other nets stop early."""
+    result = _budget_run(
+        "auto",
+        max_epochs=12,
+        methods=["weighted-loss", "ldam-drw", "progressive-sampler"],
+    )
+    assert (result.rows["status"] == "ok").all()  # a fold's two row sets apart
+    rows = result.rows[result.rows["rule"] == "trained"].set_index("method")
+    assert (rows.loc[["ldam-drw", "progressive-sampler"], "epochs"] == 12).all()
+    assert (rows.loc["weighted-loss", "epochs"] < 12).any()
