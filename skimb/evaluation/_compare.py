@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from .._utils.docstring import Substitution
 from ._execution import auto_workers, interrupts_stop_the_run, parallel_backend
-from ._groups import plan_batches, training_work
+from ._groups import available_memory, data_bytes, plan_batches, training_work
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
@@ -178,11 +178,17 @@ def _ordered(rows, methods):
 
 def _resolve_workers(options, plan):
     """``n_jobs='auto'``: on a Dask cluster every worker it has; else the
-    workers :func:`auto_workers` chooses for the nets' estimated work."""
+    workers :func:`auto_workers` chooses for the nets' estimated work and
+    the memory available."""
     if options.n_jobs != "auto":
         return options
     if options.dask or options.scheduler is not None:
         n_jobs = -1
     else:
-        n_jobs = auto_workers(training_work(plan, options), options.device)
+        n_jobs = auto_workers(
+            training_work(plan, options),
+            options.device,
+            data_bytes=data_bytes(plan),
+            memory=available_memory(),
+        )
     return dataclasses.replace(options, n_jobs=n_jobs)

@@ -24,6 +24,7 @@ from ._run import fits_in_one_loop
 __all__ = [
     "MEMORY_FRACTION",
     "available_memory",
+    "data_bytes",
     "plan_batches",
     "task_bytes",
     "training_work",
@@ -97,6 +98,24 @@ def training_work(plan, options):
                 rows = _trained_rows(task, plan.seeds[task.seed])
                 work += rows * per_row[task.seed] * options.unstopped_epochs
     return work
+
+
+def data_bytes(plan):
+    """An estimate of the bytes of data a worker holds besides its share's
+    training sets: every seed's training part as given and preprocessed
+    (float32), and the held-out part."""
+    total = 0
+    for data in plan.seeds.values():
+        total += _nbytes(data.X) + 4 * len(data.y) * _n_features(data)
+    return total + _nbytes(plan.split.X_test)
+
+
+def _nbytes(X):
+    if hasattr(X, "memory_usage"):  # a DataFrame
+        return int(X.memory_usage(index=False, deep=True).sum())
+    if hasattr(X, "data") and hasattr(X, "indices"):  # a sparse matrix
+        return int(X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
+    return int(getattr(X, "nbytes", 0))
 
 
 def _pack(units, budget):

@@ -245,8 +245,10 @@ class RunConfig:
         "benchmark's data sets (each then runs serially, its nets in one "
         "loop). 'auto' (a comparison's default) uses every core as a worker "
         "when the nets' estimated training work pays for starting the "
-        "workers, on a CPU, and one process whose torch threads share the "
-        "cores otherwise (skimb.evaluation.auto_workers).",
+        "workers, on a CPU, as many as a quarter of the available memory "
+        "holds (each worker's runtime and its copy of the data), and one "
+        "process whose torch threads share the cores otherwise "
+        "(skimb.evaluation.auto_workers).",
         check.n_jobs,
         benchmark=1,
         shown="'auto' (compare), 1 (benchmark)",

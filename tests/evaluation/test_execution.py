@@ -189,6 +189,35 @@ def test_auto_workers_only_for_enough_work_on_a_multicore_cpu(monkeypatch):
     assert execution.auto_workers(10 * enough, "cpu") == 1
 
 
+def test_auto_workers_start_no_more_workers_than_the_memory_holds(monkeypatch):
+    import skimb.evaluation._execution as execution
+
+    monkeypatch.setattr(execution, "_cores", lambda: 8)
+    work, gib = execution.AUTO_WORKERS_WORK, 2**30
+    each = execution.WORKER_BYTES + gib  # a worker's runtime and its data
+    quarter = execution.WORKERS_MEMORY_FRACTION
+    assert execution.auto_workers(work, "cpu", data_bytes=gib, memory=None) == 8
+    assert execution.auto_workers(work, "cpu", data_bytes=gib, memory=100 * gib) == 8
+    memory = 3 * each / quarter + 1
+    assert execution.auto_workers(work, "cpu", data_bytes=gib, memory=memory) == 3
+    # Room for one worker only: one process, not one worker beside it.
+    memory = 1.5 * each / quarter
+    assert execution.auto_workers(work, "cpu", data_bytes=gib, memory=memory) == 1
+
+
+def test_data_bytes_counts_the_data_as_given_and_preprocessed(split, tiny):
+    from skimb.evaluation._groups import data_bytes
+    from skimb.evaluation._options import RunConfig
+    from skimb.evaluation._plan import plan_comparison
+
+    options = RunConfig(methods=["baseline"], output=None, **tiny)
+    plan = plan_comparison(split, None, options)
+    data = plan.seeds[0]
+    as_given = data.X.nbytes + plan.split.X_test.nbytes
+    preprocessed = 4 * data.X.shape[0] * data.X.shape[1]
+    assert data_bytes(plan) == as_given + preprocessed
+
+
 def test_training_work_counts_resampled_rows_and_nets_only(split, tiny):
     from skimb.evaluation._groups import training_work
     from skimb.evaluation._options import RunConfig
