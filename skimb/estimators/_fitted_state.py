@@ -50,4 +50,10 @@ class FittedStateMixin:
         self.module_.load_state_dict(module_state, strict=True)
         if "training_prior_" not in state:  # a file from before the attribute
             self.training_prior_ = self._effective_prior()
+        if "n_iter_no_change_" not in state:  # a file from before the attribute
+            self.n_iter_no_change_ = (
+                self.n_iter_no_change
+                if getattr(self, "do_early_stopping_", False)
+                else None
+            )
         return self

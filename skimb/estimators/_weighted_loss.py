@@ -38,7 +38,8 @@ class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
         weights until this epoch (0-based), then with ``class_weight_``.
         Needs a criterion with a ``weight``. With early stopping the uniform
         epochs are a warm-up: the best epoch is one of the re-weighted ones,
-        and the patience counts from the first of them.
+        and the patience counts from the first of them (a fit that ends
+        before it keeps its last epoch's weights, ``best_epoch_`` None).
 
     {net_params}
 

@@ -349,7 +349,8 @@ class RunConfig:
 
     @property
     def unstopped_epochs(self):
-        """The epochs of a net whose fold has too few rows to stop early on:
+        """The epochs of a net that does not stop early (its fold has too few
+        rows to stop on, or its method's schedule is counted in epochs):
         under 'fixed' every net's; under 'auto' the fixed budget's
         ``FIXED_EPOCHS``, or the cap when it is lower, so that the cap moves
         only the nets that stop early."""

@@ -61,16 +61,16 @@ class WorkerEpochs:
     """The workers' epochs, read from a queue on a thread of the main
     process, so that the bar moves with every epoch of every share's loop.
     Only where the workers can reach this machine's queue (joblib's own
-    workers or a local Dask cluster); else the bar moves by share. The
-    queue's server is a fresh interpreter (``spawn``), not a fork of this
-    process: a fork would map, and count in its resident memory, every
-    table this process holds."""
+    workers or a local Dask cluster); else the bar moves by share. No queue
+    server starts without a bar: it is a fork of this process, whose
+    resident memory counts the pages it shares with it (a spawned one would
+    run the user's unguarded script again)."""
 
     def __init__(self, progress, sizes, reachable):
         self.loops = [progress.loop(k) for k in sizes]
         self.manager = self.queue = self.thread = None
         if reachable and progress.bar is not None:
-            self.manager = multiprocessing.get_context("spawn").Manager()
+            self.manager = multiprocessing.Manager()
             self.queue = self.manager.Queue()
             self.thread = threading.Thread(target=self._drain, daemon=True)
             self.thread.start()

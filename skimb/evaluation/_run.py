@@ -169,22 +169,28 @@ def _run_shares(tasks, plan, options, first, progress):
         epochs.close()
 
 
+#: Whole folds per worker only while the largest share has at most this
+#: much more than an equal share of the training rows.
+SHARE_SLACK = 0.1
+
+
 def _shares(tasks, n):
     """``tasks`` dealt into ``n`` shares of about equal training rows: whole
-    folds where there are at least ``n`` of them (a fold's preprocessing is
-    then fitted, and its inputs held, by one worker only), the largest fold
-    first to the least loaded share; else every ``n``-th task."""
+    folds (a fold's preprocessing is then fitted, and its inputs held, by
+    one worker only), the largest fold first to the least loaded share,
+    when no share gets more than ``1 + SHARE_SLACK`` times an equal one;
+    else every ``n``-th task."""
     folds = {}
     for task in tasks:
         folds.setdefault((task.seed, str(task.fold)), []).append(task)
-    if len(folds) < n:
-        return [tasks[i::n] for i in range(n)]
     shares, loads = [[] for _ in range(n)], [0] * n
     rows = {key: sum(len(t.train) for t in fold) for key, fold in folds.items()}
     for key in sorted(folds, key=rows.get, reverse=True):
         i = loads.index(min(loads))
         shares[i].extend(folds[key])
         loads[i] += rows[key]
+    if min(loads) == 0 or max(loads) > (1 + SHARE_SLACK) * sum(loads) / n:
+        return [tasks[i::n] for i in range(n)]
     return shares
 
 

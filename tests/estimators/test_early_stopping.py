@@ -268,8 +268,11 @@ def test_pickle_clone_and_save_after_early_stopping(noisy, tmp_path):
     np.testing.assert_array_equal(twin.predict_proba(Xv), clf.predict_proba(Xv))
     skimb.save(clf, tmp_path / "net.pt")
     loaded = skimb.load(tmp_path / "net.pt")
-    for attr in ("best_epoch_", "best_validation_score_", "n_epochs_", "lr_"):
+    attrs = ("best_epoch_", "best_validation_score_", "n_epochs_", "lr_")
+    for attr in (*attrs, "n_iter_no_change_"):
         assert getattr(loaded, attr) == getattr(clf, attr)
+        assert getattr(restored, attr) == getattr(clf, attr)
+    assert loaded.n_iter_no_change_ == OVERFIT["n_iter_no_change"]
     assert loaded.do_early_stopping_ is True
     np.testing.assert_allclose(loaded.predict_proba(Xv), clf.predict_proba(Xv))
 

@@ -314,3 +314,10 @@ def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
     # Fewer folds than shares: every n-th task, each share a mix.
     shares = _shares(tasks[:2] + tasks[6:8], 3)
     assert [len(s) for s in shares] == [2, 1, 1]
+    # Whole folds would load 4 or 5 workers unevenly: every n-th task.
+    for n in (4, 5):
+        shares = _shares(tasks, n)
+        assert sorted(len(s) for s in shares) == sorted(
+            len(tasks[i::n]) for i in range(n)
+        )
+        assert any(len({t.fold for t in s}) == len(s) > 1 for s in shares)
