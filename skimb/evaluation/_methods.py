@@ -30,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
 from .._utils.labels import unique_labels
+from ..estimators._base import BaseNetClassifier
 from ..estimators._classifiers import (
     NetClassifier,
     WeightedLossClassifier,
@@ -37,7 +38,14 @@ from ..estimators._classifiers import (
 )
 from ..nn._losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 
-__all__ = ["DEFAULT_METHODS", "METHODS", "REPLACED", "Method", "build"]
+__all__ = [
+    "DEFAULT_METHODS",
+    "METHODS",
+    "REPLACED",
+    "Method",
+    "build",
+    "fits_in_one_loop",
+]
 
 
 @dataclass(frozen=True)
@@ -206,3 +214,8 @@ def build(name, *, net, seed, y, preprocessor=None):
     if not steps:
         return estimator
     return Pipeline([*steps, ("model", estimator)])
+
+
+def fits_in_one_loop(method):
+    """Whether ``method``'s nets can train in one loop with others."""
+    return isinstance(METHODS[method].estimator, BaseNetClassifier)

@@ -11,16 +11,16 @@ import time
 import joblib
 import numpy as np
 
-from ..estimators._base import BaseNetClassifier
 from ..estimators._classifiers import NetClassifier
 from ..estimators._fit_many import fit_many
 from ._execution import run_parallel, set_threads, worker_threads
-from ._methods import METHODS
+from ._groups import loop_step_work, worker_shares
+from ._methods import fits_in_one_loop
 from ._prepare import eval_data, prepare
 from ._progress import Progress, WorkerEpochs
 from ._scoring import error_rows, score_rows
 
-__all__ = ["fits_in_one_loop", "run_tasks"]
+__all__ = ["run_tasks"]
 
 _WARM = []
 
@@ -127,11 +127,6 @@ def run_group(tasks, seeds, X_test, y_test, first, threads=None, on_epoch=None):
     return [(task, rows[i], models.get(i)) for i, task in enumerate(tasks)]
 
 
-def fits_in_one_loop(method):
-    """Whether ``method``'s nets can train in one loop with others."""
-    return isinstance(METHODS[method].estimator, BaseNetClassifier)
-
-
 def _n_workers(options):
     """How many workers a parallel run has (a Dask cluster's, when on one:
     run under its joblib backend)."""
@@ -144,7 +139,7 @@ def _run_shares(tasks, plan, options, first, progress):
     share in one loop."""
     split = plan.split
     n = max(1, min(len(tasks), _n_workers(options)))
-    shares = _shares(tasks, n)
+    shares = worker_shares(tasks, n, lambda fold: loop_step_work(fold, plan, options))
     threads = worker_threads(options)
     epochs = WorkerEpochs(
         progress, [len(share) for share in shares], options.scheduler is None
@@ -167,31 +162,6 @@ def _run_shares(tasks, plan, options, first, progress):
             yield from results
     finally:
         epochs.close()
-
-
-#: Whole folds per worker only while the largest share has at most this
-#: much more than an equal share of the training rows.
-SHARE_SLACK = 0.1
-
-
-def _shares(tasks, n):
-    """``tasks`` dealt into ``n`` shares of about equal training rows: whole
-    folds (a fold's preprocessing is then fitted, and its inputs held, by
-    one worker only), the largest fold first to the least loaded share,
-    when no share gets more than ``1 + SHARE_SLACK`` times an equal one;
-    else every ``n``-th task."""
-    folds = {}
-    for task in tasks:
-        folds.setdefault((task.seed, str(task.fold)), []).append(task)
-    shares, loads = [[] for _ in range(n)], [0] * n
-    rows = {key: sum(len(t.train) for t in fold) for key, fold in folds.items()}
-    for key in sorted(folds, key=rows.get, reverse=True):
-        i = loads.index(min(loads))
-        shares[i].extend(folds[key])
-        loads[i] += rows[key]
-    if min(loads) == 0 or max(loads) > (1 + SHARE_SLACK) * sum(loads) / n:
-        return [tasks[i::n] for i in range(n)]
-    return shares
 
 
 def _numbered(i, *args):

@@ -289,7 +289,7 @@ def test_parallel_workers_move_the_bar_every_epoch(split, tiny, monkeypatch, das
 def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
     from types import SimpleNamespace
 
-    from skimb.evaluation._run import _shares
+    from skimb.evaluation._groups import worker_shares as _shares
 
     def task(method, fold, rows):
         return SimpleNamespace(method=method, seed=0, fold=fold, train=range(rows))
@@ -321,3 +321,36 @@ def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
             len(tasks[i::n]) for i in range(n)
         )
         assert any(len({t.fold for t in s}) == len(s) > 1 for s in shares)
+
+
+def test_large_folds_are_a_share_each_taken_by_the_next_free_worker(split, tiny):
+    from skimb.evaluation._groups import (
+        FOLD_STEP_WORK,
+        loop_step_work,
+        worker_shares,
+    )
+    from skimb.evaluation._options import RunConfig
+    from skimb.evaluation._plan import plan_comparison
+
+    options = RunConfig(methods=["baseline", "random-over"], output=None, **tiny)
+    plan = plan_comparison(split, None, options)
+    tasks = [t for m in options.methods for t in plan.tasks(m)]
+    n_folds = tiny["cv"] + 1
+    # A step: each net's batch x (3 x (64 x hidden + hidden x 10)) multiply-adds.
+    data = plan.seeds[0]
+    per_row = 3 * (64 * options.hidden_units + options.hidden_units * 10)
+    test = [t for t in tasks if t.fold == "test"]
+    assert loop_step_work(test, plan, options) == sum(
+        data.net["batch_size"] * per_row for _ in test
+    )
+    # Digits' folds take far less than FOLD_STEP_WORK a step: two shares.
+    assert loop_step_work(test, plan, options) < FOLD_STEP_WORK
+    shares = worker_shares(tasks, 2, lambda f: loop_step_work(f, plan, options))
+    assert len(shares) == 2
+    # Large folds: one share per fold, the whole training part's first.
+    shares = worker_shares(tasks, 2, lambda fold: FOLD_STEP_WORK)
+    assert len(shares) == n_folds
+    assert [{str(t.fold) for t in s} for s in shares][0] == {"test"}
+    assert all(len({t.fold for t in s}) == 1 and len(s) == 2 for s in shares)
+    # No more folds than workers: n shares.
+    assert len(worker_shares(tasks, n_folds, lambda fold: FOLD_STEP_WORK)) == n_folds
