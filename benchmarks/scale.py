@@ -7,7 +7,8 @@ default methods, in a fresh process, and records its wall time, its peak
 resident memory (the table included), the best held-out average precision and
 balanced accuracy of any method and rule, the recommended model's, and the
 mean epochs the nets trained. Memory is the peak resident memory of the
-process and of all its worker processes together (sampled every 0.2 s):
+process and of all its worker processes together (RSS sampled every 0.2
+s, PSS every second):
 summed resident sets (RSS), which count the pages the processes share (the
 torch libraries every worker maps) once per process, and summed
 proportional sets (PSS), which count a shared page once in all: the memory
@@ -48,12 +49,16 @@ class _TreeMemory(threading.Thread):
         import psutil
 
         me = psutil.Process()
+        tick = 0
         while not self.done.wait(0.2):
+            # PSS walks every page of a process: read it once a second only,
+            # so that the sampling does not slow the run it measures.
+            tick += 1
             rss = pss = 0
             for p in [me, *me.children(recursive=True)]:
                 try:
                     rss += p.memory_info().rss
-                    pss += p.memory_full_info().pss
+                    pss += p.memory_full_info().pss if tick % 5 == 0 else 0
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, rss)
