@@ -112,19 +112,23 @@ def _work_per_row(plan, options):
     }
 
 
-def loop_step_work(tasks, plan, options):
-    """Multiply-adds of one step of the loop of ``tasks``' nets: each net's
-    batch (``batch_size='auto'``: the one its training rows get) x a row's
-    forward and backward pass."""
+def loop_step_work(plan, options):
+    """``step_work(tasks)``: the multiply-adds of one step of the loop of
+    ``tasks``' nets, each net's batch (``batch_size='auto'``: the one its
+    training rows get) x a row's forward and backward pass."""
     per_row = _work_per_row(plan, options)
-    work = 0.0
-    for task in tasks:
-        data = plan.seeds[task.seed]
-        batch = data.net.get("batch_size", "auto")
-        if batch == "auto":
-            batch = auto_batch_size(_trained_rows(task, data))
-        work += batch * per_row[task.seed]
-    return work
+
+    def step_work(tasks):
+        work = 0.0
+        for task in tasks:
+            data = plan.seeds[task.seed]
+            batch = data.net.get("batch_size", "auto")
+            if batch == "auto":
+                batch = auto_batch_size(_trained_rows(task, data))
+            work += batch * per_row[task.seed]
+        return work
+
+    return step_work
 
 
 #: A fold's nets train as a share of their own, handed to the next free
@@ -150,11 +154,10 @@ def worker_shares(tasks, n, step_work=None):
     A fold's preprocessing is fitted, and its inputs held, by one worker
     only: where a step of every fold's loop is :data:`FOLD_STEP_WORK` or
     more, one share per fold, largest first (the workers take them in
-    turn); else ``n``
-    shares of whole folds of about equal training rows, the largest fold
-    first to the least loaded share, when no share gets more than ``1 +
-    SHARE_SLACK`` times an equal one; else ``n`` shares of every ``n``-th
-    task.
+    turn); else ``n`` shares of whole folds of about equal training rows,
+    the largest fold first to the least loaded share, when no share gets
+    more than ``1 + SHARE_SLACK`` times an equal one; else ``n`` shares of
+    every ``n``-th task.
     """
     folds = {}
     for task in tasks:

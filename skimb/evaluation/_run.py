@@ -139,7 +139,7 @@ def _run_shares(tasks, plan, options, first, progress):
     share in one loop."""
     split = plan.split
     n = max(1, min(len(tasks), _n_workers(options)))
-    shares = worker_shares(tasks, n, lambda fold: loop_step_work(fold, plan, options))
+    shares = worker_shares(tasks, n, loop_step_work(plan, options))
     threads = worker_threads(options)
     epochs = WorkerEpochs(
         progress, [len(share) for share in shares], options.scheduler is None

@@ -289,7 +289,7 @@ def test_parallel_workers_move_the_bar_every_epoch(split, tiny, monkeypatch, das
 def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
     from types import SimpleNamespace
 
-    from skimb.evaluation._groups import worker_shares as _shares
+    from skimb.evaluation._groups import worker_shares
 
     def task(method, fold, rows):
         return SimpleNamespace(method=method, seed=0, fold=fold, train=range(rows))
@@ -299,7 +299,7 @@ def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
         for m in "ab"
         for f in [0, 1, 2, 3, 4, "test"]
     ]
-    shares = _shares(tasks, 2)
+    shares = worker_shares(tasks, 2)
     folds = [{t.fold for t in share} for share in shares]
     assert folds[0].isdisjoint(folds[1]) and folds[0] | folds[1] == {
         0,
@@ -312,11 +312,11 @@ def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
     loads = [sum(len(t.train) for t in share) for share in shares]
     assert sorted(loads) == [600, 650]  # 3.25 and 3 folds' rows, two methods each
     # Fewer folds than shares: every n-th task, each share a mix.
-    shares = _shares(tasks[:2] + tasks[6:8], 3)
+    shares = worker_shares(tasks[:2] + tasks[6:8], 3)
     assert [len(s) for s in shares] == [2, 1, 1]
     # Whole folds would load 4 or 5 workers unevenly: every n-th task.
     for n in (4, 5):
-        shares = _shares(tasks, n)
+        shares = worker_shares(tasks, n)
         assert sorted(len(s) for s in shares) == sorted(
             len(tasks[i::n]) for i in range(n)
         )
@@ -340,12 +340,11 @@ def test_large_folds_are_a_share_each_taken_by_the_next_free_worker(split, tiny)
     data = plan.seeds[0]
     per_row = 3 * (64 * options.hidden_units + options.hidden_units * 10)
     test = [t for t in tasks if t.fold == "test"]
-    assert loop_step_work(test, plan, options) == sum(
-        data.net["batch_size"] * per_row for _ in test
-    )
+    step_work = loop_step_work(plan, options)
+    assert step_work(test) == sum(data.net["batch_size"] * per_row for _ in test)
     # Digits' folds take far less than FOLD_STEP_WORK a step: two shares.
-    assert loop_step_work(test, plan, options) < FOLD_STEP_WORK
-    shares = worker_shares(tasks, 2, lambda f: loop_step_work(f, plan, options))
+    assert step_work(test) < FOLD_STEP_WORK
+    shares = worker_shares(tasks, 2, step_work)
     assert len(shares) == 2
     # Large folds: one share per fold, the whole training part's first.
     shares = worker_shares(tasks, 2, lambda fold: FOLD_STEP_WORK)
