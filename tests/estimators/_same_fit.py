@@ -1,6 +1,32 @@
 """The check that a net trained by fit_many is the net its own fit trains."""
 
+import contextlib
+
 import numpy as np
+import pytest
+
+from skimb.estimators import _fit_many
+
+
+@contextlib.contextmanager
+def stacked_groups():
+    """Record the estimators of each group that fit_many trains in one loop.
+
+    Yields a list that receives, per call of the stacked loop, the list of
+    its estimators: proof that nets were trained together, which no
+    comparison of floats can give (the batched sums may or may not round
+    as the separate ones do, depending on the processor).
+    """
+    groups = []
+    real = _fit_many.train_together
+
+    def spy(members, *args, **kwargs):
+        groups.append([member.est for member in members])
+        return real(members, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fit_many, "train_together", spy)
+        yield groups
 
 
 def assert_same_fit(separate, together, X, *, atol=1e-5):
