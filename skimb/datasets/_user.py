@@ -5,6 +5,7 @@ column or a class too small for the folds is reported at once and nothing in
 an output folder is touched.
 """
 
+import csv
 import difflib
 from pathlib import Path
 
@@ -15,14 +16,60 @@ from sklearn.model_selection import train_test_split
 from .._utils.labels import compact_labels
 from ._builtin import DataSplit, label_counts
 
-__all__ = ["TABLE_SUFFIXES", "check_target", "read_table", "split_target", "user_split"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "check_target",
+    "read_table",
+    "sniff_delimiter",
+    "split_target",
+    "user_split",
+]
 
 #: The file types :func:`read_table` reads.
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+#: The delimiters a ``.csv`` file may use, and how much of it is read to
+#: tell which (a comma where nothing else is consistent).
+CSV_DELIMITERS = ",;\t|"
+SNIFF_BYTES = 64 * 1024
+
+
+def sniff_delimiter(path):
+    """The delimiter of the text table at ``path``: one of
+    :data:`CSV_DELIMITERS`, told from its first :data:`SNIFF_BYTES` with
+    ``csv.Sniffer`` (a comma when that cannot tell).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(path, "w").write("a;b;label\\n1,5;2;x\\n3,5;4;y\\n")
+    >>> sniff_delimiter(path)
+    ';'
+    """
+    with open(path, "rb") as f:
+        raw = f.read(SNIFF_BYTES)
+    if len(raw) == SNIFF_BYTES and b"\n" in raw:
+        raw = raw[: raw.rindex(b"\n")]  # whole lines only
+    sample = raw.decode("utf-8", errors="replace")
+    lines = sample.splitlines()
+
+    def header_fields(delimiter):
+        return len(next(csv.reader(lines[:1], delimiter=delimiter), []))
+
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:  # no consistent delimiter: the one that splits the header
+        sniffed = max(CSV_DELIMITERS, key=header_fields)  # ties: the comma
+    # Text that holds another delimiter in every row can fool the sniffer;
+    # the header then splits into more fields on commas.
+    return "," if header_fields(",") > header_fields(sniffed) else sniffed
 
 
 def read_table(path):
     """Read a ``.csv``, ``.tsv`` or ``.parquet`` file into a DataFrame.
+
+    A ``.csv`` file may separate its fields with a comma, a semicolon, a tab
+    or a pipe (:func:`sniff_delimiter`).
 
     Parquet needs pyarrow (``pip install 'skimb[parquet]'``).
 
@@ -56,7 +103,9 @@ def read_table(path):
     try:
         if suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        return pd.read_csv(
+            path, sep="\t" if suffix == ".tsv" else sniff_delimiter(path)
+        )
     except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(
             f"cannot read {str(path)!r} as a {suffix[1:]} table: "

@@ -2,36 +2,272 @@
 
 Numeric columns get median imputation and standard scaling; categorical
 columns (object, category, bool, string) get a one-hot encoding that ignores
-categories unseen at fit. The transformer is the first step of each method's
+categories unseen at fit and folds the rare levels of a many-level column
+into one. Columns that carry no usable signal (identifiers, row numbers,
+free text) are left out, chosen once from the training part, so the fitted
+preprocessing (and a saved model that starts with it) leaves them out of
+every later table too. The transformer is the first step of each method's
 pipeline, so it is fitted on the training fold only and nothing of the
 validation or test part leaks into it.
 """
 
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["CATEGORICAL_DTYPES", "check_encodable", "make_preprocessor"]
+__all__ = [
+    "CATEGORICAL_DTYPES",
+    "ColumnTypeCheck",
+    "check_encodable",
+    "make_preprocessor",
+    "unusable_columns",
+    "warn_unusable",
+]
 
 #: The column dtypes that are one-hot encoded.
 CATEGORICAL_DTYPES = ["object", "category", "bool", "string"]
+#: The most one-hot columns a categorical column gets: its most frequent
+#: levels, the rest one "infrequent" column (60,000 rows of a 5,000-level
+#: column encode in well under a second; see the tests).
+MAX_CATEGORIES = 32
+#: A column with fewer non-missing values is never judged an identifier or
+#: free text: too few to tell.
+MIN_ROWS_TO_JUDGE = 20
+#: A text column with at least this share of distinct values among its
+#: non-missing rows names rows (an identifier) rather than groups them.
+ID_DISTINCT_SHARE = 0.9
+#: Free text: mostly distinct values (this share), most with a space and a
+#: median length of at least this many characters.
+TEXT_DISTINCT_SHARE = 0.5
+TEXT_MIN_LENGTH = 25
+#: Names that say a column numbers or identifies rows (``Unnamed: 0`` is a
+#: DataFrame's index written to a csv by ``to_csv``), and name endings that
+#: do (``customer_id``, ``customerId``; not ``paid``).
+_ID_NAME = re.compile(
+    r"(id|idx|index|row|row_?(id|number|num|no)|unnamed: ?\d+)|.*[_ .-]id",
+    re.IGNORECASE,
+)
+_CAMEL_ID = re.compile(r".*[a-z](Id|ID)")
 
 
-def make_preprocessor(X):
-    """The preprocessing for ``X``: a ``ColumnTransformer`` that imputes and
-    scales the numeric columns and one-hot encodes the categorical ones (an
-    array's columns are all numeric).
+def _is_id_name(column):
+    name = str(column).strip()
+    return bool(_ID_NAME.fullmatch(name) or _CAMEL_ID.fullmatch(name))
 
-    The one-hot part may make the output sparse (``OneHotEncoder``'s
-    default); the skimb estimators, the resamplers and the linear reference
-    accept that.
+
+def _integer_valued(values):
+    if values.dtype.kind in "iu":
+        return True
+    return values.dtype.kind == "f" and bool(np.all(np.mod(values, 1) == 0))
+
+
+def _why_unusable(series, n_rows):
+    """Why ``series`` is left out of the features, or None to keep it."""
+    values = series.dropna()
+    n = len(values)
+    if n < MIN_ROWS_TO_JUDGE or pd.api.types.is_bool_dtype(series):
+        return None
+    try:
+        distinct = values.nunique()
+    except TypeError:  # unhashable values: check_encodable's business
+        return None
+    if pd.api.types.is_numeric_dtype(series):
+        # Real features may be unique per row (measured floats); only whole
+        # numbers, unique per row, that count rows (a dense range) or are
+        # named as identifiers are row numbers.
+        array = values.to_numpy()
+        if n < n_rows or distinct < n_rows or not _integer_valued(array):
+            return None
+        span = float(array.max()) - float(array.min()) + 1
+        if span <= 2 * n_rows or _is_id_name(series.name):
+            return f"a row number or identifier (unique whole numbers in all {n} rows)"
+        return None
+    if (
+        distinct >= TEXT_DISTINCT_SHARE * n
+        and pd.api.types.infer_dtype(values, skipna=True) == "string"
+    ):
+        text = values.astype(str)
+        length = float(text.str.len().median())
+        spaced = float(text.str.contains(" ", regex=False).mean())
+        if spaced >= 0.5 and length >= TEXT_MIN_LENGTH:
+            return (
+                f"free text ({distinct} distinct values in {n} rows, median "
+                f"length {length:.0f} characters)"
+            )
+    if distinct >= ID_DISTINCT_SHARE * n:
+        return f"an identifier ({distinct} distinct values in {n} rows)"
+    return None
+
+
+def unusable_columns(X):
+    """The columns of ``X`` the preprocessing leaves out, and why.
+
+    A column is left out when it identifies rows rather than describing
+    them: a text or categorical column with at least 90 % distinct values
+    (:data:`ID_DISTINCT_SHARE`) among its non-missing rows, free text (mostly
+    distinct values with spaces, a median length of 25 characters or more),
+    or whole numbers unique per row that count rows (a range at most twice
+    the number of rows) or whose name says so (``id``, ``customer_id``,
+    ``Unnamed: 0``). Measured numbers are kept even when unique per row.
+    A column with fewer than :data:`MIN_ROWS_TO_JUDGE` values, and every
+    column of an array, is kept.
+
+    Returns
+    -------
+    dict
+        ``{column: reason}``, in the order of ``X``'s columns.
 
     Examples
     --------
-    >>> import pandas as pd
+    >>> df = pd.DataFrame({"user": [f"u{i}" for i in range(30)],
+    ...                    "amount": np.linspace(0, 1, 30)})
+    >>> unusable_columns(df)
+    {'user': 'an identifier (30 distinct values in 30 rows)'}
+    """
+    if not isinstance(X, pd.DataFrame):
+        return {}
+    reasons = {}
+    for column in X.columns:
+        why = _why_unusable(X[column], len(X))
+        if why is not None:
+            reasons[column] = why
+    return reasons
+
+
+def warn_unusable(reasons, what, *, stacklevel=2):
+    """A UserWarning naming the columns of ``what`` left out and why (none
+    when ``reasons``, from :func:`unusable_columns`, is empty)."""
+    if not reasons:
+        return
+    listed = "; ".join(f"{column!r} is {why}" for column, why in reasons.items())
+    warnings.warn(
+        f"{what}: {len(reasons)} column(s) left out of the features (chosen on "
+        f"the training part; a saved model leaves them out too): {listed}. Drop "
+        "them yourself, or derive values that many rows share, to silence this.",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def _kind(series):
+    """'number', 'bool' or 'text': what the preprocessing reads a column as
+    (None when every value is missing)."""
+    if not series.notna().any():
+        return None
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _kind(pd.Series(dtype.categories))
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred == "boolean":
+        return "bool"
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "number"
+    return "text"
+
+
+_KIND_WORDS = {"number": "numbers", "bool": "booleans", "text": "text"}
+
+
+class ColumnTypeCheck(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Pass a DataFrame through unchanged, after checking that each column
+    holds the kind of values (numbers or text) it held at fit.
+
+    The first step of each part of :func:`make_preprocessor`, so that text
+    in a numeric column (or numbers in a text one) at predict time is a
+    ValueError naming the column and both dtypes, not an imputer's or an
+    encoder's error about a value. A column with every value missing
+    passes. Booleans pass where numbers were seen and numbers where
+    booleans were.
+
+    Attributes
+    ----------
+    kinds_ : list of str or None
+        Per column, ``'number'``, ``'bool'`` or ``'text'`` (None: all
+        missing at fit, anything passes).
+    dtypes_ : list of str
+        Per column, its dtype at fit (for the error message).
+    feature_names_in_ : ndarray of str
+    n_features_in_ : int
+    """
+
+    def fit(self, X, y=None):
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                f"ColumnTypeCheck takes a DataFrame; got {type(X).__name__}."
+            )
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.kinds_ = [_kind(X.iloc[:, i]) for i in range(X.shape[1])]
+        self.dtypes_ = [str(dtype) for dtype in X.dtypes]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        if not isinstance(X, pd.DataFrame):
+            return X  # an array: its columns are checked by position upstream
+        missing = []  # all-missing columns, as the kind fit saw
+        for i, (column, expected) in enumerate(
+            zip(self.feature_names_in_, self.kinds_, strict=True)
+        ):
+            if expected is None:
+                continue
+            got = _kind(X.iloc[:, i])
+            if got is None:
+                missing.append(i)
+            if got is None or got == expected or "text" not in (got, expected):
+                continue
+            example = X.iloc[:, i].dropna().iloc[0]
+            example = example.item() if isinstance(example, np.generic) else example
+            raise ValueError(
+                f"column {column!r} must hold {_KIND_WORDS[expected]}, as it did "
+                f"at fit (dtype {self.dtypes_[i]}); got {_KIND_WORDS[got]} (dtype "
+                f"{X.iloc[:, i].dtype}, e.g. {example!r}). Convert it to "
+                f"{_KIND_WORDS[expected]} before predicting."
+            )
+        # A column read with every value missing (one row from a csv, say)
+        # arrives as floats; the encoder of a text column compares it with
+        # text, so it gets the dtype seen at fit.
+        if any(self.kinds_[i] != "number" for i in missing):
+            X = X.copy()
+            for i in missing:
+                if self.kinds_[i] != "number":
+                    X[X.columns[i]] = X.iloc[:, i].astype(object)
+        return X
+
+
+def make_preprocessor(X, *, drop=None):
+    """The preprocessing for ``X``: a ``ColumnTransformer`` that imputes and
+    scales the numeric columns and one-hot encodes the categorical ones (an
+    array's columns are all numeric), leaving out the columns in ``drop``.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like
+        The training part; its columns are assigned to the numeric and
+        categorical parts once, by name, so that later tables go through
+        the same choice.
+    drop : iterable of column names or None
+        Columns to leave out; None: those :func:`unusable_columns` finds.
+
+    The one-hot part may make the output sparse (``OneHotEncoder``'s
+    default); the skimb estimators, the resamplers and the linear reference
+    accept that. A column of more than :data:`MAX_CATEGORIES` levels keeps
+    its most frequent ones and folds the rest into one column.
+
+    Examples
+    --------
     >>> df = pd.DataFrame({"amount": [1.0, None, 3.0], "country": ["fr", "de", "fr"]})
     >>> make_preprocessor(df).fit_transform(df).shape
     (3, 3)
@@ -39,19 +275,43 @@ def make_preprocessor(X):
     numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
     if not isinstance(X, pd.DataFrame):
         return ColumnTransformer([("numeric", numeric, slice(0, None))])
+    reasons = unusable_columns(X) if drop is None else dict.fromkeys(drop, "in drop")
+    dropped = set(reasons)
+    if X.shape[1] and dropped >= set(X.columns):
+        listed = "; ".join(f"{column!r}: {why}" for column, why in reasons.items())
+        raise ValueError(
+            f"X has no column left to train on: every one is left out ({listed}); "
+            "add columns that describe the rows."
+        )
+    categorical = set(X.select_dtypes(include=CATEGORICAL_DTYPES).columns)
+    # Columns by name; by position where a name is not a string (a
+    # ColumnTransformer reads integers as positions).
+    by_name = all(isinstance(c, str) for c in X.columns)
+    kept = [
+        (c if by_name else i, c in categorical)
+        for i, c in enumerate(X.columns)
+        if c not in dropped
+    ]
     return ColumnTransformer(
         [
             (
                 "numeric",
-                numeric,
-                make_column_selector(dtype_exclude=CATEGORICAL_DTYPES),
+                make_pipeline(ColumnTypeCheck(), *numeric),
+                [c for c, is_categorical in kept if not is_categorical],
             ),
             (
                 "categorical",
-                OneHotEncoder(handle_unknown="ignore"),
-                make_column_selector(dtype_include=CATEGORICAL_DTYPES),
+                make_pipeline(
+                    ColumnTypeCheck(),
+                    OneHotEncoder(
+                        handle_unknown="infrequent_if_exist",
+                        max_categories=MAX_CATEGORIES,
+                    ),
+                ),
+                [c for c, is_categorical in kept if is_categorical],
             ),
         ],
+        remainder="drop",
         sparse_threshold=0.3,
     )
 

@@ -89,3 +89,22 @@ def test_user_split_is_stratified_and_keeps_frames(table):
     assert split.info["test_counts"] == {"fraud": 2, "ok": 6}
     with pytest.raises(ValueError, match="same number of rows"):
         user_split(X, y[:-1], test_size=0.4)
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_a_csv_with_another_delimiter_is_read_into_its_columns(tmp_path, sep):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        sep.join(["amount", "plan", "label"]) + "\n" + f"1{sep}a{sep}ok\n" * 5
+    )
+    df = read_table(path)
+    assert list(df.columns) == ["amount", "plan", "label"]
+    assert df.shape == (5, 3)
+
+
+def test_a_comma_csv_whose_text_holds_semicolons_stays_comma(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('note,amount,label\n"a;b",1,ok\n"c;d",2,fraud\n"e;f",3,ok\n')
+    df = read_table(path)
+    assert list(df.columns) == ["note", "amount", "label"]
+    assert df["note"].tolist() == ["a;b", "c;d", "e;f"]

@@ -25,7 +25,7 @@ def _frame():
 def test_numeric_columns_are_imputed_with_the_median_and_scaled():
     out = make_preprocessor(_frame()).fit(_frame())
     numeric = out.named_transformers_["numeric"]
-    assert numeric[0].statistics_ == pytest.approx([30.0])
+    assert numeric.named_steps["simpleimputer"].statistics_ == pytest.approx([30.0])
     Xt = out.transform(_frame())
     Xt = Xt.toarray() if hasattr(Xt, "toarray") else Xt
     assert Xt[:, 0].mean() == pytest.approx(0.0, abs=1e-12)
@@ -113,3 +113,90 @@ def test_sparse_one_hot_pipelines_end_to_end(churn):
         ),
     )
     assert set(pipe.fit(df, df["label"]).predict(df)) <= {"churn", "stay"}
+
+
+# ---- columns left out, many levels, wrong types at predict ----------------------
+def _with_unusable(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "Unnamed: 0": np.arange(n),  # an index written by to_csv
+            "customer": [f"C{i:04d}" for i in rng.permutation(n)],
+            "comment": [
+                f"the parcel number {i} came late and damaged" for i in range(n)
+            ],
+            "amount": rng.normal(size=n),  # unique per row, but measured: kept
+            "balance": rng.choice(10**6, n, replace=False),  # unique, sparse: kept
+            "visits": rng.integers(0, 5, n),
+            "country": rng.choice(["fr", "de", "it"], n),
+        }
+    )
+
+
+def test_identifiers_row_numbers_and_free_text_are_left_out():
+    from skimb.evaluation._preprocessing import unusable_columns
+
+    df = _with_unusable()
+    reasons = unusable_columns(df)
+    assert list(reasons) == ["Unnamed: 0", "customer", "comment"]
+    assert reasons["Unnamed: 0"].startswith("a row number")
+    assert reasons["customer"].startswith("an identifier (40 distinct values")
+    assert reasons["comment"].startswith("free text")
+    pre = make_preprocessor(df).fit(df)
+    names = " ".join(pre.get_feature_names_out())
+    for gone in reasons:
+        assert gone not in names
+    for kept in ("amount", "balance", "visits", "country_fr"):
+        assert kept in names
+    # A few rows are too few to judge; arrays keep every column.
+    assert unusable_columns(df.head(10)) == {}
+    assert unusable_columns(df[["amount"]].to_numpy()) == {}
+
+
+def test_a_table_of_identifiers_only_is_a_clear_error():
+    df = _with_unusable()[["customer", "comment"]]
+    with pytest.raises(ValueError, match="no column left to train on.*'customer'"):
+        make_preprocessor(df)
+
+
+def test_compare_notes_the_columns_left_out(tiny, churn):
+    df = churn(n=120).assign(ticket=[f"T{i}" for i in range(120)])
+    with pytest.warns(UserWarning, match="'ticket' is an identifier") as record:
+        skimb.compare(df, target="label", methods=["baseline"], output=None, **tiny)
+    note = next(w for w in record if "'ticket'" in str(w.message))
+    assert note.filename == __file__  # points at the caller of compare
+
+
+def test_many_levels_are_capped_and_unseen_levels_go_to_the_rare_column():
+    from skimb.evaluation._preprocessing import MAX_CATEGORIES
+
+    levels = [f"shop{i}" for i in range(200)]
+    df = pd.DataFrame({"shop": levels * 3, "amount": np.arange(600.0) % 7})
+    pre = make_preprocessor(df).fit(df)
+    shop = [n for n in pre.get_feature_names_out() if "shop" in n]
+    assert len(shop) == MAX_CATEGORIES
+    assert "categorical__shop_infrequent_sklearn" in shop
+    Xt = pre.transform(df.head(2).assign(shop="never-seen"))
+    Xt = Xt.toarray() if hasattr(Xt, "toarray") else Xt
+    rare = list(pre.get_feature_names_out()).index(
+        "categorical__shop_infrequent_sklearn"
+    )
+    assert (Xt[:, rare] == 1).all()
+
+
+def test_a_column_of_the_wrong_type_at_predict_is_named():
+    df = _frame()
+    pre = make_preprocessor(df).fit(df)
+    with pytest.raises(
+        ValueError,
+        match=r"column 'amount' must hold numbers, as it did at fit \(dtype "
+        r"float64\); got text \(dtype .*, e.g. 'abc'\)",
+    ):
+        pre.transform(df.assign(amount=["abc", "1", "2", "3"]))
+    with pytest.raises(
+        ValueError, match=r"column 'country' must hold text.*got numbers"
+    ):
+        pre.transform(df.assign(country=[1, 2, 3, 4]))
+    # Every value missing (a csv row with an empty field) is no wrong type.
+    one = df.head(1).assign(country=[np.nan], amount=[None])
+    assert pre.transform(one).shape[0] == 1
