@@ -5,14 +5,20 @@
 means and summarises: mean ranks per metric (``ranks.csv``), the Friedman
 test and the Nemenyi critical difference (Demšar, 2006), wins, ties and
 losses against the plain net, and a critical-difference diagram
-(``critical_difference.png``); everything in ``benchmark.json``. Each method
-is ranked under both decision rules, as ``'baseline (trained)'`` and
-``'baseline (balanced)'``.
+(``critical_difference.png``); everything in ``benchmark.json``.
+
+Every method is scored under both decision rules from one fit, and ranked
+once: at the rule with its higher mean CV balanced accuracy over the data
+sets (:data:`RULE_METRIC`; the trained rule on a tie). The two rules of one
+fit are not two methods: ranked as two, they would nearly double the count
+of methods behind the Friedman test and the critical difference, and pit
+each method against a copy of itself.
 """
 
 import json
 import re
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +39,11 @@ from ._compare import compare
 from ._execution import parallel_backend, run_parallel, set_threads, worker_threads
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc, run_options
+from ._report import _CV_COLUMNS
 from ._results import _jsonable, check_output_writable
 from ._verdict import RULES, rule_label
 
-__all__ = ["RANKED_METRICS", "BenchmarkResult", "benchmark"]
+__all__ = ["RANKED_METRICS", "RULE_METRIC", "BenchmarkResult", "benchmark"]
 
 #: Metric -> whether higher is better; each gets a mean rank per method.
 RANKED_METRICS = {
@@ -49,6 +56,25 @@ RANKED_METRICS = {
     "brier": False,
 }
 
+#: The metric whose mean over the data sets picks the rule each method is
+#: ranked at. Chosen once over all data sets, not per data set: per data set
+#: the better of two noisy scores would be taken each time, flattering the
+#: methods whose two rules differ most.
+RULE_METRIC = "balanced_accuracy"
+
+# The ranks the printed table shows, with the comparison table's headings;
+# ranks.csv holds every metric of RANKED_METRICS. Five ranks, the rule and the
+# fit time keep the table within 100 characters for the longest method name.
+_PRINTED = (
+    "balanced_accuracy",
+    "geometric_mean",
+    "average_precision",
+    "roc_auc",
+    "log_loss",
+)
+_HEADINGS = {key: heading for key, heading, _ in _CV_COLUMNS}
+_WIDTH = 100
+
 
 @dataclass
 class BenchmarkResult:
@@ -57,20 +83,30 @@ class BenchmarkResult:
     Attributes
     ----------
     scores : pandas.DataFrame
-        One row per data set, method and rule (``method`` names both:
-        ``'baseline (balanced)'``): the CV mean of every metric, and the
-        summed ``fit_time``.
+        One row per data set, method and rule (``dataset``, ``method``,
+        ``rule``): the CV mean and standard deviation of every metric and of
+        ``fit_time``, the seconds per fit.
     ranks : pandas.DataFrame
-        One row per method and rule: its mean rank per metric (1 = best),
-        over the data sets where every entry has a score.
+        One row per method, best mean balanced-accuracy rank first: the
+        ``rule`` it is ranked at, its mean rank per metric of
+        :data:`RANKED_METRICS` (1 = best) over the data sets where every
+        method has a score, and, not ranks, ``median_fit_time`` (the median
+        over the data sets of its mean seconds per fit) and
+        ``total_fit_time`` (their sum).
     stats : dict
-        Per metric: ``friedman_p``, ``critical_difference`` and
-        ``n_datasets``.
+        Per metric: ``n_datasets``, ``n_methods``, ``friedman_statistic``
+        and ``friedman_p`` (with at least 3 methods and 2 data sets) and
+        ``critical_difference`` (Nemenyi, alpha = 0.05).
     wins : dict
         Per metric: wins, ties and losses of each method against the
-        reference as trained (``'baseline (trained)'`` when it ran).
+        reference method, each at its ranked rule.
     skipped : list of (name, reason)
         Data sets that could not be used, and why.
+    rules : dict
+        Per method: the ``rule`` it is ranked at, its mean CV balanced
+        accuracy under each rule (``balanced_accuracy_trained``,
+        ``balanced_accuracy_balanced``) over the ``n_datasets`` data sets
+        where both rules were scored.
     """
 
     scores: pd.DataFrame
@@ -78,6 +114,125 @@ class BenchmarkResult:
     stats: dict
     wins: dict
     skipped: list = field(default_factory=list)
+    rules: dict = field(default_factory=dict)
+
+    def format_ranks(self):
+        """The mean ranks as a captioned Markdown table at most 100
+        characters wide, with the Friedman test's p-value per metric and the
+        critical difference under it.
+
+        The table shows the ranks of balanced accuracy, G-mean, AP, ROC-AUC
+        and log loss (every metric's are in :attr:`ranks`) and, apart from
+        them, ``fit s``: the median over the data sets of the mean seconds
+        per fit.
+
+        Returns
+        -------
+        str
+        """
+        ranked = [m for m in _PRINTED if m in self.ranks]
+        if not ranked:
+            return "No data set could be ranked."
+        n = max(self.stats[m]["n_datasets"] for m in ranked)
+        k = max(self.stats[m]["n_methods"] for m in ranked)
+        caption = (
+            f"Mean rank over {n} data set{'s' if n != 1 else ''} (1 = best of {k} "
+            "methods; lower is better), each method at one decision rule: the one "
+            f"with its higher mean CV {RULE_METRIC.replace('_', ' ')} over the data "
+            "sets. fit s: median seconds per fit over the data sets, not a rank. "
+            "Every metric's ranks in ranks.csv."
+        )
+        table = self.ranks[["method", "rule", *ranked]].copy()
+        if "median_fit_time" in self.ranks:
+            table["fit s"] = self.ranks["median_fit_time"]
+        table = table.rename(columns=_HEADINGS)
+        lines = [
+            textwrap.fill(caption, _WIDTH),
+            "",
+            _markdown(table, {"fit s": _seconds}),
+            "",
+        ]
+        p_values = []
+        for metric in ranked:
+            stat = self.stats[metric]
+            p = stat.get("friedman_p")
+            cell = "n/a" if p is None else f"{p:.3g}"
+            if stat["n_datasets"] != n:
+                cell += f" ({stat['n_datasets']} data sets)"
+            p_values.append(f"{_HEADINGS[metric]} {cell}")
+        why = "" if k >= 3 and n >= 2 else " (it needs 3 methods and 2 data sets)"
+        lines.append(
+            "Friedman test p-value per metric (small: the methods are not all "
+            f"alike){why}:"
+        )
+        lines += _joined(p_values, _WIDTH, indent="  ")
+        stat = self.stats[ranked[0]]
+        if "critical_difference" in stat:
+            lines.append(
+                textwrap.fill(
+                    "Critical difference (Nemenyi, alpha = 0.05): "
+                    f"{stat['critical_difference']:.2f}; closer mean ranks are not "
+                    "told apart.",
+                    _WIDTH,
+                )
+            )
+        return "\n".join(lines)
+
+
+def _joined(items, width, indent=""):
+    """``items`` joined by commas into lines at most ``width`` long, never
+    breaking an item."""
+    lines = [indent]
+    for i, item in enumerate(items):
+        item += "," if i < len(items) - 1 else ""
+        if lines[-1].strip() and len(lines[-1]) + 1 + len(item) > width:
+            lines.append(indent)
+        lines[-1] += (" " if lines[-1].strip() else "") + item
+    return lines
+
+
+def _seconds(value):
+    """Seconds: tenths from 1 s up, two significant digits below it (a small
+    fit is not 0.00 s)."""
+    return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
+
+
+def _markdown(table, formats=None):
+    """``table`` as an aligned Markdown table: text to the left, numbers to
+    the right (two decimals unless ``formats`` maps the column to another
+    formatting function), one space either side of a cell."""
+    formats = formats or {}
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+    cells = [
+        [
+            ("n/a" if pd.isna(v) else formats.get(c, "{:.2f}".format)(v))
+            if is_number
+            else str(v)
+            for v in table[c]
+        ]
+        for c, is_number in zip(table.columns, numeric, strict=True)
+    ]
+    widths = [
+        max(len(str(c)), *map(len, col))
+        for c, col in zip(table.columns, cells, strict=True)
+    ]
+
+    def line(row):
+        return (
+            "| "
+            + " | ".join(
+                v.rjust(w) if is_number else v.ljust(w)
+                for v, w, is_number in zip(row, widths, numeric, strict=True)
+            )
+            + " |"
+        )
+
+    rule = "|" + "|".join(
+        ("-" * (w + 1) + ":") if is_number else (":" + "-" * (w + 1))
+        for w, is_number in zip(widths, numeric, strict=True)
+    )
+    rows = [line(row) for row in zip(*cells, strict=True)]
+    return "\n".join([line(map(str, table.columns)), rule + "|", *rows])
 
 
 def _folder(name):
@@ -112,11 +267,6 @@ def _run_one(name, options, output, resume, threads):
     except (ValueError, FileNotFoundError, ImportError) as exc:
         return name, None, f"{type(exc).__name__}: {exc}"
     summary = result.summary()
-    # Each method under each rule is ranked as an entry of its own.
-    summary["method"] = [
-        rule_label(m, r)
-        for m, r in zip(summary["method"], summary["rule"], strict=True)
-    ]
     summary.insert(0, "dataset", name)
     return name, summary, None
 
@@ -213,35 +363,67 @@ def benchmark(
                     print(f"skipped {name}: {reason}", file=sys.stderr)
             else:
                 summaries.append(summary)
-            entries = [rule_label(m, r) for m in methods for r in RULES]
-            result = _summarise(
-                summaries, skipped, entries, rule_label(reference, RULES[0])
-            )
+            result = _summarise(summaries, skipped, methods, reference)
             if output is not None:
                 _save(result, config, output)
     bar.close()
     return result
 
 
+def _choose_rules(scores, methods):
+    """Per method, the rule it is ranked at: the one with the higher mean of
+    :data:`RULE_METRIC` over the data sets where both rules were scored."""
+    column = f"{RULE_METRIC}_mean"
+    table = (
+        scores.pivot_table(index="dataset", columns=["method", "rule"], values=column)
+        if not scores.empty and column in scores
+        else pd.DataFrame()
+    )
+    sign = 1 if RANKED_METRICS[RULE_METRIC] else -1
+    rules = {}
+    for method in methods:
+        keys = [(method, rule) for rule in RULES]
+        both = table[keys].dropna() if all(k in table for k in keys) else None
+        entry = {"rule": RULES[0], "n_datasets": 0}
+        if both is not None and len(both):
+            means = {rule: float(both[method, rule].mean()) for rule in RULES}
+            # A tie keeps the model as it predicts.
+            if sign * means[RULES[1]] > sign * means[RULES[0]]:
+                entry["rule"] = RULES[1]
+            entry.update(
+                {f"{RULE_METRIC}_{rule}": mean for rule, mean in means.items()},
+                n_datasets=len(both),
+            )
+        rules[method] = entry
+    return rules
+
+
 def _summarise(summaries, skipped, methods, reference):
     scores = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
+    rules = _choose_rules(scores, methods)
     ranks = pd.DataFrame(index=pd.Index(methods, name="method"))
+    ranks["rule"] = [rules[m]["rule"] for m in methods]
+    chosen = (
+        scores[scores["rule"] == scores["method"].map(ranks["rule"])]
+        if not scores.empty
+        else scores
+    )
     stats, wins = {}, {}
     for metric, higher in RANKED_METRICS.items():
         column = f"{metric}_mean"
-        if scores.empty or column not in scores:
+        if chosen.empty or column not in chosen:
             continue
-        table = scores.pivot_table(
+        table = chosen.pivot_table(
             index="dataset", columns="method", values=column, dropna=False
         ).reindex(columns=methods)
-        # An entry never scored (the balanced rule of a model without
-        # probabilities) is left out rather than emptying the table.
+        # A method never scored (no probabilities for a probability metric)
+        # is left out rather than emptying the table.
         complete = table.dropna(axis=1, how="all").dropna()
         if complete.empty:
             continue
         ranks[metric] = mean_ranks(complete, higher_is_better=higher)
         k = complete.shape[1]
-        entry = {"n_datasets": int(len(complete))}
+        entry = {"n_datasets": int(len(complete)), "n_methods": int(k)}
         if k >= 3 and len(complete) >= 2:
             entry["friedman_statistic"], entry["friedman_p"] = friedman_test(complete)
         if k >= 2:
@@ -253,12 +435,13 @@ def _summarise(summaries, skipped, methods, reference):
                 .reset_index(names="method")
                 .to_dict(orient="records")
             )
-    if not scores.empty and "fit_time_mean" in scores:
-        ranks["total_fit_time"] = scores.groupby("method")["fit_time_mean"].sum()
-    sort = "balanced_accuracy" if "balanced_accuracy" in ranks else None
-    if sort:
-        ranks = ranks.sort_values(sort)
-    return BenchmarkResult(scores, ranks.reset_index(), stats, wins, skipped)
+    if not chosen.empty and "fit_time_mean" in chosen:
+        per_fit = chosen.groupby("method")["fit_time_mean"]
+        ranks["median_fit_time"] = per_fit.median()
+        ranks["total_fit_time"] = per_fit.sum()
+    if RULE_METRIC in ranks:
+        ranks = ranks.sort_values(RULE_METRIC, kind="stable")
+    return BenchmarkResult(scores, ranks.reset_index(), stats, wins, skipped, rules)
 
 
 def _save(result, config, output):
@@ -266,12 +449,18 @@ def _save(result, config, output):
     atomic_write(output / "ranks.csv", result.ranks.to_csv(index=False))
     keep = [c for c in result.scores.columns if c.endswith("_mean")]
     per_dataset = (
-        result.scores[["dataset", "method", *keep]].to_dict(orient="records")
+        result.scores[["dataset", "method", "rule", *keep]].to_dict(orient="records")
         if not result.scores.empty
         else []
     )
     payload = {
         "config": config,
+        "rule_choice": (
+            "each method is ranked at one rule: the one with its higher mean CV "
+            f"{RULE_METRIC} over the data sets, the trained rule on a tie "
+            "(per_dataset holds both rules)"
+        ),
+        "rules": result.rules,
         "ranks": result.ranks.to_dict(orient="records"),
         "stats": result.stats,
         "wins_vs_reference": result.wins,
@@ -283,7 +472,9 @@ def _save(result, config, output):
     if "critical_difference" in stat and "balanced_accuracy" in result.ranks:
         from ..plotting import plot_critical_difference  # figures sit above
 
-        ranks = result.ranks.set_index("method")["balanced_accuracy"]
+        ranks = result.ranks.set_index("method")["balanced_accuracy"].dropna()
+        # Each method once, named with the rule it is ranked at.
+        ranks.index = [rule_label(m, result.rules[m]["rule"]) for m in ranks.index]
         plot_critical_difference(
             ranks,
             stat["critical_difference"],

@@ -1,17 +1,20 @@
-"""skimb benchmark: files, ranks across data sets (each method under each
-decision rule), resume and skipping."""
+"""skimb benchmark: files, ranks across data sets (each method once, at the
+decision rule it does better under), the printed table, resume and skipping."""
 
 import json
+import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import skimb.evaluation._run as run_module
 from skimb.evaluation import benchmark
+from skimb.evaluation._benchmark import RANKED_METRICS, _summarise
+from skimb.metrics import nemenyi_critical_difference
 
 SETS = ["keel:ecoli1", "keel:glass2", "keel:nope", "keel:lymphography"]
 METHODS = ["baseline", "weighted-loss", "logreg-balanced"]
-ENTRIES = [f"{m} ({r})" for m in METHODS for r in ("trained", "balanced")]
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +32,28 @@ def test_writes_per_dataset_files_and_summaries(run):
         }
     ranks = pd.read_csv(out / "ranks.csv")
     assert list(ranks["method"]) == list(result.ranks["method"])
-    assert set(ranks["method"]) == set(ENTRIES)
-    # Mean ranks over the data sets: each data set's ranks sum to 1 + ... + 6.
-    assert ranks["balanced_accuracy"].sum() == pytest.approx(21.0)
+    assert sorted(ranks["method"]) == sorted(METHODS)  # each method once
+    assert set(ranks["rule"]) <= {"trained", "balanced"}
+    assert {*RANKED_METRICS, "median_fit_time", "total_fit_time"} <= set(ranks)
+    # Mean ranks over the data sets: each data set's ranks sum to 1 + 2 + 3.
+    assert ranks["balanced_accuracy"].sum() == pytest.approx(6.0)
     saved = json.loads((out / "benchmark.json").read_text())
-    assert saved["stats"]["balanced_accuracy"]["n_datasets"] == 2
-    assert 0 <= saved["stats"]["balanced_accuracy"]["friedman_p"] <= 1
-    assert saved["stats"]["balanced_accuracy"]["critical_difference"] > 0
+    stat = saved["stats"]["balanced_accuracy"]
+    assert stat["n_datasets"] == 2 and stat["n_methods"] == 3
+    assert 0 <= stat["friedman_p"] <= 1
+    # Over the 3 methods, not the 6 (method, rule) pairs.
+    assert stat["critical_difference"] == pytest.approx(
+        nemenyi_critical_difference(3, 2)
+    )
+    assert saved["rules"] == {
+        m: {k: pytest.approx(v) for k, v in e.items()} for m, e in result.rules.items()
+    }
+    # Both rules' scores stay in the per data set records.
+    assert {(r["method"], r["rule"]) for r in saved["per_dataset"]} == {
+        (m, r) for m in METHODS for r in ("trained", "balanced")
+    }
     wins = saved["wins_vs_reference"]["balanced_accuracy"]
-    assert {w["method"] for w in wins} == set(ENTRIES) - {"baseline (trained)"}
+    assert {w["method"] for w in wins} == set(METHODS) - {"baseline"}
     assert all(w["wins"] + w["ties"] + w["losses"] == 2 for w in wins)
     assert (out / "critical_difference.png").stat().st_size > 1000
 
@@ -51,16 +67,153 @@ def test_unusable_data_sets_are_skipped_with_a_reason(run):
     assert "fewer than the cv=5 stratified folds" in reasons["keel:lymphography"]
 
 
+def test_each_method_is_ranked_at_its_better_rule_over_all_data_sets(run):
+    _, result = run
+    means = result.scores.groupby(["method", "rule"])["balanced_accuracy_mean"].mean()
+    ranked = result.ranks.set_index("method")
+    for method in METHODS:
+        better = (
+            "balanced"
+            if means.get((method, "balanced"), -np.inf) > means[method, "trained"]
+            else "trained"
+        )
+        assert ranked.loc[method, "rule"] == better == result.rules[method]["rule"]
+
+
 def test_ranks_follow_the_per_dataset_means(run):
     _, result = run
-    table = result.scores.pivot(
-        index="dataset", columns="method", values="balanced_accuracy_mean"
-    )
-    expected = table.rank(axis=1, ascending=False).mean()
-    got = result.ranks.set_index("method")["balanced_accuracy"]
+    rule = result.ranks.set_index("method")["rule"]
+    chosen = result.scores[result.scores["rule"] == result.scores["method"].map(rule)]
+    for metric, higher in RANKED_METRICS.items():
+        table = chosen.pivot(index="dataset", columns="method", values=f"{metric}_mean")
+        expected = table.rank(axis=1, ascending=not higher).mean()
+        got = result.ranks.set_index("method")[metric]
+        pd.testing.assert_series_equal(
+            got.sort_index(), expected.sort_index(), check_names=False
+        )
+    seconds = chosen.groupby("method")["fit_time_mean"].median()
     pd.testing.assert_series_equal(
-        got.sort_index(), expected.sort_index(), check_names=False
+        result.ranks.set_index("method")["median_fit_time"].sort_index(),
+        seconds.sort_index(),
+        check_names=False,
     )
+
+
+def _printed_table(text):
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+    return cells[0], cells[2:]  # the heading, the rows under the rule line
+
+
+def test_printed_ranks_one_entry_per_method_with_caption_and_tests(run):
+    _, result = run
+    text = result.format_ranks()
+    assert max(map(len, text.splitlines())) <= 100
+    assert text.startswith("Mean rank over 2 data sets (1 = best of 3 methods;")
+    assert "higher mean CV balanced accuracy" in text
+    heading, rows = _printed_table(text)
+    assert heading == [
+        "method",
+        "rule",
+        "bal. acc",
+        "G-mean",
+        "AP",
+        "ROC-AUC",
+        "log loss",
+        "fit s",
+    ]
+    assert sorted(row[0] for row in rows) == sorted(METHODS)
+    ranked = result.ranks.set_index("method")
+    for method, rule, *ranks, seconds in rows:
+        assert rule == ranked.loc[method, "rule"]
+        # The rank columns hold ranks, the time its own column.
+        expected = ranked.loc[method, ["balanced_accuracy", "geometric_mean"]]
+        assert [float(r) for r in ranks[:2]] == pytest.approx(expected, abs=0.005)
+        assert all(1 <= float(r) <= 3 for r in ranks)
+        # Two significant digits below a second, tenths above.
+        assert float(seconds) == pytest.approx(
+            ranked.loc[method, "median_fit_time"], rel=0.06, abs=0.05
+        )
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Friedman test"))
+    p_values = re.findall(r"([A-Za-z.\- ]+?) (\d[\d.e-]*)(?:,|$)", lines[at + 1])
+    assert [name.strip() for name, _ in p_values] == heading[2:-1]
+    assert all(0 <= float(p) <= 1 for _, p in p_values)
+    cd = result.stats["balanced_accuracy"]["critical_difference"]
+    assert f"Critical difference (Nemenyi, alpha = 0.05): {cd:.2f}" in text
+
+
+def _scores(rows):
+    """Per data set CV means of every ranked metric from
+    ``(dataset, method, rule, balanced accuracy)`` rows; the other metrics
+    follow balanced accuracy, fit_time is 1 s."""
+    out = []
+    for dataset, method, rule, value in rows:
+        row = {"dataset": dataset, "method": method, "rule": rule}
+        for metric, higher in RANKED_METRICS.items():
+            row[f"{metric}_mean"] = value if higher else 1 - value
+        out.append({**row, "fit_time_mean": 1.0})
+    return pd.DataFrame(out)
+
+
+def test_rule_choice_ties_and_missing_balanced_rule_keep_trained():
+    scores = _scores(
+        [
+            ("d1", "a", "trained", 0.6),
+            ("d1", "a", "balanced", 0.8),  # a: balanced better on the mean
+            ("d2", "a", "trained", 0.7),
+            ("d2", "a", "balanced", 0.6),
+            ("d1", "b", "trained", 0.7),
+            ("d1", "b", "balanced", 0.7),  # b: a tie
+            ("d2", "b", "trained", 0.5),
+            ("d2", "b", "balanced", 0.5),
+            ("d1", "c", "trained", 0.9),
+            ("d1", "c", "balanced", np.nan),  # c: no probabilities to move
+            ("d2", "c", "trained", 0.4),
+            ("d2", "c", "balanced", np.nan),
+        ]
+    )
+    result = _summarise([scores], [], ["a", "b", "c"], "b")
+    assert {m: e["rule"] for m, e in result.rules.items()} == {
+        "a": "balanced",
+        "b": "trained",
+        "c": "trained",
+    }
+    assert result.rules["a"]["balanced_accuracy_balanced"] == pytest.approx(0.7)
+    assert result.rules["c"]["n_datasets"] == 0
+    # d1: a 0.8, c 0.9, b 0.7; d2: b 0.5, a 0.6, c 0.4 -> a 1.5, b 2.5, c 2.
+    ranks = result.ranks.set_index("method")["balanced_accuracy"]
+    assert ranks.to_dict() == {"a": 1.5, "c": 2.0, "b": 2.5}
+    assert list(result.ranks["method"]) == ["a", "c", "b"]
+    assert result.stats["log_loss"]["n_methods"] == 3
+    wins = {w["method"]: w["wins"] for w in result.wins["balanced_accuracy"]}
+    assert wins == {"a": 2, "c": 1}
+
+
+def test_printed_table_fits_100_characters_with_the_longest_names():
+    names = ["balanced-random-forest", "progressive-sampler", "baseline"]
+    rng = np.random.default_rng(0)
+    rows = [
+        (f"d{i}", m, r, rng.uniform())
+        for i in range(12)
+        for m in names
+        for r in ("trained", "balanced")
+    ]
+    text = _summarise([_scores(rows)], [], names, "baseline").format_ranks()
+    assert max(map(len, text.splitlines())) <= 100
+    assert len(_printed_table(text)[1]) == 3
+
+
+def test_two_methods_print_no_friedman_p_value_and_say_why():
+    rows = [(d, m, "trained", v) for d, m, v in [("d1", "a", 0.6), ("d1", "b", 0.7)]]
+    text = _summarise([_scores(rows)], [], ["a", "b"], "a").format_ranks()
+    assert "(it needs 3 methods and 2 data sets):" in text
+    assert "bal. acc n/a" in text
+
+
+def test_nothing_ranked_says_so():
+    result = _summarise([], [("keel:nope", "unknown")], ["a"], "a")
+    assert result.format_ranks() == "No data set could be ranked."
 
 
 def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch, tiny):
@@ -76,6 +229,7 @@ def test_resume_keeps_finished_data_sets(tmp_path, monkeypatch, tiny):
         ["keel:ecoli1"], methods=["baseline"], output=tmp_path, resume=True, **tiny
     )
     assert len(result.scores) == 2  # the method under its two rules
+    assert list(result.ranks["method"]) == ["baseline"]
     assert (
         json.loads(first)["rows"]
         == json.loads((tmp_path / "keel_ecoli1" / "results.json").read_text())["rows"]
