@@ -11,6 +11,7 @@ default, check, help); the command only turns a bad option into exit status
 """
 
 import argparse
+import os
 import sys
 
 from .datasets._benchmark_sets import SUITES, list_benchmark_datasets
@@ -19,7 +20,7 @@ from .datasets._sources import check_data_name
 from .evaluation._benchmark import benchmark
 from .evaluation._compare import compare
 from .evaluation._options import RunConfig, run_options
-from .evaluation._report import format_table, format_verdict
+from .evaluation._report import format_leaderboard, format_table, format_verdict
 
 __all__ = ["main"]
 
@@ -114,6 +115,12 @@ def build_parser():
         "--data", default=None, help="your table: a .csv, .tsv or .parquet file"
     )
     _add_options(p, "compare")
+    p.add_argument(
+        "--wide",
+        action="store_true",
+        help="print every column (both rules of each method, the CV and "
+        "held-out metrics) instead of the leaderboard; the files hold them all",
+    )
 
     b = sub.add_parser(
         "benchmark",
@@ -175,7 +182,7 @@ def _benchmark(parser, args):
     )
     if isinstance(result, int):
         return result
-    print(result.ranks.to_markdown(index=False, floatfmt=".2f"))
+    print(result.format_ranks())
     for name, reason in result.skipped:
         print(f"skipped {name}: {reason}")
     print(f"\nPer data set results, ranks.csv and benchmark.json in {args.output}/")
@@ -196,7 +203,7 @@ def _compare(parser, args):
     result = _run_job(lambda: compare(data, **options), args.output, "methods")
     if isinstance(result, int):
         return result
-    print(format_table(result))
+    print(format_table(result) if args.wide else format_leaderboard(result))
     verdict = format_verdict(result)
     if verdict:
         print(f"\n{verdict}")
@@ -207,16 +214,30 @@ def _compare(parser, args):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "datasets":
+    try:
+        if args.command == "datasets":
+            try:
+                table = list_benchmark_datasets(args.suite)
+            except ValueError as exc:
+                parser.error(str(exc))
+            print(table.to_markdown(index=False, floatfmt=".1f"))
+            status = 0
+        elif args.command == "benchmark":
+            status = _benchmark(parser, args)
+        else:
+            status = _compare(parser, args)
+        sys.stdout.flush()  # a closed pipe raises here, not at exit
+    except BrokenPipeError:
+        # The reader left (skimb datasets | head -1). As Python's "Note on
+        # SIGPIPE" does: point stdout at devnull so that the flush at exit
+        # does not raise again, and exit 1 without a traceback.
         try:
-            table = list_benchmark_datasets(args.suite)
-        except ValueError as exc:
-            parser.error(str(exc))
-        print(table.to_markdown(index=False, floatfmt=".1f"))
-        return 0
-    if args.command == "benchmark":
-        return _benchmark(parser, args)
-    return _compare(parser, args)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is no file (a test's capture)
+            pass
+        return 1
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,3 +55,17 @@ def test_your_data(tmp_path):
     assert result.config["positive"] == "fraud"
     assert (result.rows["status"] == "ok").all(), result.rows["error"].unique()
     assert (tmp_path / "precision_recall.png").exists()
+
+
+def test_fraud(tmp_path):
+    result = _main("fraud.py")(
+        ["--rows", "2500", "--max-epochs", "2", "--cv", "2", "--output", str(tmp_path)]
+    )
+    assert result.config["positive"] == "fraud"
+    assert result.config["operating_point"] == "alert-rate=0.01"
+    assert (result.rows["status"] == "ok").all(), result.rows["error"].unique()
+    # The payment id is left out of the features, and the model decides at
+    # the alert budget.
+    assert "payment_id" not in str(result.model.estimator[0].transformers)
+    assert result.model_info["rule"] == "threshold"
+    assert (tmp_path / "model.skimb").exists()

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.model_selection import FixedThresholdClassifier
 from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -32,6 +33,9 @@ from ._net_state import ESTIMATORS, FORMAT, net_from_payload, net_payload
 
 __all__ = ["PIPELINE_FORMAT", "load", "save"]
 
+#: The format of a file holding a model that decides at a fixed threshold
+#: (scikit-learn's FixedThresholdClassifier around a net or a pipeline).
+THRESHOLD_FORMAT = "skimb-threshold"
 #: The format of a file holding a pipeline (or an estimator other than a
 #: skimb net); a skimb net alone keeps :data:`~._net_state.FORMAT`.
 PIPELINE_FORMAT = "skimb-pipeline"
@@ -39,10 +43,17 @@ PIPELINE_VERSION = 1
 
 # Types that skops does not trust by default but that hold data, not code:
 # numpy's dtype objects, the column selector of a ColumnTransformer, the
-# trees of the tree ensembles.
+# trees of the tree ensembles, and the column check of skimb's preprocessing
+# (a BaseEstimator whose state is lists of strings).
 _SAFE_TYPES = frozenset(
     {
         "numpy.dtype",
+        # Gradient boosting with categorical features checks its input with
+        # partial(check_array, ...): skops audits the function a partial
+        # holds, which must be trusted too.
+        "functools.partial",
+        "sklearn.utils.validation.check_array",
+        "skimb.evaluation._preprocessing.ColumnTypeCheck",
         "sklearn.compose._column_transformer.make_column_selector",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
         "sklearn.tree._tree.Tree",
@@ -106,6 +117,29 @@ def _pipeline_payload(obj):
     }
 
 
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _threshold_payload(model):
+    """A FixedThresholdClassifier: its decision settings as plain data, the
+    model it wraps as any other."""
+    inner = getattr(model, "estimator_", model.estimator)
+    threshold = model.threshold
+    if not isinstance(threshold, str):
+        threshold = float(threshold)
+    return {
+        "format": THRESHOLD_FORMAT,
+        "version": PIPELINE_VERSION,
+        "threshold": threshold,
+        "pos_label": _plain(model.pos_label),
+        "response_method": model.response_method,
+        "model": net_payload(inner)
+        if _is_skimb_net(inner)
+        else _pipeline_payload(inner),
+    }
+
+
 def save(model, path):
     """Write a fitted model to ``path`` without pickling code.
 
@@ -143,7 +177,9 @@ def save(model, path):
     >>> bool((loaded.predict(X) == model.predict(X)).all())
     True
     """
-    if _is_skimb_net(model):
+    if isinstance(model, FixedThresholdClassifier):
+        payload = _threshold_payload(model)
+    elif _is_skimb_net(model):
         payload = net_payload(model)
     elif isinstance(model, BaseEstimator):
         payload = _pipeline_payload(model)
@@ -157,6 +193,14 @@ def save(model, path):
 
 
 def _read(path):
+    # save() writes torch's zip archive; anything else (a csv, a pickle) is
+    # refused before torch's unpickler reads it, which fails on text with
+    # errors such as "IndexError: pop from empty list".
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"refused to load {os.fspath(path)!r}: it is not a skimb model file "
+            "(a file written by skimb.save, a zip archive; this one is not)."
+        )
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -168,6 +212,8 @@ def _read(path):
         ValueError,
         TypeError,
         AttributeError,
+        IndexError,
+        KeyError,
         zipfile.BadZipFile,
         OSError,
     ) as exc:
@@ -274,6 +320,21 @@ def load(path, *, device=None, trusted=None):
     where = os.fspath(path)
     payload = _read(path)
     trusted = dict(trusted or {})
+    if isinstance(payload, dict) and payload.get("format") == THRESHOLD_FORMAT:
+        if not isinstance(payload.get("model"), dict):
+            raise ValueError(
+                f"{where!r} is malformed: the thresholded model is missing."
+            )
+        return FixedThresholdClassifier(
+            _model_from_payload(payload["model"], where, device, trusted),
+            threshold=payload.get("threshold"),
+            pos_label=payload.get("pos_label"),
+            response_method=payload.get("response_method"),
+        )
+    return _model_from_payload(payload, where, device, trusted)
+
+
+def _model_from_payload(payload, where, device, trusted):
     if isinstance(payload, dict) and payload.get("format") == PIPELINE_FORMAT:
         return _pipeline_from_payload(payload, where, device=device, trusted=trusted)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

@@ -26,6 +26,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .._utils.docstring import Substitution
+from ._decisions import SCORES, decide_at
 from ._execution import auto_workers, interrupts_stop_the_run, parallel_backend
 from ._groups import available_memory, data_bytes, plan_batches, training_work
 from ._methods import DEFAULT_METHODS
@@ -75,7 +76,8 @@ def compare(
     resume=False,
     progress=True,
     plots=True,
-    recommend_for="balanced_accuracy",
+    operating_point=None,
+    recommend_for="average_precision",
     fit_many=True,
 ):
     """Compare imbalance-handling methods on one data set.
@@ -148,8 +150,11 @@ def compare(
             result.rows = _ordered(pd.DataFrame(rows), methods)
             if output is not None:
                 save_result(result, output)
+        point = plan.operating_point
+        thresholds = decide_at(rows, point, options.cv)
+        rows = [{k: v for k, v in r.items() if k != SCORES} for r in rows]
         result.rows = _ordered(pd.DataFrame(rows), methods)
-        finish(result, models, plan, options)
+        finish(result, models, plan, options, thresholds)
     bar.close()
     if output is not None:
         save_result(result, output)

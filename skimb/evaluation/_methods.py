@@ -37,6 +37,7 @@ from ..estimators._classifiers import (
     WeightedSamplerClassifier,
 )
 from ..nn._losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
+from ._preprocessing import native_categorical_features
 
 __all__ = [
     "DEFAULT_METHODS",
@@ -72,6 +73,14 @@ class Method:
         draws that move to class-balanced over the epochs) needs a known
         length: such a method trains the fixed budget's epochs (30, or a
         lower cap) without early stopping.
+    family : {'net', 'trees', 'linear'}
+        The kind of model, as the verdict names the winner: a net, a tree
+        ensemble or a linear model.
+    native_categories : bool
+        Whether it splits on a table's categories and missing values itself
+        (gradient boosting): its preprocessing codes the categories and
+        leaves the numbers as they are, instead of one-hot encoding and
+        scaling them.
     """
 
     estimator: object
@@ -80,6 +89,18 @@ class Method:
     dense: bool = False
     per_fit: dict = field(default_factory=dict)
     stops_early: bool = True
+    family: str = "net"
+    native_categories: bool = False
+
+
+def _reference(estimator, family, dense=False, native_categories=False):
+    return Method(
+        estimator,
+        net=False,
+        dense=dense,
+        family=family,
+        native_categories=native_categories,
+    )
 
 
 _NET = NetClassifier()
@@ -92,11 +113,21 @@ METHODS = {
     "smote": Method(_NET, SMOTE()),
     "random-under": Method(_NET, RandomUnderSampler()),
     "adasyn": Method(_NET, ADASYN()),
-    "logreg-balanced": Method(
-        LogisticRegression(class_weight="balanced", max_iter=2000), net=False
+    # The strong references: scikit-learn's gradient boosting (its own early
+    # stopping on tables over 10,000 rows) and logistic regression, as they
+    # come and with balanced class weights.
+    "hgb": _reference(
+        HistGradientBoostingClassifier(), "trees", dense=True, native_categories=True
     ),
-    "hgb-balanced": Method(
-        HistGradientBoostingClassifier(class_weight="balanced"), net=False, dense=True
+    "hgb-balanced": _reference(
+        HistGradientBoostingClassifier(class_weight="balanced"),
+        "trees",
+        dense=True,
+        native_categories=True,
+    ),
+    "logreg": _reference(LogisticRegression(max_iter=2000), "linear"),
+    "logreg-balanced": _reference(
+        LogisticRegression(class_weight="balanced", max_iter=2000), "linear"
     ),
     # Long-tail methods.
     "effective-number": Method(WeightedLossClassifier(class_weight="effective")),
@@ -120,12 +151,12 @@ METHODS = {
     ),
     # imbalanced-learn's ensembles, balanced by construction (each member
     # sees a balanced resample): references, at modest sizes.
-    "balanced-random-forest": Method(
-        BalancedRandomForestClassifier(n_estimators=100), net=False
+    "balanced-random-forest": _reference(
+        BalancedRandomForestClassifier(n_estimators=100), "trees"
     ),
-    "easy-ensemble": Method(EasyEnsembleClassifier(n_estimators=10), net=False),
-    "rusboost": Method(RUSBoostClassifier(n_estimators=50), net=False),
-    "balanced-bagging": Method(BalancedBaggingClassifier(n_estimators=10), net=False),
+    "easy-ensemble": _reference(EasyEnsembleClassifier(n_estimators=10), "trees"),
+    "rusboost": _reference(RUSBoostClassifier(n_estimators=50), "trees"),
+    "balanced-bagging": _reference(BalancedBaggingClassifier(n_estimators=10), "trees"),
 }
 """Method name -> :class:`Method`."""
 
@@ -144,6 +175,9 @@ DEFAULT_METHODS = (
     "smote",
     "random-under",
     "logit-adjusted",
+    "hgb",
+    "balanced-random-forest",
+    "logreg",
 )
 
 
@@ -201,6 +235,10 @@ def build(name, *, net, seed, y, preprocessor=None):
     else:
         estimator.set_params(random_state=seed)
     steps = []
+    if preprocessor is not None and method.native_categories:
+        estimator.set_params(
+            categorical_features=native_categorical_features(preprocessor)
+        )
     if preprocessor is not None and method.dense:
         steps += _dense_steps(clone(preprocessor))
     elif preprocessor is not None:

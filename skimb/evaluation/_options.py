@@ -10,8 +10,9 @@ cannot drift apart.
 from dataclasses import MISSING, dataclass, field, fields
 
 from ..datasets._imbalance import IMBALANCE_RECIPES
+from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_point
 from . import _checks as check
-from ._methods import DEFAULT_METHODS
+from ._methods import DEFAULT_METHODS, METHODS
 from ._verdict import RECOMMENDED_METRICS
 
 __all__ = [
@@ -101,7 +102,8 @@ class RunConfig:
     methods: tuple = _option(
         DEFAULT_METHODS,
         "sequence of str",
-        "Names from skimb.evaluation.METHODS (comma-separated on the command line).",
+        "Names from skimb.evaluation.METHODS (comma-separated on the command "
+        f"line): {', '.join(METHODS)}.",
         check.methods,
         shown="DEFAULT_METHODS",
         parse="names",
@@ -294,12 +296,26 @@ class RunConfig:
         check.flag,
         benchmark=False,
     )
+    operating_point: object = _option(
+        None,
+        "str, OperatingPoint, array-like or None",
+        "Where decisions are taken and scored: "
+        + OPERATING_POINT_FORMS
+        + ". None means 'f1' for a binary problem and 'balanced' for a "
+        "multiclass one. A threshold is chosen on out-of-fold scores, never on "
+        "the rows it is scored on; the table shows precision, recall and the "
+        "alert rate there, and the saved model decides there.",
+        check_operating_point,
+        commands=_COMPARE,
+    )
     recommend_for: str = _option(
-        "balanced_accuracy",
-        "{'balanced_accuracy', 'average_precision', 'log_loss'}",
-        "The metric whose recommended method and rule is saved as "
-        "OUTPUT/model.skimb: the fit on the whole training part (first seed), "
-        "its prior set to the rule, with its preprocessing.",
+        "average_precision",
+        "{" + ", ".join(map(repr, RECOMMENDED_METRICS)) + "}",
+        "The metric the methods are ranked on and the saved model "
+        "(OUTPUT/model.skimb) is recommended for: the fit on the whole "
+        "training part (first seed) with its preprocessing, deciding at the "
+        "operating point. The default, average precision, does not depend on "
+        "the threshold.",
         check.one_of(list(RECOMMENDED_METRICS)),
         commands=_COMPARE,
     )

@@ -6,6 +6,7 @@ option, data that cannot be used, an output folder that cannot be written,
 a ``resume`` of another configuration) is raised before any work starts.
 """
 
+import dataclasses
 import sys
 import warnings
 from dataclasses import dataclass
@@ -18,8 +19,14 @@ from ..datasets._imbalance import check_imbalance_options, make_imbalanced
 from ..datasets._sources import load_data
 from ..datasets._user import check_target
 from ..estimators._early_stopping import validation_split
+from ..metrics._operating_point import check_operating_point
 from ._methods import METHODS
-from ._preprocessing import check_encodable, make_preprocessor
+from ._preprocessing import (
+    check_encodable,
+    make_preprocessor,
+    unusable_columns,
+    warn_unusable,
+)
 from ._results import check_output_writable, load_previous
 
 __all__ = ["VALIDATION_FRACTION", "Plan", "SeedData", "Task", "plan_comparison"]
@@ -84,6 +91,8 @@ class SeedData:
     preprocessor: object
     stopping: dict
     fixed_epochs: int = 30  # the epochs of a net without early stopping
+    operating_point: object = None  # the OperatingPoint decisions are taken at
+    tree_preprocessor: object = None  # gradient boosting's, native categories
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +104,11 @@ class Plan:
     config: dict
     seeds: dict
     done: list
+
+    @property
+    def operating_point(self):
+        """The :class:`~skimb.metrics.OperatingPoint` decisions are taken at."""
+        return next(iter(self.seeds.values())).operating_point
 
     @property
     def classes(self):
@@ -167,18 +181,25 @@ def _load(data, y, options):
 
 
 def _preprocessor(split, builtin):
-    """The tabular preprocessing of a user's data (None for built-in data)."""
+    """The tabular preprocessing of a user's data, and the one of gradient
+    boosting with native categories (both None for built-in data)."""
     if builtin:
-        return None
+        return None, None
     check_encodable(split.X_train)
-    preprocessor = make_preprocessor(split.X_train)
+    unusable = unusable_columns(split.X_train)
+    warn_unusable(unusable, split.name, stacklevel=4)  # the caller of compare
+    preprocessors = [
+        make_preprocessor(split.X_train, drop=unusable, native_categories=native)
+        for native in (False, True)
+    ]
     try:
-        preprocessor.fit(split.X_train)
+        for preprocessor in preprocessors:
+            preprocessor.fit(split.X_train)
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"the features of {split.name} cannot be preprocessed: {exc}"
         ) from None
-    return preprocessor
+    return preprocessors
 
 
 def _recipe(split, builtin, options):
@@ -244,7 +265,7 @@ def _warn_no_stopping(seed, stopping):
         )
 
 
-def _seed_data(split, seed, imbalance, options, net, preprocessor):
+def _seed_data(split, seed, imbalance, options, net, preprocessor, point):
     X, y = make_imbalanced(split.X_train, split.y_train, random_state=seed, **imbalance)
     classes = list(label_counts(split.y_train))
     counts = {c: int(np.sum(y == c)) for c in classes}
@@ -278,6 +299,7 @@ def _seed_data(split, seed, imbalance, options, net, preprocessor):
         preprocessor=preprocessor,
         stopping=stopping,
         fixed_epochs=options.unstopped_epochs,
+        operating_point=point,
     )
 
 
@@ -308,8 +330,11 @@ def plan_comparison(data, y, options):
     """
     split, builtin = _load(data, y, options)
     imbalance = _recipe(split, builtin, options)
-    preprocessor = _preprocessor(split, builtin)
+    preprocessor, tree_preprocessor = _preprocessor(split, builtin)
     net = options.net_settings()
+    point = check_operating_point(
+        options.operating_point, n_classes=len(label_counts(split.y_train))
+    )
     config = {
         "dataset": split.name,
         "class_counts": label_counts(split.y_train),
@@ -322,13 +347,19 @@ def plan_comparison(data, y, options):
         "net": net,
         "test_size": options.test_size,
         "preprocessing": "none (pixels in [0, 1])" if builtin else "tabular",
+        "operating_point": str(point),
     }
     if options.output is not None:
         check_output_writable(options.output)
     done = load_previous(options.output, config) if options.resume else []
     seeds = {}
     for seed in options.seeds:  # a loop: the warning's stacklevel counts frames
-        seeds[seed] = _seed_data(split, seed, imbalance, options, net, preprocessor)
+        seeds[seed] = _seed_data(
+            split, seed, imbalance, options, net, preprocessor, point
+        )
+        seeds[seed] = dataclasses.replace(
+            seeds[seed], tree_preprocessor=tree_preprocessor
+        )
     first = seeds[options.seeds[0]]
     config.update(
         trained_counts=label_counts(first.y),

@@ -132,8 +132,11 @@ def _build(task, data, y_train):
         # Too few rows to stop on, or a schedule counted in epochs
         # (Method.stops_early): the fixed budget's epochs (or the user's).
         net = {**net, "early_stopping": False, "max_epochs": data.fixed_epochs}
+    preprocessor = data.preprocessor
+    if METHODS[task.method].native_categories and data.tree_preprocessor is not None:
+        preprocessor = data.tree_preprocessor
     return build(
-        task.method, net=net, seed=task.seed, y=y_train, preprocessor=data.preprocessor
+        task.method, net=net, seed=task.seed, y=y_train, preprocessor=preprocessor
     )
 
 

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ColumnTypeCheck",
     "check_encodable",
     "make_preprocessor",
+    "native_categorical_features",
     "unusable_columns",
     "warn_unusable",
 ]
@@ -38,6 +39,9 @@ CATEGORICAL_DTYPES = ["object", "category", "bool", "string"]
 #: levels, the rest one "infrequent" column (60,000 rows of a 5,000-level
 #: column encode in well under a second; see the tests).
 MAX_CATEGORIES = 32
+#: The most levels of a categorical column that gradient boosting splits on
+#: (scikit-learn's histogram gradient boosting takes fewer than 255 bins).
+MAX_TREE_CATEGORIES = 250
 #: A column with fewer non-missing values is never judged an identifier or
 #: free text: too few to tell.
 MIN_ROWS_TO_JUDGE = 20
@@ -247,7 +251,20 @@ class ColumnTypeCheck(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return X
 
 
-def make_preprocessor(X, *, drop=None):
+def native_categorical_features(preprocessor):
+    """The ``categorical_features`` of gradient boosting behind
+    ``make_preprocessor(X, native_categories=True)``: the positions of its
+    category codes (None without categorical columns)."""
+    transformers = getattr(preprocessor, "transformers", None)
+    if not transformers:
+        return None
+    name, _, columns = transformers[0]
+    if name != "categorical" or not len(columns):
+        return None  # another preprocessing, or no categorical column
+    return list(range(len(columns)))
+
+
+def make_preprocessor(X, *, drop=None, native_categories=False):
     """The preprocessing for ``X``: a ``ColumnTransformer`` that imputes and
     scales the numeric columns and one-hot encodes the categorical ones (an
     array's columns are all numeric), leaving out the columns in ``drop``.
@@ -260,6 +277,13 @@ def make_preprocessor(X, *, drop=None):
         the same choice.
     drop : iterable of column names or None
         Columns to leave out; None: those :func:`unusable_columns` finds.
+    native_categories : bool, default=False
+        For gradient boosting, which splits on categories and missing values
+        itself: the categorical columns as codes (the first columns; at
+        most :data:`MAX_TREE_CATEGORIES` levels each, the rarest folded into
+        one, unseen ones missing), the numeric ones as they are
+        (:func:`native_categorical_features` gives their positions). An
+        array is returned as the numeric preprocessing either way.
 
     The one-hot part may make the output sparse (``OneHotEncoder``'s
     default); the skimb estimators, the resamplers and the linear reference
@@ -292,12 +316,35 @@ def make_preprocessor(X, *, drop=None):
         for i, c in enumerate(X.columns)
         if c not in dropped
     ]
+    numeric_columns = [c for c, is_categorical in kept if not is_categorical]
+    categorical_columns = [c for c, is_categorical in kept if is_categorical]
+    if native_categories:
+        # Gradient boosting splits on categories and on missing values
+        # itself: codes (the first columns), numbers as they are.
+        codes = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=np.nan,
+            encoded_missing_value=np.nan,
+            max_categories=MAX_TREE_CATEGORIES,
+        )
+        return ColumnTransformer(
+            [
+                (
+                    "categorical",
+                    make_pipeline(ColumnTypeCheck(), codes),
+                    categorical_columns,
+                ),
+                ("numeric", ColumnTypeCheck(), numeric_columns),
+            ],
+            remainder="drop",
+            sparse_threshold=0,
+        )
     return ColumnTransformer(
         [
             (
                 "numeric",
                 make_pipeline(ColumnTypeCheck(), *numeric),
-                [c for c, is_categorical in kept if not is_categorical],
+                numeric_columns,
             ),
             (
                 "categorical",
@@ -308,7 +355,7 @@ def make_preprocessor(X, *, drop=None):
                         max_categories=MAX_CATEGORIES,
                     ),
                 ),
-                [c for c, is_categorical in kept if is_categorical],
+                categorical_columns,
             ),
         ],
         remainder="drop",

@@ -11,31 +11,18 @@ preprocessing included. It is written with :func:`skimb.save` to
 
 import warnings
 
-import numpy as np
+from sklearn.model_selection import FixedThresholdClassifier
 
+from ..datasets._builtin import label_counts
 from ..estimators._persistence import save
 from ._prepare import prepare
-from ._scoring import final_step
-from ._verdict import RULES, _trained_balanced, recommend
+from ._scoring import at_data_prior, final_step
+from ._verdict import RULES, _trained_balanced, better_rule, recommend
 
-__all__ = ["MODEL_FILE", "chosen", "finish", "with_rule"]
+__all__ = ["MODEL_FILE", "at_threshold", "chosen", "finish", "with_rule"]
 
 #: The file name of the saved model, in the output folder.
 MODEL_FILE = "model.skimb"
-
-
-def _better_rule(rows, method):
-    """The rule with the better CV balanced accuracy of ``method``: the one a
-    pick by a threshold-free metric (same under both rules) predicts with."""
-    cv = rows[
-        (rows["method"] == method)
-        & (rows["status"] == "ok")
-        & (rows["fold"].astype(str) != "test")
-    ]
-    if cv.empty or "balanced_accuracy" not in cv:
-        return RULES[0]
-    means = cv.groupby("rule")["balanced_accuracy"].mean()
-    return max(RULES, key=lambda r: means.get(r, -np.inf))  # trained on a tie
 
 
 def chosen(verdict, rows, metric):
@@ -45,7 +32,7 @@ def chosen(verdict, rows, metric):
         return None
     rule = entry["rule"]
     if rule not in RULES:  # 'any': a threshold-free metric
-        rule = _better_rule(rows, entry["method"])
+        rule = better_rule(rows, entry["method"])
     return entry["method"], rule
 
 
@@ -94,12 +81,52 @@ def _model(method, models, plan):
         return None
 
 
-def finish(result, models, plan, options):
+def at_threshold(model, threshold, positive, train_prior):
+    """``model`` deciding at ``threshold`` on the positive class's
+    probability, its ``predict_proba`` answering at the data's own prior.
+
+    A skimb net (alone or behind a pipeline's steps) is set to
+    ``prior=train_prior`` (the training part's class frequencies before any
+    resampling), the prior its threshold was chosen under; scikit-learn's
+    :class:`~sklearn.model_selection.FixedThresholdClassifier` wraps the
+    fitted model (no refit), so ``set_params(threshold=...)`` moves the
+    point.
+    """
+    at_data_prior(model, train_prior)
+    return FixedThresholdClassifier(
+        model, threshold=threshold, pos_label=positive, response_method="predict_proba"
+    )
+
+
+def _decide(model, pick, plan, thresholds):
+    """The saved model and how it decides: at the operating point's
+    threshold when there is one, under the pick's rule otherwise."""
+    point, first = plan.operating_point, next(iter(plan.seeds))
+    threshold = (thresholds or {}).get((pick[0], first))
+    if point is None or not point.thresholded:
+        return with_rule(model, pick[1]), {"rule": pick[1]}
+    if threshold is None:
+        warnings.warn(
+            f"the threshold of {pick[0]!r} at {point} needs every fold's scores "
+            "of this run (a resumed method has none): the model is saved under "
+            f"the {pick[1]} rule.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return with_rule(model, pick[1]), {"rule": pick[1]}
+    data = plan.seeds[first]
+    prior = {c: n / len(data.y) for c, n in label_counts(data.y).items()}
+    model = at_threshold(model, threshold, data.positive, prior)
+    return model, {"rule": "threshold", "threshold": float(threshold)}
+
+
+def finish(result, models, plan, options, thresholds=None):
     """Fill ``result``'s recommendation and recommended model, and save the
     model to the output folder (when there is one).
 
     ``models`` maps a method to its fitted model on the whole training part
-    of the first seed.
+    of the first seed; ``thresholds`` maps ``(method, seed)`` to the
+    threshold its model decides at (:func:`~._decisions.decide_at`).
     """
     rows = result.rows
     if rows.empty or "rule" not in rows:
@@ -111,11 +138,13 @@ def finish(result, models, plan, options):
     model = _model(pick[0], models, plan)
     if model is None:
         return result
-    result.model = with_rule(model, pick[1])
+    result.model, decision = _decide(model, pick, plan, thresholds)
     result.model_info = {
         "path": None,
         "method": pick[0],
-        "rule": pick[1],
+        **decision,
+        "operating_point": str(plan.operating_point),
+        "positive": plan.config.get("positive"),
         "recommended_for": options.recommend_for,
     }
     if result.output is not None:

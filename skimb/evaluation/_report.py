@@ -6,11 +6,20 @@ headed by the data set, its classes and the positive one;
 The figures are drawn by :func:`skimb.plotting.save_plots`.
 """
 
+import textwrap
+
 import numpy as np
 
-from ._verdict import describe
+from ._verdict import SIGNIFICANCE, describe, standings
 
-__all__ = ["NOTE", "format_table", "format_verdict"]
+__all__ = [
+    "NOTE",
+    "WIDTH",
+    "format_leaderboard",
+    "format_table",
+    "format_verdict",
+    "leaderboard",
+]
 
 #: What the rule column means, printed under the table.
 NOTE = (
@@ -25,6 +34,7 @@ NOTE = (
 _METRIC_NAMES = {
     "balanced_accuracy": "balanced accuracy",
     "average_precision": "AP",
+    "roc_auc": "ROC-AUC",
     "log_loss": "log loss",
 }
 
@@ -130,9 +140,263 @@ def _cells(rec, n_cells):
     return cells
 
 
+# (summary key, heading) of the decision columns at a threshold, held out.
+_AT_POINT = (
+    ("precision_at", "prec."),
+    ("recall_at", "recall"),
+    ("alert_rate_at", "alerts"),
+)
+
+
+def _point_scores(result):
+    """``(summary key, heading)`` of the operating point's own score: its
+    F-score (``F1``, ``F2``, ...) or its cost per row."""
+    kind, text = _point(result)
+    if kind == "f1":
+        return [("fbeta_at", "F1")]
+    if kind == "fbeta":
+        return [("fbeta_at", f"F{float(text.partition('=')[2]):g}")]
+    return [("cost_at", "cost")]
+
+
+#: The leaderboard's width limit, in characters.
+WIDTH = 100
+
+
+def _pm(mean, std):
+    if np.isnan(mean):
+        return "n/a"
+    return f"{mean:.3f}±{std:.3f}"
+
+
+def _num(value, fmt="{:.3f}"):
+    return "n/a" if value is None or np.isnan(value) else fmt.format(value)
+
+
+def _point(result):
+    """``(kind, text)`` of the run's operating point (``'balanced'`` for a
+    result without one)."""
+    text = str(result.config.get("operating_point") or "balanced")
+    return text.partition("=")[0], text
+
+
+def _thresholded(result):
+    return result.config.get("positive") is not None and _point(result)[0] != (
+        "balanced"
+    )
+
+
+def leaderboard(result):
+    """The comparison at a glance: one row per method at its better rule,
+    best first by the ranked metric (``recommend_for``).
+
+    Columns: the rank (``~`` marks a lead of the first within the fold
+    noise: paired corrected t-test p >= 0.05), the method, its rule (where
+    the rule decides), the CV mean ± standard deviation of average
+    precision and the CV ROC-AUC; then the held-out part's scores: at a
+    threshold (binary operating points) its precision, recall, alert rate
+    and F-score or cost, where the saved model decides; under the balanced
+    rule (multiclass) its balanced accuracy and macro F1; and the seconds
+    of a fit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells, as printed.
+    """
+    import pandas as pd
+
+    metric = result.config.get("recommend_for") or "average_precision"
+    cv = result.config.get("cv", 5)
+    thresholded = _thresholded(result)
+    summary = result.summary()
+    table = []
+    placed = standings(result.rows, metric, cv=cv) if not result.rows.empty else []
+    for i, entry in enumerate(placed):
+        rec = summary[
+            (summary["method"] == entry["method"]) & (summary["rule"] == entry["rule"])
+        ].iloc[0]
+        tied = i > 0 and not entry["p_value"] < SIGNIFICANCE
+        row = {"#": f"{i + 1}{'~' if tied else ''}", "method": entry["method"]}
+        if not thresholded:
+            row["rule"] = entry["rule"]
+        row["AP (CV)"] = _pm(
+            rec["average_precision_mean"], rec["average_precision_std"]
+        )
+        row["ROC-AUC"] = _num(rec["roc_auc_mean"])
+        row["AP"] = _num(rec["test_average_precision"])
+        if thresholded:
+            for key, heading in _AT_POINT:
+                fmt = "{:.1%}" if key == "alert_rate_at" else "{:.3f}"
+                row[heading] = _num(rec[f"test_{key}"], fmt)
+            for key, heading in _point_scores(result):
+                if not np.isnan(rec[f"test_{key}"]):
+                    row[heading] = _num(rec[f"test_{key}"])
+        else:
+            row["bal. acc"] = _num(rec["test_balanced_accuracy"])
+            row["macro F1"] = _num(rec["test_macro_f1"])
+            if not np.isnan(rec["test_cost_at"]):
+                row["cost"] = _num(rec["test_cost_at"])
+        row["fit s"] = _num(rec["fit_time_mean"], "{:.2f}")
+        table.append(row)
+    ranked = {e["method"] for e in placed}
+    for _, rec in summary.iterrows():
+        if rec["method"] not in ranked and rec["rule"] == "trained":
+            table.append(
+                {
+                    "#": "-",
+                    "method": rec["method"],
+                    "AP (CV)": f"failed: {rec['error']}",
+                }
+            )
+            ranked.add(rec["method"])
+    return pd.DataFrame(table).fillna("")
+
+
+def _caption(result):
+    kind, text = _point(result)
+    metric = result.config.get("recommend_for") or "average_precision"
+    name = _METRIC_NAMES.get(metric, metric)
+    lines = [
+        f"Ranked by CV {name}; ~: within the fold noise of the first (paired "
+        "corrected t-test p >= 0.05).",
+    ]
+    if _thresholded(result):
+        lines.append(
+            f"Held out (AP, prec., recall, alerts, F/cost) at {text}: the fit on the "
+            "whole training part at the threshold chosen on out-of-fold scores."
+        )
+    elif kind == "balanced":
+        lines.append(
+            "Held out (AP, bal. acc, macro F1): the fit on the whole training part "
+            "under its rule (balanced: probabilities moved to equal class priors)."
+        )
+    else:
+        lines.append(
+            "Held out (AP, bal. acc, macro F1, cost per row): the fit on the whole "
+            "training part; cost: its least-expected-cost decisions."
+        )
+    return lines
+
+
+def format_leaderboard(result, *, heading=True):
+    """The leaderboard (:func:`leaderboard`) as text within :data:`WIDTH`
+    characters, with its caption."""
+    from tabulate import tabulate
+
+    table = leaderboard(result)
+    lines = [_wrap(_heading(result.config)), ""] if heading else []
+    body = tabulate(
+        table,
+        headers="keys",
+        tablefmt="simple",
+        showindex=False,
+        disable_numparse=True,
+    )
+    lines += [body, "", *map(_wrap, _caption(result))]
+    return "\n".join(lines)
+
+
+def _wrap(text, indent=""):
+    return textwrap.fill(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
+
+
+_FAMILIES = {"net": "a net", "trees": "a tree ensemble", "linear": "a linear model"}
+
+
+def _p(p):
+    return "n/a" if np.isnan(p) else f"{p:.2g}"
+
+
+def _noise(p):
+    if not p < SIGNIFICANCE:
+        return "within the fold noise"
+    return "a lead larger than the fold noise"
+
+
+def _kinds_line(result, metric):
+    """Whether a net or another kind of model leads, and by how much."""
+    placed = standings(result.rows, metric, cv=result.config.get("cv", 5))
+    if not placed:
+        return None
+    family = {e["method"]: _family(e["method"]) for e in placed}
+    first = placed[0]
+    other = next(
+        (
+            e
+            for e in placed
+            if (family[e["method"]] == "net") != (family[first["method"]] == "net")
+        ),
+        None,
+    )
+    if other is None:
+        return None
+    p = _paired_p_of(result, metric, first, other)
+    name = _METRIC_NAMES.get(metric, metric)
+    if family[first["method"]] == "net":
+        return (
+            f"a net leads: {first['method']}; the best other model, "
+            f"{other['method']} ({_FAMILIES[family[other['method']]]}), has CV "
+            f"{name} {other['cv_mean']:.3f} (p = {_p(p)}: {_noise(p)})"
+        )
+    return (
+        f"{_FAMILIES[family[first['method']]]} leads every net: "
+        f"{first['method']}; the best net, {other['method']}, has CV {name} "
+        f"{other['cv_mean']:.3f} (p = {_p(p)}: {_noise(p)})"
+    )
+
+
+def _family(method):
+    from ._methods import METHODS
+
+    return METHODS[method].family if method in METHODS else "net"
+
+
+def _paired_p_of(result, metric, a, b):
+    from ._verdict import _cv_scores, _paired_p
+
+    scores = _cv_scores(result.rows, metric)
+    key_a = next(k for k in scores if k[0] == a["method"])
+    key_b = next(k for k in scores if k[0] == b["method"])
+    return _paired_p(scores[key_a], scores[key_b], result.config.get("cv", 5))
+
+
+def _decision_line(result, info):
+    """The saved model's decisions on the held-out part, as the table has
+    them."""
+    summary = result.summary()
+    rule = info["rule"] if info["rule"] in ("trained", "balanced") else "trained"
+    rec = summary[(summary["method"] == info["method"]) & (summary["rule"] == rule)]
+    if rec.empty:
+        return None
+    rec = rec.iloc[0]
+    if info["rule"] == "threshold":
+        parts = [
+            f"precision {_num(rec['test_precision_at'])}",
+            f"recall {_num(rec['test_recall_at'])}",
+            f"alerts {_num(rec['test_alert_rate_at'], '{:.1%}')} of the rows",
+        ]
+        for key, heading in _point_scores(result):
+            if not np.isnan(rec[f"test_{key}"]):
+                parts.append(f"{heading} {_num(rec[f'test_{key}'])}")
+        return (
+            f"at {info['operating_point']} on the held-out part: "
+            + ", ".join(parts)
+            + f" (threshold {info['threshold']:.4g}, chosen on out-of-fold scores)"
+        )
+    return (
+        f"under the {rule} rule on the held-out part: balanced accuracy "
+        f"{_num(rec['test_balanced_accuracy'])}, macro F1 "
+        f"{_num(rec['test_macro_f1'])}"
+    )
+
+
 def format_verdict(result):
-    """The recommendation under the table, in words, and the two lines that
-    load and use the saved model.
+    """The recommendation under the table, in words: the best method by the
+    ranked metric and the runner-up's paired test, whether a net or another
+    kind of model leads, the decisions of the saved model at the operating
+    point, the other metrics' best, and the lines that load, use and move
+    the saved model.
 
     Parameters
     ----------
@@ -144,33 +408,58 @@ def format_verdict(result):
         Empty when there is nothing to recommend.
     """
     lines = []
-    if result.recommendation:
-        lines.append(
-            "Recommendation (CV means; the lead over the runner-up tested over "
-            "the same folds and seeds):"
-        )
-        lines += [
-            f"- {line}" for line in describe(result.recommendation, _METRIC_NAMES)
-        ]
+    verdict = result.recommendation
+    metric = result.config.get("recommend_for") or "average_precision"
     info = result.model_info
-    if info:
-        what = (
-            f"{info['method']} ({info['rule']} rule), recommended for "
-            f"{_METRIC_NAMES.get(info['recommended_for'], info['recommended_for'])}"
+    if verdict:
+        lines.append(
+            "Verdict (CV means; each lead tested over the same folds and seeds):"
         )
-        steps = getattr(result.model, "named_steps", {})
-        fitted = "fitted on the whole training part" + (
-            " with its preprocessing" if "preprocess" in steps else ""
-        )
-        if info.get("path"):
-            lines += [
-                "",
-                f"The recommended model, {what}, {fitted}, is saved to {info['path']}:",
-                "",
-                "    import skimb",
-                f'    model = skimb.load("{info["path"]}")',
-                "    model.predict(X_new)  # X_new: rows with the training columns",
-            ]
-        else:
-            lines += ["", f"The recommended model, {what}, {fitted}: result.model"]
+        first = {metric: verdict[metric]} if metric in verdict else {}
+        lines += [_wrap(f"- {line}", "  ") for line in describe(first, _METRIC_NAMES)]
+        kinds = _kinds_line(result, metric) if first else None
+        if kinds:
+            lines.append(_wrap(f"- {kinds}", "  "))
+        decided = _decision_line(result, info) if info else None
+        if decided:
+            lines.append(_wrap(f"- {info['method']} {decided}", "  "))
+        rest = {k: v for k, v in verdict.items() if k != metric}
+        if rest:
+            also = "- also: " + "; ".join(
+                f"best {_METRIC_NAMES.get(k, k)}: {v['method']}"
+                + ("" if v["rule"] == "any" else f" ({v['rule']})")
+                + f" {v['cv_mean']:.3f}"
+                for k, v in rest.items()
+            )
+            lines.append(_wrap(also, "  "))
+    if not info:
+        return "\n".join(lines)
+    if info["rule"] == "threshold":
+        how = f"deciding at {info['operating_point']}"
+    else:
+        how = f"under the {info['rule']} rule"
+    steps = getattr(result.model, "named_steps", None) or getattr(
+        getattr(result.model, "estimator", None), "named_steps", {}
+    )
+    fitted = "fitted on the whole training part" + (
+        " with its preprocessing" if "preprocess" in steps else ""
+    )
+    what = f"{info['method']} ({how})"
+    where = f'skimb.load("{info["path"]}")' if info.get("path") else "result.model"
+    if info.get("path"):
+        saved = f"The recommended model, {what}, {fitted}, is saved to {info['path']}:"
+    else:
+        saved = f"The recommended model, {what}, {fitted}: result.model"
+    lines += ["", _wrap(saved)]
+    lines += ["", "    import skimb", f"    model = {where}"]
+    lines.append(
+        "    model.predict(X_new)        # X_new: rows with the training columns"
+    )
+    if info["rule"] == "threshold":
+        lines += [
+            "    model.predict_proba(X_new)  # probabilities at the data's own class "
+            "prior",
+            f"    model.set_params(threshold={info['threshold']:.4g})  # moves the "
+            "point, no refit: higher flags fewer",
+        ]
     return "\n".join(lines)

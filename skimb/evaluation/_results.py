@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._utils.files import atomic_write
 from ..metrics._scores import DECISION_METRICS, PROBABILITY_METRICS
+from ._decisions import SCORES
 from ._verdict import RULES, check_rule
 
 __all__ = [
@@ -31,10 +32,21 @@ __all__ = [
     "save_result",
 ]
 
+#: The decisions at the operating point (:mod:`._decisions`).
+POINT_METRICS = (
+    "precision_at",
+    "recall_at",
+    "alert_rate_at",
+    "fbeta_at",
+    "cost_at",
+    "threshold",
+)
+
 #: Metrics with a mean and standard deviation over the CV folds.
 METRICS = (
     *DECISION_METRICS,
     *PROBABILITY_METRICS,
+    *POINT_METRICS,
     "fit_time",
     "samples_per_epoch",
     "epochs",
@@ -53,6 +65,7 @@ TEST_METRICS = (
     "brier",
     "ece",
     *CORRECTED_METRICS,
+    *POINT_METRICS,
 )
 
 # The parts of the configuration that must match for --resume to reuse rows.
@@ -133,6 +146,22 @@ class ComparisonResult:
                     out.append(_summarise(group, method, r, wanted))
         return pd.DataFrame(out)
 
+    def table(self, wide=False):
+        """The leaderboard: one row per method at its better rule, best
+        first, as :func:`skimb.compare` prints it (a notebook shows it as a
+        table); ``wide=True`` gives every metric of both rules
+        (:meth:`summary`).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        if wide:
+            return self.summary()
+        from ._report import leaderboard
+
+        return leaderboard(self)
+
 
 def _summarise(group, method, rule, wanted):
     """One (method, rule)'s summary record."""
@@ -196,13 +225,15 @@ def save_result(result, output):
         ) from exc
 
 
+# Kept out of results.csv (nested values); the out-of-fold scores of the
+# operating point's thresholds are kept out of every file.
 _CURVES = ["confusion", "pr_curve", "reliability"]
 
 
 def _save_result(result, output):
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    rows = result.rows
+    rows = result.rows.drop(columns=[SCORES], errors="ignore")
     summary = result.summary()
     atomic_write(
         output / "results.csv",

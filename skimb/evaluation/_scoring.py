@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from ..datasets._builtin import label_counts
+from ..metrics._operating_point import expected_cost_decisions
 from ..metrics._scores import (
     decision_metrics,
     label_codes,
@@ -22,7 +23,7 @@ from ..metrics._scores import (
 )
 from ._verdict import RULES, THRESHOLD_FREE, balanced_proba
 
-__all__ = ["NO_PROBA", "error_rows", "final_step", "score_rows"]
+__all__ = ["NO_PROBA", "at_data_prior", "error_rows", "final_step", "score_rows"]
 
 #: The ``error`` text of a balanced row that cannot be scored.
 NO_PROBA = "n/a: the balanced rule moves probabilities; this model has no predict_proba"
@@ -45,19 +46,60 @@ def _epochs_trained(estimator):
     return np.nan if epochs is None else float(epochs)
 
 
-def _prior_corrected(estimator, X, y, data, train_prior):
-    """The probability metrics of the same fitted net, its output moved to the
-    training data's class prior (Saerens et al., 2002): no refit."""
+def at_data_prior(estimator, train_prior):
+    """``estimator`` answering at the data's own class prior: a skimb net
+    (alone or last in a pipeline) gets ``prior=train_prior``, the training
+    rows' class frequencies before any resampling (Saerens et al., 2002: the
+    same fit, no refit); any other model is left as it is. Returns whether
+    the prior was moved."""
     final = final_step(estimator)
-    saved = final.get_params()["prior"]
-    final.set_params(prior=train_prior)
+    if "prior" not in final.get_params():
+        return False
+    final.set_params(prior=dict(train_prior))
+    return True
+
+
+def _data_prior_proba(estimator, X, proba, train_prior):
+    """The probabilities of ``X`` at the data's own prior (see
+    :func:`at_data_prior`): ``proba`` itself for a model without a prior."""
+    final = final_step(estimator)
+    saved = final.get_params().get("prior")
+    if not at_data_prior(estimator, train_prior):
+        return proba
     try:
-        corrected = probability_metrics(
-            y, estimator.predict_proba(X), classes=data.classes, positive=data.positive
-        )
+        return estimator.predict_proba(X)
     finally:
         final.set_params(prior=saved)
+
+
+def _corrected(y, calibrated, data):
+    """The probability metrics of a net's output moved to the training
+    data's class prior."""
+    corrected = probability_metrics(
+        y, calibrated, classes=data.classes, positive=data.positive
+    )
     return {f"{key}_corrected": corrected[key] for key in ("log_loss", "brier", "ece")}
+
+
+def _at_point(estimator, y, calibrated, data):
+    """What the operating point needs of a fold: for a threshold, the
+    positive class's calibrated probability of every row and whether it is
+    positive (``_scores``: the thresholds are chosen across folds, later);
+    for a multiclass cost, the cost per row of the least-expected-cost
+    decisions."""
+    point = data.operating_point
+    if point is None or point.kind == "balanced":
+        return {}
+    classes = list(estimator.classes_)
+    if point.thresholded:
+        scores = np.asarray(calibrated, dtype=np.float64)[
+            :, classes.index(data.positive)
+        ]
+        return {"_scores": (np.asarray(y) == data.positive, scores)}
+    labels, (codes,) = label_codes(classes, y)
+    decided = expected_cost_decisions(calibrated, point.value)
+    cost = np.asarray(point.value)[np.asarray(codes), decided]
+    return {"cost_at": float(cost.mean())}
 
 
 def _decisions(y, y_pred, data, test):
@@ -95,12 +137,18 @@ def _trained_and_balanced(estimator, X, y, data, *, train_prior, test):
         )
         if positive is not None:
             trained["pr_curve"] = pr_curve(y, proba, classes=classes, positive=positive)
-    if "prior" in final_step(estimator).get_params():
-        trained.update(_prior_corrected(estimator, X, y, data, train_prior))
+    calibrated = _data_prior_proba(estimator, X, proba, train_prior)
+    if calibrated is not proba:
+        trained.update(_corrected(y, calibrated, data))
+    point = _at_point(estimator, y, calibrated, data)
     freq = [train_prior.get(c, 0.0) for c in estimator.classes_]
     moved = balanced_proba(estimator, X, proba, freq)
     balanced = _scored(estimator, moved, y, data, test)
-    balanced.update({m: trained[m] for m in THRESHOLD_FREE})  # the same ranking
+    # The same ranking, and the same decisions at the operating point (a
+    # threshold or a cost on the calibrated probabilities).
+    balanced.update({m: trained[m] for m in THRESHOLD_FREE})
+    balanced.update({k: v for k, v in point.items() if k != "_scores"})
+    trained.update(point)
     return trained, balanced
 
 

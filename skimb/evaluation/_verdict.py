@@ -19,11 +19,13 @@ __all__ = [
     "RULES",
     "THRESHOLD_FREE",
     "balanced_proba",
+    "better_rule",
     "check_metric",
     "check_rule",
     "describe",
     "recommend",
     "rule_label",
+    "standings",
 ]
 
 #: The decision rules every method is scored under.
@@ -31,9 +33,10 @@ RULES = ("trained", "balanced")
 
 #: The metrics a recommendation is made for, and whether higher is better.
 RECOMMENDED_METRICS = {
-    "balanced_accuracy": True,
     "average_precision": True,
+    "roc_auc": True,
     "log_loss": False,
+    "balanced_accuracy": True,
 }
 
 #: Metrics that do not depend on the decision rule (threshold-free ranking):
@@ -83,6 +86,70 @@ def _cv_scores(rows, metric):
     return out
 
 
+def _paired_p(a, b, cv):
+    """The corrected resampled t-test's p-value of two methods' scores over
+    the same (seed, fold)s."""
+    a, b = a.align(b, join="inner")
+    keep = a.notna() & b.notna()
+    _, p = corrected_resampled_ttest(
+        a[keep].to_numpy(), b[keep].to_numpy(), test_train_ratio=1 / max(cv - 1, 1)
+    )
+    return p
+
+
+def better_rule(rows, method):
+    """The rule with the better CV balanced accuracy of ``method``: the one it
+    is shown and saved with when a threshold-free metric ranks it (the
+    trained rule on a tie, or without scores)."""
+    cv = rows[
+        (rows["method"] == method)
+        & (rows["status"] == "ok")
+        & (rows["fold"].astype(str) != "test")
+    ]
+    if cv.empty or "balanced_accuracy" not in cv:
+        return RULES[0]
+    means = cv.groupby("rule")["balanced_accuracy"].mean()
+    return max(RULES, key=lambda r: means.get(r, -np.inf))
+
+
+def standings(rows, metric, *, cv):
+    """Every scored method once, best first by its CV mean of ``metric``,
+    with the p-value of the paired test against the first.
+
+    A method stands at its better rule: for a rule-dependent metric the
+    rule with the better mean of it, for a threshold-free one
+    :func:`better_rule`.
+
+    Returns
+    -------
+    list of dict
+        ``{"method", "rule", "cv_mean", "p_value"}``; ``p_value`` is NaN
+        for the first, and a p-value at or above 0.05 is a lead within the
+        fold noise.
+    """
+    scores = _cv_scores(rows, metric)
+    sign = 1 if RECOMMENDED_METRICS.get(metric, True) else -1
+    best = {}
+    for key, values in scores.items():
+        held = best.get(key[0])
+        if held is None or sign * values.mean() > sign * scores[held].mean():
+            best[key[0]] = key
+    order = sorted(best.values(), key=lambda k: -sign * scores[k].mean())
+    out = []
+    for i, key in enumerate(order):
+        rule = better_rule(rows, key[0]) if metric in THRESHOLD_FREE else key[1]
+        p = math.nan if i == 0 else _paired_p(scores[order[0]], scores[key], cv)
+        out.append(
+            {
+                "method": key[0],
+                "rule": rule,
+                "cv_mean": float(scores[key].mean()),
+                "p_value": p,
+            }
+        )
+    return out
+
+
 def _entry(scores, key, higher, cv):
     method, rule = key
     mean = float(scores[key].mean())
@@ -101,11 +168,7 @@ def _entry(scores, key, higher, cv):
         return entry
     sign = 1 if higher else -1
     runner = max(others, key=lambda k: sign * scores[k].mean())
-    a, b = scores[key].align(scores[runner], join="inner")
-    keep = a.notna() & b.notna()
-    _, p = corrected_resampled_ttest(
-        a[keep].to_numpy(), b[keep].to_numpy(), test_train_ratio=1 / max(cv - 1, 1)
-    )
+    p = _paired_p(scores[key], scores[runner], cv)
     entry.update(
         runner_up=runner[0],
         runner_up_rule=runner[1],

@@ -204,3 +204,44 @@ def test_files_of_version_0_1_0_still_load(name):
         clf.predict_proba(expected["X"]), expected[name], rtol=1e-6, atol=1e-7
     )
     assert list(clf.classes_) == ["fraud", "ok"]
+
+
+def test_a_table_is_not_a_model_file(tmp_path):
+    path = tmp_path / "fraud.csv"
+    pd.DataFrame({"amount": [1.0, 2.0], "label": ["ok", "fraud"]}).to_csv(path)
+    with pytest.raises(
+        ValueError,
+        match=r"refused to load '.*fraud\.csv': it is not a skimb model file "
+        r"\(a file written by skimb\.save",
+    ):
+        skimb.load(path)
+
+
+def test_a_saved_preprocessing_drops_identifiers_and_names_wrong_types(tmp_path):
+    from sklearn.pipeline import make_pipeline
+
+    from skimb.evaluation._preprocessing import make_preprocessor
+
+    rng = np.random.default_rng(0)
+    n = 60
+    df = pd.DataFrame(
+        {
+            "order_id": [f"O{i}" for i in range(n)],
+            "amount": rng.normal(size=n),
+            "country": rng.choice(["fr", "de"], n),
+        }
+    )
+    labels = np.where(df["amount"] > 0.5, "fraud", "ok")
+    model = make_pipeline(
+        make_preprocessor(df), NetClassifier(max_epochs=1, device="cpu")
+    ).fit(df, labels)
+    loaded = skimb.load(skimb.save(model, tmp_path / "m.skimb"))
+    assert "order_id" not in " ".join(loaded[0].get_feature_names_out())
+    # The left-out column may hold anything at predict time.
+    np.testing.assert_array_equal(
+        loaded.predict(df.assign(order_id=np.nan)), model.predict(df)
+    )
+    with pytest.raises(
+        ValueError, match=r"column 'amount' must hold numbers.*float64.*got text"
+    ):
+        loaded.predict(df.head(2).assign(amount=["12,5", "3"]))

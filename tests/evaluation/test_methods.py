@@ -67,3 +67,40 @@ def test_the_tabular_preprocessing_gives_dense_methods_dense_output():
     assert list(hgb.named_steps) == ["preprocess", "model"]
     assert isinstance(hgb[:-1].fit_transform(X, y), np.ndarray)
     assert preprocessor.sparse_threshold == 0.3  # the shared one is untouched
+
+
+def test_gradient_boosting_splits_on_the_categories_and_missing_values_itself(
+    tmp_path,
+):
+    import pandas as pd
+
+    import skimb
+    from skimb.evaluation._preprocessing import make_preprocessor
+
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame(
+        {
+            "amount": np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(3, 1, n)),
+            "merchant": rng.choice([f"m{i}" for i in range(300)], n),
+            "channel": rng.choice(["web", "app"], n),
+        }
+    )
+    y = (X["channel"] == "web").to_numpy() & (rng.random(n) < 0.3)
+    preprocessor = make_preprocessor(X, native_categories=True).fit(X)
+    hgb = build("hgb", net=NET, seed=0, y=y, preprocessor=preprocessor)
+    # The codes come first: two categorical columns, then the amount, unscaled
+    # and still missing where it was.
+    assert hgb[-1].categorical_features == [0, 1]
+    Xt = hgb[:-1].fit_transform(X, y)
+    assert Xt.shape == (n, 3)
+    assert np.isnan(Xt[:, 2]).sum() == X["amount"].isna().sum()
+    np.testing.assert_allclose(Xt[:, 2], X["amount"].to_numpy())
+    assert np.nanmax(Xt[:, 0]) < 255  # at most 250 levels: gradient boosting's bins
+    hgb.fit(X, y)
+    new = X.head(3).assign(merchant=["never", "seen", "before"])
+    assert hgb.predict_proba(new).shape == (3, 2)  # unseen levels read as missing
+    path = skimb.save(hgb, tmp_path / "hgb.skimb")
+    np.testing.assert_array_equal(
+        skimb.load(path).predict_proba(X), hgb.predict_proba(X)
+    )

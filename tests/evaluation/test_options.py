@@ -47,6 +47,7 @@ BAD = {
     "resume": ("yes", TypeError),
     "progress": ("yes", TypeError),
     "plots": (1, TypeError),
+    "operating_point": ("top-k=3", ValueError),
     "recommend_for": ("accuracy", ValueError),
     "fit_many": ("no", TypeError),
 }
@@ -134,10 +135,10 @@ def test_a_retired_method_names_its_replacement():
 def test_recommend_for_names_the_allowed_metrics():
     with pytest.raises(
         ValueError,
-        match="recommend_for must be one of 'balanced_accuracy', "
-        "'average_precision', 'log_loss'; got 'roc_auc'",
+        match="recommend_for must be one of 'average_precision', 'roc_auc', "
+        "'log_loss', 'balanced_accuracy'; got 'f1'",
     ):
-        RunConfig(recommend_for="roc_auc")
+        RunConfig(recommend_for="f1")
 
 
 def test_the_budget_sets_the_nets_settings():

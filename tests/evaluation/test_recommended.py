@@ -23,7 +23,12 @@ def test_the_recommendation_is_stored_and_described(split, tiny, tmp_path):
     methods = ["baseline", "weighted-loss"]
     result = compare(split, methods=methods, output=tmp_path, **tiny)
     verdict = result.recommendation
-    assert set(verdict) == {"balanced_accuracy", "average_precision", "log_loss"}
+    assert set(verdict) == {
+        "balanced_accuracy",
+        "average_precision",
+        "roc_auc",
+        "log_loss",
+    }
     for metric, entry in verdict.items():
         assert ENTRY <= set(entry)
         assert entry["method"] in methods and entry["runner_up"] in methods
@@ -39,13 +44,19 @@ def test_the_recommendation_is_stored_and_described(split, tiny, tmp_path):
         saved["recommendation"]["log_loss"]["method"] == verdict["log_loss"]["method"]
     )
     assert saved["model"]["path"] == str(tmp_path / "model.skimb")
-    pick = verdict["balanced_accuracy"]
-    assert (saved["model"]["method"], saved["model"]["rule"]) == (
-        pick["method"],
-        pick["rule"],
+    # Ranked on AP by default (the threshold does not move it); digits has ten
+    # classes, so the model decides under its better rule.
+    pick = verdict["average_precision"]
+    assert saved["model"]["method"] == pick["method"]
+    assert (
+        saved["model"]["rule"] == chosen(verdict, result.rows, "average_precision")[1]
     )
+    assert saved["model"]["operating_point"] == "balanced"
     text = format_verdict(result)
-    assert f"best balanced accuracy: {pick['method']} ({pick['rule']} rule)" in text
+    assert f"best AP: {pick['method']}, CV mean {pick['cv_mean']:.3f}" in text
+    balanced = verdict["balanced_accuracy"]
+    words = " ".join(text.split())  # lines wrap within 100 characters
+    assert f"best balanced accuracy: {balanced['method']} ({balanced['rule']})" in words
     assert f'model = skimb.load("{tmp_path / "model.skimb"}")' in text
     assert "model.predict(X_new)" in text
 
@@ -55,7 +66,14 @@ def test_the_saved_model_predicts_as_the_one_in_memory(method, tiny, churn, tmp_
     path = tmp_path / "churn.csv"
     churn().to_csv(path, index=False)
     out = tmp_path / "res"
-    result = compare(str(path), target="label", methods=[method], output=out, **tiny)
+    result = compare(
+        str(path),
+        target="label",
+        methods=[method],
+        output=out,
+        operating_point="balanced",  # a rule decides (thresholds: below)
+        **tiny,
+    )
     rule = result.model_info["rule"]
     assert result.model_info["method"] == method
     assert result.model_path == out / "model.skimb"
@@ -155,3 +173,91 @@ def test_resume_refits_the_recommended_model_once(split, tiny, tmp_path, monkeyp
         first.model.predict_proba(X),
         atol=1e-6,
     )
+
+
+@pytest.mark.parametrize(
+    "point, methods",
+    [
+        ("alert-rate=0.1", ["weighted-loss", "random-over"]),
+        ("recall=0.8", ["baseline", "logreg"]),
+        ("cost=10", ["hgb", "weighted-sampler"]),
+    ],
+)
+def test_the_saved_model_decides_as_the_table_says(
+    point, methods, tiny, churn, tmp_path
+):
+    """At a threshold the saved model's decisions on the held-out part are the
+    table's: the same alerts, precision and recall; its probabilities answer
+    at the data's own class prior."""
+    from sklearn.model_selection import FixedThresholdClassifier, train_test_split
+
+    from skimb.datasets import DataSplit
+
+    df = churn(400, seed=1)
+    X, y = df.drop(columns="label"), df["label"].to_numpy()
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
+    data = DataSplit(X_train, y_train, X_test, y_test, "churn")
+    result = compare(
+        data, methods=methods, operating_point=point, output=tmp_path, **tiny
+    )
+    info = result.model_info
+    assert info["rule"] == "threshold" and info["operating_point"] == point
+    loaded = skimb.load(tmp_path / "model.skimb")
+    for model in (result.model, loaded):
+        assert isinstance(model, FixedThresholdClassifier)
+        assert model.threshold == info["threshold"] and model.pos_label == "churn"
+        flagged = model.predict(X_test) == "churn"
+        row = result.rows[
+            (result.rows["method"] == info["method"])
+            & (result.rows["fold"] == "test")
+            & (result.rows["rule"] == "trained")
+        ].iloc[0]
+        positive = y_test == "churn"
+        assert flagged.mean() == pytest.approx(row["alert_rate_at"])
+        assert (flagged & positive).sum() / positive.sum() == pytest.approx(
+            row["recall_at"]
+        )
+        if flagged.any():
+            assert (flagged & positive).sum() / flagged.sum() == pytest.approx(
+                row["precision_at"]
+            )
+    net = model.estimator[-1]
+    if isinstance(net, BaseNetClassifier):
+        # At the data's own prior: the training part's class frequencies.
+        prior = net.get_params()["prior"]
+        assert prior == pytest.approx(
+            {"churn": np.mean(y_train == "churn"), "stay": np.mean(y_train == "stay")}
+        )
+    text = format_verdict(result)
+    assert f"model.set_params(threshold={info['threshold']:.4g})" in text
+    assert f"at {point} on the held-out part: precision" in text
+
+
+def test_a_threshold_point_on_a_multiclass_problem_fails_before_any_fit(
+    split, tiny, tmp_path
+):
+    with pytest.raises(ValueError, match="has 10 classes.*'balanced' or 'cost'"):
+        compare(
+            split,
+            methods=["baseline"],
+            operating_point="f1",
+            output=tmp_path / "out",
+            **tiny,
+        )
+    assert not (tmp_path / "out" / "results.csv").exists()
+
+
+def test_a_multiclass_cost_scores_the_least_expected_cost_decisions(split, tiny):
+    cost = np.ones((10, 10)) - np.eye(10)
+    cost[1:, 0] = 20  # calling a minority digit a 0 is expensive
+    result = compare(
+        split, methods=["baseline", "logreg"], operating_point=cost, output=None, **tiny
+    )
+    test = result.rows[result.rows["fold"] == "test"]
+    assert test["cost_at"].notna().all()
+    # The same decisions under both rules: the cost is on calibrated probabilities.
+    by_rule = test.set_index(["method", "rule"])["cost_at"]
+    assert by_rule["baseline", "trained"] == by_rule["baseline", "balanced"]
+    assert result.config["operating_point"] == "cost=<10x10 matrix>"
