@@ -19,6 +19,7 @@ from .datasets._builtin import DATASETS
 from .datasets._sources import check_data_name
 from .evaluation._benchmark import benchmark
 from .evaluation._compare import compare
+from .evaluation._execution import interrupted_message
 from .evaluation._options import RunConfig, run_options
 from .evaluation._report import format_leaderboard, format_table, format_verdict
 
@@ -157,11 +158,7 @@ def _run_job(job, output, what):
     try:
         return job()
     except KeyboardInterrupt:
-        print(
-            f"\nskimb: interrupted; finished {what} are saved in {output}/. "
-            "Rerun with --resume to finish the rest.",
-            file=sys.stderr,
-        )
+        print(f"\nskimb: {interrupted_message(output, what)}", file=sys.stderr)
         return 130
     except (ValueError, TypeError, ImportError, OSError) as exc:
         print(f"skimb: error: {exc}", file=sys.stderr)

@@ -23,7 +23,6 @@ import dataclasses
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .._utils.docstring import Substitution
 from ._decisions import SCORES, decide_at
@@ -32,16 +31,13 @@ from ._groups import available_memory, data_bytes, plan_batches, training_work
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import plan_comparison
-from ._progress import Progress
+from ._progress import start_progress
 from ._recommended import finish
 from ._results import ComparisonResult, save_result
 from ._run import run_tasks
 from ._verdict import RULES
 
 __all__ = ["compare"]
-
-# Fits done move by fractions (a loop of nets moves per epoch): one decimal.
-_BAR = "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} [{elapsed}<{remaining}]"
 
 
 @Substitution(options=options_doc("compare"))
@@ -128,15 +124,7 @@ def compare(
     rows = list(plan.done)
     output = Path(options.output) if options.output is not None else None
     result = ComparisonResult(pd.DataFrame(rows), plan.config, output, plan.classes)
-    n_tasks = len(methods) * len(options.seeds) * (options.cv + 1)
-    bar = tqdm(
-        total=n_tasks,
-        desc="fits",
-        disable=not options.progress,
-        bar_format=_BAR,
-    )
-    progress = Progress(bar)
-    progress.advance(len(rows) // 2)  # a fit's two rows
+    progress = start_progress(plan, options)  # counts the fits already done
     models = {}  # method -> its fit on the whole training part, first seed
     with (
         interrupts_stop_the_run(),
@@ -155,7 +143,7 @@ def compare(
         rows = [{k: v for k, v in r.items() if k != SCORES} for r in rows]
         result.rows = _ordered(pd.DataFrame(rows), methods)
         finish(result, models, plan, options, thresholds)
-    bar.close()
+    progress.close()
     if output is not None:
         save_result(result, output)
     if options.plots and output is not None:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import threading
+from pathlib import Path
 
 import joblib
 
@@ -18,6 +19,7 @@ __all__ = [
     "WORKER_BYTES",
     "WORKERS_MEMORY_FRACTION",
     "auto_workers",
+    "interrupted_message",
     "interrupts_stop_the_run",
     "parallel_backend",
     "run_parallel",
@@ -55,6 +57,19 @@ def interrupts_stop_the_run():
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def interrupted_message(output, what):
+    """What an interrupted run says of its results: where its finished
+    ``what`` (methods, data sets) are saved, naming ``output`` only where a
+    ``results.csv`` was written there (by this run, or by the one it
+    resumes); a run stopped before its first one was saved says so."""
+    if output is not None and any(Path(output).rglob("results.csv")):
+        return (
+            f"interrupted; finished {what} are saved in {output}/. Rerun with "
+            "--resume to finish the rest."
+        )
+    return f"interrupted before any of the {what} finished: nothing was saved."
 
 
 @contextlib.contextmanager

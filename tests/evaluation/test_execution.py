@@ -257,35 +257,6 @@ def test_auto_n_jobs_resolves_before_the_run(split, tiny, monkeypatch):
     assert compare_module._resolve_workers(fixed, plan).n_jobs == 2
 
 
-@pytest.mark.parametrize("dask", [False, True])
-def test_parallel_workers_move_the_bar_every_epoch(split, tiny, monkeypatch, dask):
-    """Each worker's loop reports its epochs to the main process's bar (2
-    shares x 2 epochs), not only once per share."""
-    if dask:
-        pytest.importorskip("distributed")
-    from skimb.evaluation._progress import Progress
-
-    moves, advance = [], Progress.advance
-
-    def counted(self, n):
-        moves.append(n)
-        advance(self, n)
-
-    monkeypatch.setattr(Progress, "advance", counted)
-    result = compare(
-        split,
-        methods=["baseline", "smote"],
-        output=None,
-        n_jobs=2,
-        dask=dask,
-        **{**tiny, "progress": True},
-    )
-    assert (result.rows["status"] == "ok").all()
-    per_epoch = [n for n in moves if 0 < n < 3]  # a share of 3 fits, by epochs
-    assert len(per_epoch) >= 2 * tiny["max_epochs"]
-    assert sum(moves) == pytest.approx(6)
-
-
 def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
     from types import SimpleNamespace
 
