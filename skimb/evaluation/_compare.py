@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._utils.docstring import Substitution
-from ._decisions import SCORES, decide_at
+from ._decisions import SCORES, STOP_SCORES, decide_at
 from ._execution import auto_workers, interrupts_stop_the_run, parallel_backend
 from ._groups import available_memory, data_bytes, plan_batches, training_work
 from ._methods import DEFAULT_METHODS
@@ -38,6 +38,9 @@ from ._run import run_tasks
 from ._verdict import RULES
 
 __all__ = ["compare"]
+
+# The scores the thresholds are chosen on: kept out of the rows returned.
+_SCORE_KEYS = (SCORES, STOP_SCORES)
 
 
 @Substitution(options=options_doc("compare"))
@@ -140,7 +143,7 @@ def compare(
                 save_result(result, output)
         point = plan.operating_point
         thresholds = decide_at(rows, point, options.cv)
-        rows = [{k: v for k, v in r.items() if k != SCORES} for r in rows]
+        rows = [{k: v for k, v in r.items() if k not in _SCORE_KEYS} for r in rows]
         result.rows = _ordered(pd.DataFrame(rows), methods)
         finish(result, models, plan, options, thresholds)
     progress.close()

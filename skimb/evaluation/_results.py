@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._utils.files import atomic_write
 from ..metrics._scores import DECISION_METRICS, PROBABILITY_METRICS
-from ._decisions import SCORES
+from ._decisions import SCORES, STOP_SCORES
 from ._verdict import RULES, check_rule
 
 __all__ = [
@@ -233,7 +233,7 @@ _CURVES = ["confusion", "pr_curve", "reliability"]
 def _save_result(result, output):
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    rows = result.rows.drop(columns=[SCORES], errors="ignore")
+    rows = result.rows.drop(columns=[SCORES, STOP_SCORES], errors="ignore")
     summary = result.summary()
     atomic_write(
         output / "results.csv",

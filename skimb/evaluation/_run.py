@@ -16,7 +16,7 @@ from ..estimators._fit_many import fit_many
 from ._execution import run_parallel, set_threads, worker_threads
 from ._groups import loop_step_work, worker_shares
 from ._methods import fits_in_one_loop
-from ._prepare import eval_data, prepare
+from ._prepare import eval_data, prepare, take
 from ._progress import Progress, WorkerEpochs
 from ._scoring import error_rows, score_rows
 
@@ -37,7 +37,12 @@ def _warm_up():
 def _score(p, fit_time, seeds, X_test, y_test):
     data = seeds[p.task.seed]
     X_eval, y_eval = eval_data(p.task, data, X_test, y_test)
-    return score_rows(p.task, p.estimator, fit_time, p.y_train, X_eval, y_eval, data)
+    stop = None
+    if p.task.stop is not None:  # the rows its early stopping scored
+        stop = (take(data.X, p.task.stop), data.y[p.task.stop])
+    return score_rows(
+        p.task, p.estimator, fit_time, p.y_train, X_eval, y_eval, data, stop
+    )
 
 
 def _run_task(task, data, X_test, y_test, threads=None, keep=False):

@@ -21,6 +21,7 @@ from ..metrics._scores import (
     probability_metrics,
     reliability_curve,
 )
+from ._decisions import SCORES, STOP_SCORES
 from ._verdict import RULES, THRESHOLD_FREE, balanced_proba
 
 __all__ = ["NO_PROBA", "at_data_prior", "error_rows", "final_step", "score_rows"]
@@ -95,7 +96,7 @@ def _at_point(estimator, y, calibrated, data):
         scores = np.asarray(calibrated, dtype=np.float64)[
             :, classes.index(data.positive)
         ]
-        return {"_scores": (np.asarray(y) == data.positive, scores)}
+        return {SCORES: (np.asarray(y) == data.positive, scores)}
     labels, (codes,) = label_codes(classes, y)
     decided = expected_cost_decisions(calibrated, point.value)
     cost = np.asarray(point.value)[np.asarray(codes), decided]
@@ -147,7 +148,7 @@ def _trained_and_balanced(estimator, X, y, data, *, train_prior, test):
     # The same ranking, and the same decisions at the operating point (a
     # threshold or a cost on the calibrated probabilities).
     balanced.update({m: trained[m] for m in THRESHOLD_FREE})
-    balanced.update({k: v for k, v in point.items() if k != "_scores"})
+    balanced.update({k: v for k, v in point.items() if k != SCORES})
     trained.update(point)
     return trained, balanced
 
@@ -163,11 +164,24 @@ def _head(task, rule, status, error=""):
     }
 
 
-def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data):
+def _stop_scores(estimator, stop, train_prior, data):
+    """The calibrated positive-class scores of a net's early-stopping rows
+    (``stop``: their features and labels), on which its threshold is chosen."""
+    X_stop, y_stop = stop
+    proba = estimator.predict_proba(X_stop)
+    calibrated = _data_prior_proba(estimator, X_stop, proba, train_prior)
+    column = list(estimator.classes_).index(data.positive)
+    scores = np.asarray(calibrated, dtype=np.float64)[:, column]
+    return np.asarray(y_stop) == data.positive, scores
+
+
+def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data, stop=None):
     """The rows of ``task`` once ``estimator`` is fitted on ``y_train``'s rows:
     one per rule of :data:`~._verdict.RULES`, from this one fit.
 
-    ``data`` is the task's :class:`~skimb.evaluation._plan.SeedData`.
+    ``data`` is the task's :class:`~skimb.evaluation._plan.SeedData`;
+    ``stop`` the features and labels of the rows its net's early stopping
+    scored (None: no such rows), where a threshold of its own is chosen.
     """
     train_prior = {c: n / len(y_train) for c, n in label_counts(y_train).items()}
     trained, balanced = _trained_and_balanced(
@@ -178,6 +192,8 @@ def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data):
         train_prior=train_prior,
         test=task.fold == "test",
     )
+    if stop is not None and trained.get(SCORES) is not None:
+        trained[STOP_SCORES] = _stop_scores(estimator, stop, train_prior, data)
     common = dict(
         fit_time=fit_time,
         samples_per_epoch=_samples_per_epoch(estimator),

@@ -4,7 +4,7 @@ chosen on the other folds' out-of-fold scores, never on its own rows."""
 import numpy as np
 import pytest
 
-from skimb.evaluation._decisions import SCORES, decide_at
+from skimb.evaluation._decisions import SCORES, STOP_SCORES, decide_at
 from skimb.metrics._operating_point import check_operating_point, choose_threshold
 
 
@@ -99,3 +99,72 @@ def test_an_unfinished_method_or_another_point_decides_nothing():
     rows = _rows(_folds(np.random.default_rng(2)))
     assert decide_at(rows, check_operating_point("balanced"), n_folds=3) == {}
     assert decide_at(rows, None, n_folds=3) == {}
+
+
+def test_a_net_that_stopped_early_decides_on_its_own_stopping_rows():
+    point = check_operating_point("alert-rate=0.1")
+    rng = np.random.default_rng(3)
+    scores = _folds(rng)
+    rows = _rows(scores)
+    own = {}
+    for row in rows:
+        if row["rule"] == "trained" and row["fold"] in (0, "test"):
+            y = rng.random(300) < 0.1
+            own[row["fold"]] = (y, rng.random(300) * 10)  # another scale
+            row[STOP_SCORES] = own[row["fold"]]
+    decide_at(rows, point, n_folds=3)
+    by_fold = {(r["fold"], r["rule"]): r for r in rows}
+    for fold in (0, "test"):
+        assert by_fold[fold, "trained"]["threshold"] == choose_threshold(
+            point, *own[fold]
+        )
+        assert (
+            by_fold[fold, "balanced"]["threshold"]
+            == (by_fold[fold, "trained"]["threshold"])
+        )
+    # The others still come from the out-of-fold scores.
+    pooled = [scores[0], scores[2]]
+    assert by_fold[1, "trained"]["threshold"] == choose_threshold(
+        point,
+        np.concatenate([p[0] for p in pooled]),
+        np.concatenate([p[1] for p in pooled]),
+    )
+
+
+@pytest.mark.usefixtures("stop_on_any_split")
+def test_in_a_comparison_each_stopping_net_has_its_own_threshold(monkeypatch, churn):
+    import skimb.evaluation._compare as compare_module
+    from skimb import compare
+
+    seen = []
+    real = compare_module.decide_at
+
+    def spy(rows, point, n_folds):
+        thresholds = real(rows, point, n_folds)
+        seen.extend(dict(r) for r in rows)
+        return thresholds
+
+    monkeypatch.setattr(compare_module, "decide_at", spy)
+    result = compare(
+        churn(400, seed=2),
+        target="label",
+        methods=["weighted-loss", "logreg"],
+        operating_point="alert-rate=0.1",
+        cv=2,
+        max_epochs=3,
+        hidden_units=8,
+        output=None,
+        progress=False,
+        device="cpu",
+    )
+    trained = [r for r in seen if r["rule"] == "trained"]
+    nets = [r for r in trained if r["method"] == "weighted-loss"]
+    assert nets and all(r.get(STOP_SCORES) is not None for r in nets)
+    assert not any(
+        r.get(STOP_SCORES) is not None for r in trained if r["method"] == "logreg"
+    )
+    point = check_operating_point("alert-rate=0.1")
+    for r in nets:  # chosen on its own stopping rows, not on the scored ones
+        assert r["threshold"] == choose_threshold(point, *r[STOP_SCORES])
+        assert len(r[STOP_SCORES][0]) != len(r[SCORES][0])
+    assert "_stop_scores" not in result.rows and "_scores" not in result.rows
