@@ -89,10 +89,12 @@ def run_one(n_rows, budget, positive_rate, n_jobs="auto"):
     wall = time.perf_counter() - start
     memory.done.set()
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    from skimb.evaluation._report import format_leaderboard
+
     summary = result.summary()
-    rec = result.recommendation.get("balanced_accuracy", {})
+    rec = dict(result.model_info)  # the saved model: the verdict's pick
     pick = summary[
-        (summary["method"] == rec.get("method")) & (summary["rule"] == rec.get("rule"))
+        (summary["method"] == rec.get("method")) & (summary["rule"] == "trained")
     ]
     chosen = pick.iloc[0] if len(pick) else None
     trained = summary[summary["rule"] == "trained"]
@@ -120,6 +122,13 @@ def run_one(n_rows, budget, positive_rate, n_jobs="auto"):
         if chosen is None
         else float(chosen["test_balanced_accuracy"]),
         "mean_epochs": epochs,
+        "recommended_test_at_point": None
+        if chosen is None
+        else {
+            k: float(chosen[f"test_{k}"])
+            for k in ("precision_at", "recall_at", "alert_rate_at", "fbeta_at")
+        },
+        "leaderboard": format_leaderboard(result),
     }
 
 
@@ -180,13 +189,14 @@ def _run(size, budget, jobs, args):
     )
     r = json.loads(out.stdout.strip().splitlines()[-1])
     rec = r["recommended"]
+    print(r.get("leaderboard", ""))
     print(
         f"{size:>9,} rows, budget {budget}, n_jobs {jobs}: {r['wall_s']:.0f} s, "
         f"peak {r['peak_rss_gib']:.2f} GiB (with workers {r['peak_tree_gib']:.2f}, "
         f"PSS {r['peak_tree_pss_gib']:.2f}), "
         f"best test AP {r['best_test_ap']:.3f}, "
         f"best test bal. acc {r['best_test_bal_acc']:.3f}, "
-        f"recommended {rec.get('method')} ({rec.get('rule')}): "
+        f"recommended {rec.get('method')} ({rec.get('operating_point')}): "
         f"test AP {r['recommended_test_ap']:.3f}, "
         f"bal. acc {r['recommended_test_bal_acc']:.3f}; "
         f"mean epochs {r['mean_epochs']}",

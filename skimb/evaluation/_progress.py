@@ -96,8 +96,10 @@ class _Bar(tqdm):
         values = super().format_dict
         values["fits"] = self.fits
         if self.progress is not None:
-            # Seconds a second; 0 (not None: tqdm would use its own) shows '?'.
-            values["rate"] = 0.0 if self.progress.eta is None else 1.0
+            # The rate that makes tqdm's remaining time the run's estimate;
+            # 0 (not None: tqdm would use its own) shows '?'.
+            eta, left = self.progress.eta, self.total - self.n
+            values["rate"] = 0.0 if eta is None else (left / eta if eta else 1.0)
             values["fits"] = self.progress.fits_text()
         return values
 
@@ -331,6 +333,7 @@ class Progress:
         self.scoring = [0.0, 0]  # loops' seconds after their last epoch, fits
         self.alone = [0.0, 0]  # estimated seconds of the fits done alone, fits
         self.eta = None  # seconds remaining, None until some work is timed
+        self.shown = 0.0  # the share of the run the bar shows: never backwards
         if self.bar is not None:
             self.bar.progress = self
 
@@ -446,8 +449,12 @@ class Progress:
         elapsed = time.monotonic() - self.created
         step = elapsed - bar.n
         # Never past the total: tqdm would clamp it with a warning, and
-        # the remaining time would be negative.
-        bar.total = elapsed + self.eta
+        # the remaining time would be negative. Never backwards either: a
+        # larger estimate slows the bar (the remaining time, shown apart,
+        # says how much is left).
+        done = elapsed / (elapsed + self.eta) if elapsed + self.eta > 0 else 0.0
+        self.shown = max(self.shown, min(done, 1.0))
+        bar.total = elapsed / self.shown if self.shown > 0 else elapsed + self.eta
         if step > 0:
             bar.update(step)
 
@@ -472,8 +479,7 @@ def _first_line(plan, n_fits, fits_done):
     config = plan.config
     seeds = len(config["seeds"])
     line = (
-        f"{split.name}: {rows} rows x {columns} columns, "
-        f"{len(plan.classes)} classes; {n_fits} fits: "
+        f"{split.name}: {rows} rows x {columns} columns; {n_fits} fits: "
         f"{len(config['methods'])} methods x {seeds} seed{'s' * (seeds > 1)} "
         f"x ({config['cv']} folds + the held-out fit)"
     )

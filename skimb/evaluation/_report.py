@@ -264,7 +264,9 @@ def _caption(result):
     if _thresholded(result):
         lines.append(
             f"Held out (AP, prec., recall, alerts, F/cost) at {text}: the fit on the "
-            "whole training part at the threshold chosen on out-of-fold scores."
+            "whole training part at its threshold, chosen on rows it did not train "
+            "on (a net's own early-stopping rows, else the folds' out-of-fold "
+            "scores)."
         )
     elif kind == "balanced":
         lines.append(
@@ -382,7 +384,8 @@ def _decision_line(result, info):
         return (
             f"at {info['operating_point']} on the held-out part: "
             + ", ".join(parts)
-            + f" (threshold {info['threshold']:.4g}, chosen on out-of-fold scores)"
+            + f" (threshold {info['threshold']:.4g}, chosen on rows it did not "
+            "train on)"
         )
     return (
         f"under the {rule} rule on the held-out part: balanced accuracy "

@@ -1,7 +1,17 @@
-"""The metrics that decide imbalanced problems, and the statistics that rank
-methods across data sets (Demšar, 2006). The critical difference diagram is
-drawn by :func:`skimb.plotting.plot_critical_difference`."""
+"""The metrics that decide imbalanced problems, the operating point decisions
+are taken at (an alert budget, a recall target, a precision floor, a cost),
+and the statistics that rank methods across data sets (Demšar, 2006). The
+critical difference diagram is drawn by
+:func:`skimb.plotting.plot_critical_difference`."""
 
+from ._operating_point import (
+    OPERATING_POINT_FORMS,
+    OperatingPoint,
+    check_operating_point,
+    choose_threshold,
+    expected_cost_decisions,
+    metrics_at,
+)
 from ._ranking import (
     friedman_test,
     mean_ranks,
@@ -19,7 +29,13 @@ from ._scores import (
 )
 
 __all__ = [
+    "OPERATING_POINT_FORMS",
     "DECISION_METRICS",
+    "OperatingPoint",
+    "check_operating_point",
+    "choose_threshold",
+    "expected_cost_decisions",
+    "metrics_at",
     "PROBABILITY_METRICS",
     "decision_metrics",
     "expected_calibration_error",

@@ -311,6 +311,31 @@ def test_the_first_line_says_what_was_loaded_and_how_many_fits(split, tiny, caps
     rows = len(split.y_train) + len(split.y_test)
     err = capsys.readouterr().err
     assert (
-        f"{split.name}: {rows} rows x 64 columns, 10 classes; 6 fits: 2 methods x "
+        f"{split.name}: {rows} rows x 64 columns; 6 fits: 2 methods x "
         "1 seed x (2 folds + the held-out fit)"
     ) in err
+
+
+def test_the_bar_never_goes_back_when_the_estimate_grows(monkeypatch):
+    """A larger estimate slows the bar; the remaining time shown is the
+    estimate itself."""
+    bar = _Bar(
+        total=1.0, fits="0/1", file=io.StringIO(), bar_format=progress_module._BAR
+    )
+    progress = Progress(bar)
+    estimates = iter([10.0, 1.0, 50.0, 200.0, 5.0, 0.5])
+    monkeypatch.setattr(Progress, "remaining", lambda self: next(estimates))
+    clock = iter([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    created = progress.created
+    monkeypatch.setattr(
+        progress_module.time, "monotonic", lambda: created + next(clock)
+    )
+    shares = []
+    for _ in range(6):
+        progress._show()
+        shares.append(bar.n / bar.total)
+        rate = bar.format_dict["rate"]
+        # tqdm's remaining time, (total - n) / rate, is the estimate.
+        assert (bar.total - bar.n) / rate == pytest.approx(progress.eta)
+    assert shares == sorted(shares) and shares[-1] <= 1
+    bar.close()
