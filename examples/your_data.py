@@ -1,13 +1,13 @@
 """Compare the methods on a table of your own: a fraud-like CSV, end to end.
 
 Writes ``transactions.csv`` (numeric, categorical and missing values, string
-labels, 3 % fraud), then runs the same comparison as
+labels, 3 % fraud), then runs the default comparison on it, as
 
-    skimb compare --data transactions.csv --target label \\
-        --methods baseline,weighted-loss,logit-adjusted,weighted-sampler,random-over,\\
-smote,logreg-balanced,hgb-balanced
+    skimb compare --data transactions.csv --target label
 
-python examples/your_data.py [--rows 4000] [--max-epochs 30] [--output DIR]
+and prints the leaderboard and the verdict.
+
+python examples/your_data.py [--rows 4000] [--max-epochs N] [--output DIR]
 """
 
 import argparse
@@ -18,18 +18,7 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 import skimb
-from skimb.evaluation._report import format_table, format_verdict
-
-METHODS = [
-    "baseline",
-    "weighted-loss",
-    "logit-adjusted",
-    "weighted-sampler",
-    "random-over",
-    "smote",
-    "logreg-balanced",
-    "hgb-balanced",
-]
+from skimb.evaluation._report import format_leaderboard, format_verdict
 
 
 def write_transactions(path, rows=4000, seed=0):
@@ -62,7 +51,7 @@ def write_transactions(path, rows=4000, seed=0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4000)
-    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--max-epochs", type=int, default=None)
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--output", default="skimb-results-transactions")
     args = parser.parse_args(argv)
@@ -72,13 +61,12 @@ def main(argv=None):
     result = skimb.compare(
         str(path),
         target="label",
-        methods=METHODS,
         cv=args.cv,
         max_epochs=args.max_epochs,
         output=args.output,
         progress=False,
     )
-    print(format_table(result))
+    print(format_leaderboard(result))
     print()
     print(format_verdict(result))
     return result

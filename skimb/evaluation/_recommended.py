@@ -117,7 +117,14 @@ def _decide(model, pick, plan, thresholds):
     data = plan.seeds[first]
     prior = {c: n / len(data.y) for c, n in label_counts(data.y).items()}
     model = at_threshold(model, threshold, data.positive, prior)
-    return model, {"rule": "threshold", "threshold": float(threshold)}
+    # A model fitted for equal class priors (class_weight='balanced', the
+    # balanced forest) keeps answering at them: no prior to move it with.
+    proba = "balanced" if _trained_balanced(final_step(model.estimator)) else "data"
+    return model, {
+        "rule": "threshold",
+        "threshold": float(threshold),
+        "proba_prior": proba,
+    }
 
 
 def finish(result, models, plan, options, thresholds=None):

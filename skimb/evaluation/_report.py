@@ -284,19 +284,35 @@ def _caption(result):
 def format_leaderboard(result, *, heading=True):
     """The leaderboard (:func:`leaderboard`) as text within :data:`WIDTH`
     characters, with its caption."""
-    from tabulate import tabulate
-
     table = leaderboard(result)
     lines = [_wrap(_heading(result.config)), ""] if heading else []
-    body = tabulate(
-        table,
-        headers="keys",
-        tablefmt="simple",
-        showindex=False,
-        disable_numparse=True,
-    )
-    lines += [body, "", *map(_wrap, _caption(result))]
+    failed = table[table["#"] == "-"]
+    table = table[table["#"] != "-"]
+    body = _columns(table)
+    lines.append(body)
+    for _, row in failed.iterrows():  # under the table: an error is long
+        text = f"{row['method']} {row['AP (CV)']}"
+        lines.append(text if len(text) <= WIDTH else text[: WIDTH - 3] + "...")
+    lines += ["", *map(_wrap, _caption(result))]
     return "\n".join(lines)
+
+
+def _columns(table, gap="  "):
+    """``table`` as aligned text: a header, dashes, the rows; text columns
+    to the left, numbers to the right, two spaces apart."""
+    cells = [list(map(str, table.columns))] + table.astype(str).values.tolist()
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    left = [i < 3 or table.columns[i] == "rule" for i in range(len(widths))]
+
+    def line(row):
+        return gap.join(
+            c.ljust(w) if is_left else c.rjust(w)
+            for c, w, is_left in zip(row, widths, left, strict=True)
+        ).rstrip()
+
+    return "\n".join(
+        [line(cells[0]), line(["-" * w for w in widths]), *map(line, cells[1:])]
+    )
 
 
 def _wrap(text, indent=""):
@@ -460,8 +476,12 @@ def format_verdict(result):
     )
     if info["rule"] == "threshold":
         lines += [
-            "    model.predict_proba(X_new)  # probabilities at the data's own class "
-            "prior",
+            "    model.predict_proba(X_new)  # probabilities at "
+            + (
+                "equal class priors (trained balanced)"
+                if info.get("proba_prior") == "balanced"
+                else "the data's own class prior"
+            ),
             f"    model.set_params(threshold={info['threshold']:.4g})  # moves the "
             "point, no refit: higher flags fewer",
         ]

@@ -173,3 +173,67 @@ def test_summary_by_rule_and_a_bad_rule(result):
         ValueError, match="rule must be one of 'trained', 'balanced'; got 'fair'"
     ):
         both.summary(rule="fair")
+
+
+@pytest.mark.parametrize("point", [None, "alert-rate=0.05", "fbeta=2", "cost=20"])
+def test_the_leaderboard_reads_at_a_glance(point, tiny, churn, failing_method):
+    from skimb import compare
+    from skimb.evaluation._report import WIDTH, format_leaderboard, leaderboard
+
+    failing_method("always-fails", ValueError("no"))
+    methods = ["balanced-random-forest", "weighted-loss", "baseline", "always-fails"]
+    result = compare(
+        churn(300, seed=4),
+        target="label",
+        methods=methods,
+        operating_point=point,
+        output=None,
+        **tiny,
+    )
+    text = format_leaderboard(result)
+    assert max(map(len, text.splitlines())) <= WIDTH
+    table = result.table()
+    assert table.equals(leaderboard(result))
+    # One row per method, best CV AP first, the failed one last.
+    assert list(table["method"]) == [
+        *sorted(methods[:3], key=lambda m: -_cv_mean(result, m)),
+        "always-fails",
+    ]
+    assert table["AP (CV)"].iloc[-1].startswith("failed: ValueError: no")
+    heading = {None: "F1", "alert-rate=0.05": None, "fbeta=2": "F2", "cost=20": "cost"}
+    assert {"prec.", "recall", "alerts"} <= set(table.columns)
+    assert "rule" not in table.columns  # a threshold decides, not a rule
+    if heading[point]:
+        assert heading[point] in table.columns
+    assert result.table(wide=True).shape[0] == 2 * len(methods)
+
+
+def _cv_mean(result, method):
+    rows = result.rows
+    cv = rows[
+        (rows["method"] == method)
+        & (rows["fold"].astype(str) != "test")
+        & (rows["rule"] == "trained")
+    ]
+    return cv["average_precision"].mean()
+
+
+def test_a_multiclass_leaderboard_names_each_methods_rule(split, tiny):
+    from skimb import compare
+    from skimb.evaluation._report import WIDTH, format_leaderboard
+
+    result = compare(split, methods=["baseline", "logreg"], output=None, **tiny)
+    table = result.table()
+    assert list(table.columns) == [
+        "#",
+        "method",
+        "rule",
+        "AP (CV)",
+        "ROC-AUC",
+        "AP",
+        "bal. acc",
+        "macro F1",
+        "fit s",
+    ]
+    assert set(table["rule"]) <= {"trained", "balanced"}
+    assert max(map(len, format_leaderboard(result).splitlines())) <= WIDTH
