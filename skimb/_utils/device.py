@@ -16,6 +16,7 @@ import torch
 
 __all__ = [
     "ThreadTuner",
+    "available_memory",
     "check_device",
     "check_fits_on_device",
     "on_device",
@@ -86,7 +87,33 @@ def _as_device(device):
     return torch.device(device)
 
 
-def _available_host_memory():
+#: Where Linux says how much memory a new allocation can have.
+MEMINFO = "/proc/meminfo"
+
+
+def available_memory():
+    """Bytes of host memory a new allocation can have now, None when the
+    system cannot tell.
+
+    The kernel's ``MemAvailable`` (free pages plus the page cache and other
+    memory it can reclaim), else psutil's ``available`` where psutil is
+    installed, else the free physical pages. The free pages alone are far
+    less on a machine that has read files: 4.6 GiB of them against 21.9
+    GiB available on this project's 24 GiB machine.
+    """
+    try:
+        with open(MEMINFO) as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # given in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
@@ -102,7 +129,7 @@ def check_fits_on_device(n_bytes, device, *, what="the training data"):
         free, _ = torch.cuda.mem_get_info(device)
         where = f"{device} ({free / 2**30:.2f} GiB free)"
     elif device.type == "cpu":
-        free = _available_host_memory()
+        free = available_memory()
         where = f"host memory ({(free or 0) / 2**30:.2f} GiB available)"
     else:
         return

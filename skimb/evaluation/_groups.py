@@ -13,12 +13,12 @@ run each worker trains shares of a call's nets in one loop
 loop keeps a core busy.
 """
 
-import os
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.under_sampling.base import BaseUnderSampler
 
+from .._utils.device import available_memory
 from .._utils.labels import unique_labels
 from ..estimators._budget import auto_batch_size
 from ._methods import METHODS, fits_in_one_loop
@@ -39,21 +39,6 @@ __all__ = [
 
 #: The part of the available memory a loop's materialised sets may take.
 MEMORY_FRACTION = 0.25
-
-
-def available_memory():
-    """Bytes of memory available now (psutil's estimate, else the free
-    physical pages; None when neither can tell)."""
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except ImportError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 def _n_features(data):

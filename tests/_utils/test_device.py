@@ -130,7 +130,7 @@ def test_on_device_cuda_names_the_current_device():
 
 # ---- check_fits_on_device ------------------------------------------------------
 def test_host_memory_check(monkeypatch):
-    monkeypatch.setattr(_device, "_available_host_memory", lambda: 2**30)
+    monkeypatch.setattr(_device, "available_memory", lambda: 2**30)
     check_fits_on_device(2**30, torch.device("cpu"))  # exactly fits
     with pytest.raises(ValueError) as exc:
         check_fits_on_device(2**31, torch.device("cpu"), what="the test data")
@@ -141,7 +141,7 @@ def test_host_memory_check(monkeypatch):
 
 
 def test_unknown_host_memory_is_not_a_refusal(monkeypatch):
-    monkeypatch.setattr(_device, "_available_host_memory", lambda: None)
+    monkeypatch.setattr(_device, "available_memory", lambda: None)
     check_fits_on_device(2**60, torch.device("cpu"))
 
 
@@ -150,7 +150,7 @@ def test_devices_without_a_memory_query_are_not_checked():
 
 
 def test_data_too_large_for_device_is_refused_before_training(monkeypatch):
-    monkeypatch.setattr(_device, "_available_host_memory", lambda: 1024)
+    monkeypatch.setattr(_device, "available_memory", lambda: 1024)
     clf = NetClassifier(max_epochs=1, device="cpu")
     X = np.zeros((100, 10))  # float64: needs a float32 copy of 4000 bytes
     with pytest.raises(
@@ -387,3 +387,24 @@ def test_training_threads_restore_the_callers_setting(n_threads):
         assert (tuner is not None) == (n_threads == "auto" and available_cores() > 1)
     finally:
         torch.set_num_threads(before)
+
+
+def test_available_memory_counts_what_the_kernel_can_reclaim(tmp_path, monkeypatch):
+    """MemAvailable, not the free pages: on a machine that has read files the
+    free pages are a fraction of what an allocation can have."""
+    import skimb._utils.device as device
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text(
+        "MemTotal:       24000000 kB\nMemFree:         4000000 kB\n"
+        "MemAvailable:   21000000 kB\nCached:         16000000 kB\n"
+    )
+    monkeypatch.setattr(device, "MEMINFO", str(meminfo))
+    assert device.available_memory() == 21_000_000 * 1024
+    # A 10 GB tensor fits in 21 GB available, though only 4 GB are free.
+    device.check_fits_on_device(10 * 2**30, torch.device("cpu"))
+    with pytest.raises(ValueError, match="20.03 GiB available"):
+        device.check_fits_on_device(25 * 2**30, torch.device("cpu"))
+    # Without /proc/meminfo: psutil's estimate, else the free pages.
+    monkeypatch.setattr(device, "MEMINFO", str(tmp_path / "missing"))
+    assert device.available_memory() > 0

@@ -159,7 +159,7 @@ def test_sparse_input_is_checked_at_its_dense_size(monkeypatch):
 
     import skimb._utils.device as device
 
-    monkeypatch.setattr(device, "_available_host_memory", lambda: 10_000)
+    monkeypatch.setattr(device, "available_memory", lambda: 10_000)
     X = sp.random(1000, 100, density=0.001, format="csr", dtype=np.float32)
     y = np.arange(1000) % 2
     # 1000 x 100 float32 is 400 kB dense, far less as sparse: the check counts
