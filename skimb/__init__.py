@@ -3,6 +3,7 @@
 The package is laid out in layers, each importing only the ones before it:
 
 - :mod:`skimb.nn`: the torch modules (the default net, the long-tail losses);
+- :mod:`skimb.preprocessing`: tabular features made ready for a net;
 - :mod:`skimb.estimators`: the scikit-learn classifiers, what trains them
   (one net or many in one loop) and their safe persistence;
 - :mod:`skimb.datasets`: the data coming in (built-in sets and imbalance
@@ -29,6 +30,7 @@ from .estimators import (
 )
 from .evaluation import ComparisonResult, benchmark, compare
 from .nn import FocalLoss, LDAMLoss, LogitAdjustedLoss, SimpleNet
+from .preprocessing import SmoothClipScaler
 
 __version__ = "0.1.0"
 
@@ -43,6 +45,7 @@ __all__ = [
     "NetClassifier",
     "PowerRule",
     "SimpleNet",
+    "SmoothClipScaler",
     "WeightedLossClassifier",
     "WeightedSamplerClassifier",
     "benchmark",

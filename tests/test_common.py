@@ -8,6 +8,8 @@ from _instances import (
 )
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skimb import SmoothClipScaler
+
 
 def test_every_public_estimator_has_its_settings():
     # the checks run over what skimb exports; a new estimator needs its row
@@ -20,4 +22,9 @@ def test_every_public_estimator_has_its_settings():
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([SmoothClipScaler(), SmoothClipScaler(clip=1.5)])
+def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)

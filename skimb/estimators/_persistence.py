@@ -54,6 +54,7 @@ _SAFE_TYPES = frozenset(
         "functools.partial",
         "sklearn.utils.validation.check_array",
         "skimb.evaluation._preprocessing.ColumnTypeCheck",
+        "skimb.preprocessing._smooth_clip.SmoothClipScaler",
         "sklearn.compose._column_transformer.make_column_selector",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
         "sklearn.tree._tree.Tree",

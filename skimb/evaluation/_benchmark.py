@@ -286,6 +286,7 @@ def benchmark(
     budget="auto",
     max_epochs=None,
     batch_size=None,
+    scaling="smooth-clip",
     lr=1e-3,
     hidden_units=256,
     device="auto",

@@ -62,6 +62,7 @@ def compare(
     budget="auto",
     max_epochs=None,
     batch_size=None,
+    scaling="smooth-clip",
     lr=1e-3,
     hidden_units=256,
     device="auto",

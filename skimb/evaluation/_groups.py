@@ -13,7 +13,6 @@ run each worker trains shares of a call's nets in one loop
 loop keeps a core busy.
 """
 
-
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.under_sampling.base import BaseUnderSampler

@@ -13,6 +13,7 @@ from ..datasets._imbalance import IMBALANCE_RECIPES
 from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_point
 from . import _checks as check
 from ._methods import DEFAULT_METHODS, METHODS
+from ._preprocessing import SCALINGS
 from ._verdict import RECOMMENDED_METRICS
 
 __all__ = [
@@ -202,6 +203,16 @@ class RunConfig:
         f"and {FIXED_BATCH_SIZE} under 'fixed'.",
         check.batch_size,
         parse="batch",
+    )
+    scaling: str = _option(
+        "smooth-clip",
+        "{'smooth-clip', 'standard', 'quantile'}",
+        "How a table's numeric columns are scaled for every method but "
+        "gradient boosting, after median imputation with missing-value "
+        "indicators: robust scaling with smooth clipping "
+        "(skimb.SmoothClipScaler), standard scaling, or a normal-output "
+        "quantile transform.",
+        check.one_of(list(SCALINGS)),
     )
     lr: float = _option(
         1e-3, "float", "Learning rate of every net.", check.positive_float

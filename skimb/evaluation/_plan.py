@@ -180,7 +180,7 @@ def _load(data, y, options):
     )
 
 
-def _preprocessor(split, builtin):
+def _preprocessor(split, builtin, scaling):
     """The tabular preprocessing of a user's data, and the one of gradient
     boosting with native categories (both None for built-in data)."""
     if builtin:
@@ -189,7 +189,9 @@ def _preprocessor(split, builtin):
     unusable = unusable_columns(split.X_train)
     warn_unusable(unusable, split.name, stacklevel=4)  # the caller of compare
     preprocessors = [
-        make_preprocessor(split.X_train, drop=unusable, native_categories=native)
+        make_preprocessor(
+            split.X_train, drop=unusable, native_categories=native, scaling=scaling
+        )
         for native in (False, True)
     ]
     try:
@@ -330,7 +332,7 @@ def plan_comparison(data, y, options):
     """
     split, builtin = _load(data, y, options)
     imbalance = _recipe(split, builtin, options)
-    preprocessor, tree_preprocessor = _preprocessor(split, builtin)
+    preprocessor, tree_preprocessor = _preprocessor(split, builtin, options.scaling)
     net = options.net_settings()
     point = check_operating_point(
         options.operating_point, n_classes=len(label_counts(split.y_train))
@@ -346,7 +348,9 @@ def plan_comparison(data, y, options):
         "budget": options.budget,
         "net": net,
         "test_size": options.test_size,
-        "preprocessing": "none (pixels in [0, 1])" if builtin else "tabular",
+        "preprocessing": "none (pixels in [0, 1])"
+        if builtin
+        else f"tabular ({options.scaling})",
         "operating_point": str(point),
     }
     if options.output is not None:

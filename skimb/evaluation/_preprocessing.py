@@ -1,6 +1,8 @@
 """Tabular preprocessing that every method of a comparison shares.
 
-Numeric columns get median imputation and standard scaling; categorical
+Numeric columns get median imputation (with an indicator column where
+values were missing) and robust scaling with smooth clipping (or standard
+scaling, or a quantile transform: ``scaling``); categorical
 columns (object, category, bool, string) get a one-hot encoding that ignores
 categories unseen at fit and folds the rare levels of a many-level column
 into one. Columns that carry no usable signal (identifiers, row numbers,
@@ -20,8 +22,15 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import (
+    OneHotEncoder,
+    OrdinalEncoder,
+    QuantileTransformer,
+    StandardScaler,
+)
 from sklearn.utils.validation import check_is_fitted
+
+from ..preprocessing import SmoothClipScaler
 
 __all__ = [
     "CATEGORICAL_DTYPES",
@@ -264,7 +273,23 @@ def native_categorical_features(preprocessor):
     return list(range(len(columns)))
 
 
-def make_preprocessor(X, *, drop=None, native_categories=False):
+#: The scalings of the numeric columns, by name.
+SCALINGS = ("smooth-clip", "standard", "quantile")
+
+
+def _scaler(scaling):
+    if scaling == "smooth-clip":
+        return SmoothClipScaler()
+    if scaling == "standard":
+        return StandardScaler()
+    if scaling == "quantile":
+        return QuantileTransformer(output_distribution="normal", subsample=100_000)
+    raise ValueError(
+        f"scaling must be one of {', '.join(map(repr, SCALINGS))}; got {scaling!r}."
+    )
+
+
+def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-clip"):
     """The preprocessing for ``X``: a ``ColumnTransformer`` that imputes and
     scales the numeric columns and one-hot encodes the categorical ones (an
     array's columns are all numeric), leaving out the columns in ``drop``.
@@ -277,6 +302,12 @@ def make_preprocessor(X, *, drop=None, native_categories=False):
         the same choice.
     drop : iterable of column names or None
         Columns to leave out; None: those :func:`unusable_columns` finds.
+    scaling : {'smooth-clip', 'standard', 'quantile'}, default='smooth-clip'
+        How the numeric columns are scaled after median imputation (which
+        adds a 0/1 column per column that had missing values at fit):
+        robust scaling with smooth clipping
+        (:class:`~skimb.preprocessing.SmoothClipScaler`), standard scaling,
+        or a normal-output quantile transform.
     native_categories : bool, default=False
         For gradient boosting, which splits on categories and missing values
         itself: the categorical columns as codes (the first columns; at
@@ -296,7 +327,9 @@ def make_preprocessor(X, *, drop=None, native_categories=False):
     >>> make_preprocessor(df).fit_transform(df).shape
     (3, 3)
     """
-    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+    numeric = make_pipeline(
+        SimpleImputer(strategy="median", add_indicator=True), _scaler(scaling)
+    )
     if not isinstance(X, pd.DataFrame):
         return ColumnTransformer([("numeric", numeric, slice(0, None))])
     reasons = unusable_columns(X) if drop is None else dict.fromkeys(drop, "in drop")

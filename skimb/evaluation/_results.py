@@ -69,7 +69,15 @@ TEST_METRICS = (
 )
 
 # The parts of the configuration that must match for --resume to reuse rows.
-_RESUME_KEYS = ("dataset", "class_counts", "imbalance", "cv", "net", "test_size")
+_RESUME_KEYS = (
+    "dataset",
+    "class_counts",
+    "imbalance",
+    "cv",
+    "net",
+    "test_size",
+    "preprocessing",
+)
 
 
 @dataclass

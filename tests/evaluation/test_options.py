@@ -33,6 +33,7 @@ BAD = {
     "budget": ("data", ValueError),
     "max_epochs": (-1, ValueError),
     "batch_size": ("big", ValueError),
+    "scaling": ("minmax", ValueError),
     "lr": (0, ValueError),
     "hidden_units": (2.5, TypeError),
     "device": ("tpu", ValueError),

@@ -5,10 +5,11 @@ import pandas as pd
 import pytest
 from sklearn.compose import make_column_transformer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder
 
 import skimb
 from skimb.evaluation._preprocessing import check_encodable, make_preprocessor
+from skimb.preprocessing import SmoothClipScaler
 
 
 def _frame():
@@ -49,7 +50,14 @@ def test_arrays_get_the_numeric_part_only():
     Xt = pre.fit_transform(X)
     assert list(pre.named_transformers_) == ["numeric"]
     assert not np.isnan(Xt).any()
-    assert Xt.mean(axis=0) == pytest.approx([0, 0], abs=1e-12)
+    # Median-centred, and a column says where the first was missing.
+    assert np.median(Xt[:, :2], axis=0) == pytest.approx([0, 0], abs=1e-12)
+    flag = Xt[:, 2]  # scaled with the rest
+    assert flag[0] == flag[2] < flag[1]
+    standard = make_preprocessor(X, scaling="standard").fit_transform(X)
+    assert standard[:, :2].mean(axis=0) == pytest.approx([0, 0], abs=1e-12)
+    with pytest.raises(ValueError, match="scaling must be one of 'smooth-clip'"):
+        make_preprocessor(X, scaling="minmax")
 
 
 def test_columns_that_cannot_be_encoded_are_named():
@@ -81,13 +89,13 @@ def test_the_scaler_sees_the_training_fold_only(monkeypatch, tiny, churn, budget
     )
     tasks = plan_comparison(df, None, RunConfig(**kwargs)).tasks("baseline")
     seen = []
-    real_fit = StandardScaler.fit
+    real_fit = SmoothClipScaler.fit
 
-    def spy(self, X, y=None, sample_weight=None):
+    def spy(self, X, y=None):
         seen.append(len(X))
-        return real_fit(self, X, y, sample_weight)
+        return real_fit(self, X, y)
 
-    monkeypatch.setattr(StandardScaler, "fit", spy)
+    monkeypatch.setattr(SmoothClipScaler, "fit", spy)
     result = skimb.compare(df, **kwargs)
     assert (result.rows["status"] == "ok").all()
     n_train = 150
