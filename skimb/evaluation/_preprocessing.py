@@ -324,8 +324,8 @@ def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-
     Examples
     --------
     >>> df = pd.DataFrame({"amount": [1.0, None, 3.0], "country": ["fr", "de", "fr"]})
-    >>> make_preprocessor(df).fit_transform(df).shape
-    (3, 3)
+    >>> make_preprocessor(df).fit_transform(df).shape  # amount, its flag, 2 levels
+    (3, 4)
     """
     numeric = make_pipeline(
         SimpleImputer(strategy="median", add_indicator=True), _scaler(scaling)

@@ -355,7 +355,16 @@ def _budget_run(budget, **kwargs):
         "random-under",
         "logit-adjusted",
     ]
-    kw = dict(cv=2, max_epochs=4, hidden_units=16, lr=0.01, device="cpu", methods=nets)
+    # Standard scaling, as then (no column has missing values to flag).
+    kw = dict(
+        cv=2,
+        max_epochs=4,
+        hidden_units=16,
+        lr=0.01,
+        device="cpu",
+        methods=nets,
+        scaling="standard",
+    )
     kw.update(kwargs)
     return compare(X, y, budget=budget, output=None, progress=False, **kw)
 
