@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 
+from ._methods import METHODS
 from ._verdict import SIGNIFICANCE, describe, standings
 
 __all__ = [
@@ -349,7 +350,7 @@ def _kinds_line(result, metric):
     )
     if other is None:
         return None
-    p = _paired_p_of(result, metric, first, other)
+    p = other["p_value"]  # the paired test against the first
     name = _METRIC_NAMES.get(metric, metric)
     if family[first["method"]] == "net":
         return (
@@ -365,18 +366,7 @@ def _kinds_line(result, metric):
 
 
 def _family(method):
-    from ._methods import METHODS
-
     return METHODS[method].family if method in METHODS else "net"
-
-
-def _paired_p_of(result, metric, a, b):
-    from ._verdict import _cv_scores, _paired_p
-
-    scores = _cv_scores(result.rows, metric)
-    key_a = next(k for k in scores if k[0] == a["method"])
-    key_b = next(k for k in scores if k[0] == b["method"])
-    return _paired_p(scores[key_a], scores[key_b], result.config.get("cv", 5))
 
 
 def _decision_line(result, info):

@@ -237,3 +237,32 @@ def test_a_multiclass_leaderboard_names_each_methods_rule(split, tiny):
     ]
     assert set(table["rule"]) <= {"trained", "balanced"}
     assert max(map(len, format_leaderboard(result).splitlines())) <= WIDTH
+
+
+def test_the_verdict_says_which_kind_of_model_leads(tiny, churn):
+    from skimb import compare
+    from skimb.evaluation._report import format_verdict
+    from skimb.evaluation._verdict import standings
+
+    result = compare(
+        churn(300, seed=5),
+        target="label",
+        methods=["logreg", "baseline", "balanced-random-forest"],
+        output=None,
+        **tiny,
+    )
+    placed = standings(result.rows, "average_precision", cv=tiny["cv"])
+    first = placed[0]["method"]
+    words = " ".join(format_verdict(result).split())
+    if first == "baseline":
+        other = placed[1]
+        assert (
+            f"a net leads: baseline; the best other model, {other['method']}" in words
+        )
+    else:
+        kind = {"logreg": "a linear model", "balanced-random-forest": "a tree ensemble"}
+        net = next(e for e in placed if e["method"] == "baseline")
+        assert (
+            f"{kind[first]} leads every net: {first}; the best net, baseline" in words
+        )
+        assert f"has CV AP {net['cv_mean']:.3f}" in words
