@@ -1,10 +1,12 @@
-"""Weight decay for the nets, measured: logit adjustment and the weighted
-loss with Adam (no decay, the default) and with AdamW at weight decay 0.01,
-0.1 and 1.0, on the fraud example and on the first 24 of the 68 KEEL sets.
+"""Regularising the nets, measured: logit adjustment and the weighted loss
+as they are and with AdamW's weight decay (0.01, 0.1, 1.0; ``--what
+decay``), and the plain net and the weighted loss with label smoothing
+(0.05, 0.1, 0.2; ``--what smoothing``), on the
+fraud example and on the first 24 of the 68 KEEL sets.
 
 The variants are added to the comparison's methods for the run only.
 
-    .venv/bin/python benchmarks/regularisation.py [--keel 24] [--rows 60000]
+    .venv/bin/python benchmarks/regularisation.py [--what decay|smoothing] [--keel 24]
 """
 
 import argparse
@@ -18,7 +20,7 @@ from pathlib import Path
 import torch
 
 import skimb
-from skimb import WeightedLossClassifier
+from skimb import NetClassifier, WeightedLossClassifier
 from skimb.evaluation import METHODS, Method
 from skimb.nn import LogitAdjustedLoss
 
@@ -26,21 +28,30 @@ HERE = Path(__file__).resolve().parent
 DECAYS = (0.01, 0.1, 1.0)
 
 
-def _variants():
-    names = ["logit-adjusted", "weighted-loss"]
-    for wd in DECAYS:
-        la = WeightedLossClassifier(
-            criterion=LogitAdjustedLoss,
-            class_weight=None,
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=wd,
-        )
-        wl = WeightedLossClassifier(
-            optimizer=torch.optim.AdamW, optimizer__weight_decay=wd
-        )
-        METHODS[f"logit-adjusted-wd{wd:g}"] = Method(la)
-        METHODS[f"weighted-loss-wd{wd:g}"] = Method(wl)
-        names += [f"logit-adjusted-wd{wd:g}", f"weighted-loss-wd{wd:g}"]
+SMOOTHINGS = (0.05, 0.1, 0.2)
+
+
+def _variants(what):
+    """The methods to run: for weight decay, logit adjustment and the
+    weighted loss; for label smoothing (which LogitAdjustedLoss does not
+    take), the plain net and the weighted loss."""
+    if what == "decay":
+        names = ["logit-adjusted", "weighted-loss"]
+        for v in DECAYS:
+            extra = {"optimizer": torch.optim.AdamW, "optimizer__weight_decay": v}
+            la = WeightedLossClassifier(
+                criterion=LogitAdjustedLoss, class_weight=None, **extra
+            )
+            METHODS[f"logit-adjusted-wd{v:g}"] = Method(la)
+            METHODS[f"weighted-loss-wd{v:g}"] = Method(WeightedLossClassifier(**extra))
+            names += [f"logit-adjusted-wd{v:g}", f"weighted-loss-wd{v:g}"]
+        return names
+    names = ["baseline", "weighted-loss"]
+    for v in SMOOTHINGS:
+        extra = {"criterion__label_smoothing": v}
+        METHODS[f"baseline-ls{v:g}"] = Method(NetClassifier(**extra))
+        METHODS[f"weighted-loss-ls{v:g}"] = Method(WeightedLossClassifier(**extra))
+        names += [f"baseline-ls{v:g}", f"weighted-loss-ls{v:g}"]
     return names
 
 
@@ -48,9 +59,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--keel", type=int, default=24)
+    parser.add_argument("--what", choices=["decay", "smoothing"], default="decay")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    names = _variants()
+    names = _variants(args.what)
     write = runpy.run_path(str(HERE.parent / "examples" / "fraud.py"))["write_payments"]
     path = write(Path(tempfile.mkdtemp()) / "payments.csv", rows=args.rows)
     start = time.perf_counter()
