@@ -6,7 +6,6 @@ option, data that cannot be used, an output folder that cannot be written,
 a ``resume`` of another configuration) is raised before any work starts.
 """
 
-import dataclasses
 import sys
 import warnings
 from dataclasses import dataclass
@@ -267,7 +266,9 @@ def _warn_no_stopping(seed, stopping):
         )
 
 
-def _seed_data(split, seed, imbalance, options, net, preprocessor, point):
+def _seed_data(split, seed, imbalance, options, net, preprocessors, point):
+    """One seed's :class:`SeedData`; ``preprocessors`` the shared tabular
+    preprocessing and gradient boosting's (both None for built-in data)."""
     X, y = make_imbalanced(split.X_train, split.y_train, random_state=seed, **imbalance)
     classes = list(label_counts(split.y_train))
     counts = {c: int(np.sum(y == c)) for c in classes}
@@ -298,7 +299,8 @@ def _seed_data(split, seed, imbalance, options, net, preprocessor, point):
         minority=[c for c in classes if counts[c] <= counts[majority] / 2],
         positive=_resolve_positive(options.positive_label, classes, counts),
         net=net,
-        preprocessor=preprocessor,
+        preprocessor=preprocessors[0],
+        tree_preprocessor=preprocessors[1],
         stopping=stopping,
         fixed_epochs=options.unstopped_epochs,
         operating_point=point,
@@ -332,7 +334,7 @@ def plan_comparison(data, y, options):
     """
     split, builtin = _load(data, y, options)
     imbalance = _recipe(split, builtin, options)
-    preprocessor, tree_preprocessor = _preprocessor(split, builtin, options.scaling)
+    preprocessors = _preprocessor(split, builtin, options.scaling)
     net = options.net_settings()
     point = check_operating_point(
         options.operating_point, n_classes=len(label_counts(split.y_train))
@@ -359,10 +361,7 @@ def plan_comparison(data, y, options):
     seeds = {}
     for seed in options.seeds:  # a loop: the warning's stacklevel counts frames
         seeds[seed] = _seed_data(
-            split, seed, imbalance, options, net, preprocessor, point
-        )
-        seeds[seed] = dataclasses.replace(
-            seeds[seed], tree_preprocessor=tree_preprocessor
+            split, seed, imbalance, options, net, preprocessors, point
         )
     first = seeds[options.seeds[0]]
     config.update(

@@ -62,15 +62,24 @@ def at_data_prior(estimator, train_prior):
 
 def _data_prior_proba(estimator, X, proba, train_prior):
     """The probabilities of ``X`` at the data's own prior (see
-    :func:`at_data_prior`): ``proba`` itself for a model without a prior."""
+    :func:`at_data_prior`): ``proba``, the model's own, for a model without
+    a prior (computed here when None)."""
     final = final_step(estimator)
     saved = final.get_params().get("prior")
     if not at_data_prior(estimator, train_prior):
-        return proba
+        return estimator.predict_proba(X) if proba is None else proba
     try:
         return estimator.predict_proba(X)
     finally:
         final.set_params(prior=saved)
+
+
+def _positive_scores(estimator, y, calibrated, data):
+    """Whether each row is positive, and its calibrated positive-class
+    probability: what a threshold is chosen on or applied to."""
+    column = list(estimator.classes_).index(data.positive)
+    scores = np.asarray(calibrated, dtype=np.float64)[:, column]
+    return np.asarray(y) == data.positive, scores
 
 
 def _corrected(y, calibrated, data):
@@ -91,13 +100,9 @@ def _at_point(estimator, y, calibrated, data):
     point = data.operating_point
     if point is None or point.kind == "balanced":
         return {}
-    classes = list(estimator.classes_)
     if point.thresholded:
-        scores = np.asarray(calibrated, dtype=np.float64)[
-            :, classes.index(data.positive)
-        ]
-        return {SCORES: (np.asarray(y) == data.positive, scores)}
-    labels, (codes,) = label_codes(classes, y)
+        return {SCORES: _positive_scores(estimator, y, calibrated, data)}
+    _, (codes,) = label_codes(list(estimator.classes_), y)
     decided = expected_cost_decisions(calibrated, point.value)
     cost = np.asarray(point.value)[np.asarray(codes), decided]
     return {"cost_at": float(cost.mean())}
@@ -168,11 +173,8 @@ def _stop_scores(estimator, stop, train_prior, data):
     """The calibrated positive-class scores of a net's early-stopping rows
     (``stop``: their features and labels), on which its threshold is chosen."""
     X_stop, y_stop = stop
-    proba = estimator.predict_proba(X_stop)
-    calibrated = _data_prior_proba(estimator, X_stop, proba, train_prior)
-    column = list(estimator.classes_).index(data.positive)
-    scores = np.asarray(calibrated, dtype=np.float64)[:, column]
-    return np.asarray(y_stop) == data.positive, scores
+    calibrated = _data_prior_proba(estimator, X_stop, None, train_prior)
+    return _positive_scores(estimator, y_stop, calibrated, data)
 
 
 def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data, stop=None):
