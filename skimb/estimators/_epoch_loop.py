@@ -1,65 +1,24 @@
-"""The epoch loop on device-resident batches, and what keeps it fast.
+"""skorch's loop over skimb's device-resident batches.
 
-skorch's ``fit_loop`` and callbacks run unchanged; its documented hooks are
-extended so that an epoch over skimb's batches costs little beyond the
-forward and backward passes: batches drawn on the device
-(:meth:`get_iterator`), per-batch hooks that no callback implements skipped,
-fused optimizers, module modes set only when they change, the batch losses
-turned into floats once per epoch, and the sample-weighted loss.
+What both training loops need from an estimator (the device batches of
+:meth:`get_iterator`, the sample-weighted loss, fused optimizers) and what
+skorch's own loop needs when a net trains in it (callbacks and scorers that
+see the user's labels).
 """
 
 import contextlib
 from collections.abc import Mapping
 
 import torch
-from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import (
-    BatchScoring,
-    Callback,
-    EpochScoring,
-    PassthroughScoring,
-    PrintLog,
-)
+from skorch.callbacks import EpochScoring, PassthroughScoring, PrintLog
 from skorch.callbacks.scoring import ScoringBase
-from skorch.history import History
-from skorch.utils import TeeGenerator, to_numpy
+from skorch.utils import to_numpy
 
 from .._utils.device import on_device
-from ._batches import SequentialBatches, ShuffledBatches, _Batches, resolve_dataset
+from ._batches import SequentialBatches, ShuffledBatches, resolve_dataset
 from ._callbacks import QuietPassthroughScoring, QuietPrintLog
 
 __all__ = ["EpochLoopMixin", "PREDICT_BATCH_SIZE"]
-
-# Hooks called at every batch; dispatched only to the callbacks that act.
-_PER_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
-# skorch's methods around an optimizer step; a subclass that overrides one
-# gets skorch's train_step as it is.
-_STEP_METHODS = (
-    "_zero_grad_optimizer",
-    "_step_optimizer",
-    "get_train_step_accumulator",
-)
-# Optimizers whose step(closure) calls the closure once, before the update:
-# for them, calling it first and then step() is the same step.
-_ONE_CALL_OPTIMIZERS = (
-    torch.optim.Adam,
-    torch.optim.AdamW,
-    torch.optim.SGD,
-    torch.optim.RMSprop,
-    torch.optim.Adagrad,
-    torch.optim.Adamax,
-    torch.optim.NAdam,
-    torch.optim.RAdam,
-)
-# What on_train_begin decides for one training run.
-_TRAINING_RUN_STATE = (
-    "_batch_listeners",
-    "_quiet_batches",
-    "_quiet_grads",
-    "_plain_step",
-    "_mode_trees",
-    "_prior_inputs",  # PriorPredictMixin's last training prior and its inputs
-)
 
 # Rows per forward pass at prediction time (training uses batch_size).
 PREDICT_BATCH_SIZE = 4096
@@ -92,17 +51,6 @@ class EpochLoopMixin:
         return callbacks
 
     def notify(self, method_name, **cb_kwargs):
-        listeners = self.__dict__.get("_batch_listeners")
-        if listeners is not None and method_name in _PER_BATCH_HOOKS:
-            # Only the callbacks that do something for this kind of batch
-            # (see _batch_listeners); the net's own handler first, as skorch.
-            getattr(self, method_name)(self, **cb_kwargs)
-            callbacks = listeners[bool(cb_kwargs.get("training"))][method_name]
-            if callbacks:
-                with self._decoded_targets(callbacks, method_name):
-                    for cb in callbacks:
-                        getattr(cb, method_name)(self, **cb_kwargs)
-            return None
         if method_name not in ("on_epoch_end", "on_batch_end"):
             return super().notify(method_name, **cb_kwargs)
         callbacks = [cb for _, cb in getattr(self, "callbacks_", ())]
@@ -137,43 +85,6 @@ class EpochLoopMixin:
         if y.dtype.kind in "iu":
             return self.classes_[y]
         return y
-
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        # What the per-batch loop may skip in this training run, decided
-        # once: the callbacks each per-batch hook reaches, for training and
-        # for validation batches (a callback that does not implement a hook,
-        # or a scorer of the other kind of batch, returns at once), and
-        # whether a training step can do without skorch's closure.
-        callbacks = [cb for _, cb in getattr(self, "callbacks_", ())]
-        listeners = {
-            training: {
-                hook: [cb for cb in callbacks if _acts_on(cb, hook, training)]
-                for hook in _PER_BATCH_HOOKS
-            }
-            for training in (True, False)
-        }
-        self._batch_listeners = listeners
-        cls = type(self)
-        own = {
-            h for h in _PER_BATCH_HOOKS if getattr(cls, h) is not getattr(NeuralNet, h)
-        }
-        train = listeners[True]
-        self._quiet_batches = (
-            not (train["on_batch_begin"] or train["on_batch_end"])
-            and not own & {"on_batch_begin", "on_batch_end"}
-            and type(self.history) is History
-        )
-        self._quiet_grads = (
-            not train["on_grad_computed"] and "on_grad_computed" not in own
-        )
-        self._plain_step = list(self._optimizers) == ["optimizer"] and all(
-            getattr(cls, name) is getattr(NeuralNet, name) for name in _STEP_METHODS
-        )
-        super().on_train_begin(net, X=X, y=y, **kwargs)
-
-    def on_train_end(self, net, X=None, y=None, **kwargs):
-        self._forget_training_run()
-        super().on_train_end(net, X=X, y=y, **kwargs)
 
     def initialize_optimizer(self, triggered_directly=None):
         # The fused Adam/AdamW/SGD kernels apply the same update rule with a
@@ -216,27 +127,7 @@ class EpochLoopMixin:
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if _weighted_batch(X):
             return self._sample_weighted_loss(y_pred, y_true, X["sample_weight"])
-        if (
-            isinstance(y_true, torch.Tensor)
-            and y_true.device == y_pred.device
-            and self._plain_loss()
-        ):
-            # What skorch's NeuralNetClassifier.get_loss does for labels
-            # already on the device, without its per-batch conversions.
-            return self.criterion_(y_pred, y_true)
         return super().get_loss(y_pred, y_true, X=X, training=training)
-
-    def _plain_loss(self):
-        """Whether the next get_loss in the MRO is skorch's classifier's, for a
-        criterion that is not an NLLLoss (which skorch feeds log-probabilities)."""
-        cls = type(self)
-        plain = _PLAIN_LOSS.get(cls)
-        if plain is None:
-            mro = cls.__mro__
-            after = mro[mro.index(EpochLoopMixin) + 1 :]
-            owner = next(c for c in after if "get_loss" in c.__dict__)
-            plain = _PLAIN_LOSS[cls] = owner is NeuralNetClassifier
-        return plain and not isinstance(self.criterion_, torch.nn.NLLLoss)
 
     def _sample_weighted_loss(self, y_pred, y_true, sample_weight):
         """Weighted mean ``sum(s_i w_yi l_i) / sum(s_i w_yi)``.
@@ -316,109 +207,6 @@ class EpochLoopMixin:
         except KeyError:
             raise RuntimeError("training batches are drawn only inside fit") from None
 
-    def _set_training(self, training=True):
-        # skorch sets the mode of every module tree at every batch; for a
-        # small net the recursive ``train()`` costs as much as a forward
-        # pass. Reading the flags is cheap, so the trees are only walked
-        # when a flag differs; during training the list of each tree's
-        # modules is made once (again if a module is replaced).
-        trees = self.__dict__.get("_mode_trees")
-        names = self._modules + self._criteria
-        if (
-            trees is None
-            or len(trees) != len(names)
-            or any(
-                getattr(self, name + "_", None) is not module
-                for name, (module, _) in zip(names, trees, strict=True)
-            )
-        ):
-            trees = [self._mode_tree(name) for name in names]
-            if "_batch_listeners" in self.__dict__:  # inside a training run
-                self.__dict__["_mode_trees"] = trees
-        for module, modules in trees:
-            if modules and any(m.training != training for m in modules):
-                module.train(training)
-
-    def _mode_tree(self, name):
-        module = getattr(self, name + "_", None)
-        if not isinstance(module, torch.nn.Module):
-            return module, ()
-        return module, tuple(module.modules())
-
-    def train_step(self, batch, **fit_params):
-        optimizer = self.__dict__.get("optimizer_")
-        if not (
-            self.__dict__.get("_plain_step") and type(optimizer) in _ONE_CALL_OPTIMIZERS
-        ):
-            return super().train_step(batch, **fit_params)
-        # skorch's step for an optimizer that calls its closure once: the
-        # same zero_grad, train_step_single, on_grad_computed and step, in
-        # that order, without the closure, its accumulator and the loops
-        # over optimizers.
-        optimizer.zero_grad()
-        step = self.train_step_single(batch, **fit_params)
-        if not self._quiet_grads:
-            self.notify(
-                "on_grad_computed",
-                named_parameters=TeeGenerator(self.get_all_learnable_params()),
-                batch=batch,
-                training=True,
-            )
-        optimizer.step()
-        return step
-
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        if not isinstance(iterator, _Batches):
-            return super().run_single_epoch(
-                iterator, training, prefix, step_fn, **fit_params
-            )
-        # As skorch's loop, but the per-batch losses are recorded as device
-        # tensors and turned into floats once per epoch: no host sync per
-        # batch. When no callback acts on training batches (and the net's
-        # batch hooks are skorch's), each batch's history row is written
-        # directly instead of through notify. The thread tuner (if any) is
-        # told of every training step.
-        history = self.history
-        loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
-        quiet = training and self.__dict__.get("_quiet_batches", False)
-        rows = history[-1]["batches"] if quiet else None
-        tuner = self.__dict__.get("_thread_tuner") if training else None
-        if tuner is not None:
-            tuner.begin()
-        losses = []
-        for batch in iterator:
-            if quiet:
-                row = {}
-                rows.append(row)  # skorch's on_batch_begin: history.new_batch()
-                step = step_fn(batch, **fit_params)
-                loss = row[loss_key] = step["loss"].detach()
-                row[size_key] = len(batch[1])
-            else:
-                self.notify("on_batch_begin", batch=batch, training=training)
-                step = step_fn(batch, **fit_params)
-                loss = step["loss"].detach()
-                history.record_batch(loss_key, loss)
-                history.record_batch(size_key, len(batch[1]))
-                self.notify("on_batch_end", batch=batch, training=training, **step)
-            losses.append(loss)
-            if tuner is not None:
-                tuner.step()
-        if losses:
-            values = torch.stack(losses).tolist()
-            rows = history[-1]["batches"][-len(values) :]
-            for row, value in zip(rows, values, strict=True):
-                row[loss_key] = value
-        history.record(prefix + "_batch_count", len(losses))
-
-    def _forget_training_run(self):
-        """Drop what on_train_begin decided (also after a failed fit)."""
-        for name in _TRAINING_RUN_STATE:
-            self.__dict__.pop(name, None)
-
-
-# Per estimator class: whether skorch's classifier get_loss follows ours.
-_PLAIN_LOSS = {}
-
 
 def _weighted_batch(X):
     """Whether ``X`` is a batch that carries sample weights (a dict)."""
@@ -427,21 +215,6 @@ def _weighted_batch(X):
         and isinstance(X, Mapping)
         and "sample_weight" in X
     )
-
-
-def _acts_on(cb, hook, training):
-    """Whether callback ``cb`` does anything in ``hook`` for a training (or
-    a validation) batch: it implements the hook, and is not a skorch scorer
-    of the other kind of batch (those return at once)."""
-    method = getattr(type(cb), hook, None)
-    if method is None or method is getattr(Callback, hook):
-        return False
-    if hook == "on_batch_end" and method in (
-        EpochScoring.on_batch_end,
-        BatchScoring.on_batch_end,
-    ):
-        return bool(cb.on_train) == training
-    return True
 
 
 def _quiet(cb):

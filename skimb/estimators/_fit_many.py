@@ -1,53 +1,26 @@
-"""Many nets in one loop: :func:`fit_many` trains K ``SimpleNet`` estimators together.
+"""Many nets in one loop: :func:`fit_many` trains K estimators together.
 
 :func:`fit_many` fits each estimator on its own data, as ``est.fit`` would,
-but trains the compatible ones in one loop: their linear layers become
-``(K, out, in)`` batched layers, each training step is one batched matrix
-product per layer (``torch.baddbmm``) over all K nets, and one batched
-optimizer step updates them all. Each net keeps its own seed, initial
-weights, epoch order (drawn by its own iterator from its own generator),
-criterion, class and sample weights and optimizer state, so the result
-equals K separate fits to float tolerance; small nets that would each leave
-the device idle then share it.
-
-This module decides which estimators can share a loop and prepares them;
-``_batched_layers``, ``_batched_loop`` and ``_batched_optim`` hold the
-batched net, its training loop and its optimizers.
+and trains the nets that agree on architecture, batch size, number of
+batches, epochs and optimizer as one stacked program (the loop of
+``_training``, which a single ``fit`` runs too). Each net keeps its own seed,
+initial weights, epoch order (drawn by its own iterator from its own
+generator), criterion, class and sample weights and optimizer state, so the
+result equals K separate fits to float tolerance; small nets that would each
+leave the device idle then share it.
 """
 
 import dataclasses
 import warnings
 
-import torch
 from skorch import NeuralNet
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 
 from .._utils.device import seeded as _seeded
-from ..nn._losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
-from ..nn._simple_net import SimpleNet
-from ._batched_layers import linear_layers
-from ._batched_loop import train_together
-from ._batches import ShuffledBatches, WeightedSamplerBatches
-from ._callbacks import DeferredReweighting
+from ._batches import resolve_dataset
 from ._classifiers import NetClassifier
+from ._training import Member, loop_reason, stack_key, train
 
 __all__ = ["FitManyWarning", "fit_many"]
-
-_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
-_CRITERIA = (torch.nn.CrossEntropyLoss, LogitAdjustedLoss, FocalLoss, LDAMLoss)
-# Callbacks whose work is per epoch only (or, for valid_acc, on validation
-# batches, which these fits do not have): the shared loop notifies each
-# estimator at epoch boundaries and records its batches itself.
-_CALLBACKS = (
-    EpochTimer,
-    PassthroughScoring,
-    EpochScoring,
-    PrintLog,
-    DeferredReweighting,
-)
-_ITERATORS = (ShuffledBatches, WeightedSamplerBatches)
-# Optimizer options that change no update rule, only where torch keeps state.
-_IMPLEMENTATION_OPTIONS = ("params", "foreach", "fused", "capturable")
 
 
 class FitManyWarning(UserWarning):
@@ -115,42 +88,45 @@ def fit_many(
 
     Notes
     -----
-    An estimator can share the loop when it is a skimb estimator with a
-    :class:`~skimb.SimpleNet` module (read as its float32 ``nn.Linear``
-    layers), an Adam, AdamW or SGD optimizer (without ``amsgrad``,
-    ``differentiable`` or tensor-valued settings) and a
-    ``CrossEntropyLoss``, :class:`~skimb.nn.LogitAdjustedLoss`,
-    :class:`~skimb.nn.FocalLoss` or :class:`~skimb.nn.LDAMLoss`
-    criterion, and has no user callbacks, no ``train_split``, no
-    ``warm_start``, no ``compile`` and one optimizer parameter group. Any
-    other estimator trains alone and a :class:`FitManyWarning` says why.
+    An estimator can share the loop when it is a skimb estimator without
+    user callbacks, ``train_split``, ``warm_start`` or ``compile``, whose
+    optimizer is one of torch's elementwise optimizers (Adam, AdamW, SGD,
+    RMSprop, Adagrad, Adamax, NAdam, RAdam) over its module's parameters in
+    one group. Any other estimator trains alone and a
+    :class:`FitManyWarning` says why.
 
     Estimators share one loop when they also agree on the device, the
-    layers' sizes, the batch size, ``max_epochs`` and the optimizer's class
-    and settings; several such groups train one after the other. A net
-    left in a group of one (the last fold of a method, say, or the only net
-    with its batch size) trains by itself too, but without a warning: it
-    asked for nothing the loop cannot do.
+    module (its class, its layers and their sizes), the batch size and
+    number of batches per epoch, ``max_epochs`` and the optimizer's
+    settings; several such groups train one after the other. Any module
+    stacks: a CNN on images as well as an MLP. A net left in a group of one
+    (the only net with its batch size, say) runs the same loop by itself,
+    without a warning: it asked for nothing the loop cannot do.
+
+    The stacked nets' parameters are those of PyTorch's model-ensembling
+    API (:func:`torch.func.stack_module_state`); the forward pass is the
+    module's own under :func:`torch.func.vmap`, and one torch optimizer of
+    the nets' class updates them all, which equals K separate optimizers
+    because these update every element from its own state.
 
     Each net with early stopping (``early_stopping``, or a fixed validation
     set in ``X_vals``) scores its own validation part after every epoch,
-    stops alone (its steps are skipped while the others go on) and gets
-    its own best epoch's weights back, as its ``fit`` does; the group ends
-    when its last net stops.
+    stops alone (it leaves the stack while the others go on) and gets its
+    own best epoch's weights back, as its ``fit`` does; the group ends when
+    its last net stops.
 
-    Within a group each net computes its loss with its own criterion on its
-    own slice of the batched logits, so class weights, deferred
+    Within a group each net computes its loss with its own ``get_loss`` on
+    its own slice of the stacked logits, so class weights, deferred
     re-weighting, sample weights and the long-tail losses apply per net.
-    Nets with more batches per epoch than others keep training while the
-    others wait: a net without a batch at a step is not updated (its
-    optimizer step count, and so Adam's bias correction, does not advance).
 
     Parameters, optimizer state and the per-epoch losses equal those of
     separate fits up to float rounding (a batched product sums in another
-    order than a single one). The ``dur`` of an epoch is the time the whole
-    group took for it. Callbacks are notified at the start and end of
-    training and of each epoch, not per batch (which is why user callbacks
-    make an estimator train alone).
+    order than a single one). Dropout draws each net's masks from one
+    stream, so nets with dropout are equal to separate fits in
+    distribution only. The ``dur`` of an epoch is the time the whole group
+    took for it. Callbacks are notified at the start and end of training
+    and of each epoch, not per batch (which is why user callbacks make an
+    estimator train alone).
 
     ``benchmarks/fit_many.py`` measures the throughput against separate fits.
 
@@ -189,15 +165,15 @@ def fit_many(
         for group in _groups(members):
             lead = group[0]
             with lead.est._threads(lead.device, n_nets=len(group)) as tuner:
-                if len(group) == 1:
+                if lead.reason is not None:
                     _train_alone(lead, progress)
                 else:
-                    train_together(group, on_epoch=progress.report, tuner=tuner)
+                    with _seeded(lead.seed, lead.device):  # dropout, as in fit
+                        train(group, on_epoch=progress.report, tuner=tuner)
             progress.finish(group)
     finally:
         for member in members:
             member.est._drop_fit_state()
-            member.est._forget_training_run()
     return estimators
 
 
@@ -257,14 +233,18 @@ def _num_rows(X):
 
 
 def _groups(members):
-    """Members that can share one loop, in groups; the others in groups of one."""
+    """Members that can share one loop, in groups; the others in groups of
+    one. Within a group, nets on the same data tensor sit next to each
+    other, so that one gather per step serves them."""
     groups = {}
     for member in members:
-        if member.key is None:
-            groups[id(member)] = [member]
-        else:
-            groups.setdefault(member.key, []).append(member)
-    return list(groups.values())
+        key = id(member) if member.key is None else member.key
+        groups.setdefault(key, []).append(member)
+    first = {}
+    for member in members:
+        first.setdefault(id(resolve_dataset(member.dataset)[0].X), len(first))
+    rank = {id(m): first[id(resolve_dataset(m.dataset)[0].X)] for m in members}
+    return [sorted(group, key=lambda m: rank[id(m)]) for group in groups.values()]
 
 
 def _warn_alone(alone):
@@ -294,17 +274,6 @@ def _ineligible_reason(est):
     """
     if not isinstance(est, NetClassifier):
         return "it is not a skimb estimator"
-    module = est.module
-    if not (module is SimpleNet or type(module) is SimpleNet):
-        return "its module is not skimb's SimpleNet"
-    if est.optimizer not in _OPTIMIZERS:
-        return "its optimizer is not torch's Adam, AdamW or SGD"
-    criterion = est.criterion
-    if not (criterion in _CRITERIA or type(criterion) in _CRITERIA):
-        return (
-            "its criterion is not CrossEntropyLoss, LogitAdjustedLoss, FocalLoss "
-            "or LDAMLoss"
-        )
     if est.callbacks:
         return "user callbacks need the per-batch loop"
     if est.train_split is not None:
@@ -313,78 +282,23 @@ def _ineligible_reason(est):
         return "warm_start continues a previous fit"
     if est.compile:
         return "a compiled module runs its own graph"
-    params = est.get_params(deep=False)
-    for name in ("optimizer__amsgrad", "optimizer__differentiable"):
-        if params.get(name):
-            return f"{name} has no batched form"
-    if "optimizer__param_groups" in params:
-        return "optimizer parameter groups have no batched form"
     return None
-
-
-def _layers_or_reason(est, iterator):
-    """``(layers, None)``, or ``(None, why)`` from the initialised estimator.
-
-    The checks that need the initialised module, optimizer and iterator.
-    """
-    module = est.module_
-    if type(module) is not SimpleNet:
-        return None, "its initialised module is not a SimpleNet"
-    layers, reason = linear_layers(module)
-    if reason is not None:
-        return None, reason
-    optimizer = est.optimizer_
-    if type(optimizer) not in _OPTIMIZERS:
-        return None, "its initialised optimizer is not torch's Adam, AdamW or SGD"
-    if len(optimizer.param_groups) != 1:
-        return None, "its optimizer has several parameter groups"
-    group = optimizer.param_groups[0]
-    if [id(p) for p in group["params"]] != [id(p) for p in module.parameters()]:
-        return None, "its optimizer does not hold exactly the module's parameters"
-    if group.get("amsgrad") or group.get("differentiable"):
-        return None, "amsgrad and differentiable optimizers have no batched form"
-    if any(
-        isinstance(v, torch.Tensor) for v in group.values() if v is not group["params"]
-    ):
-        return None, "tensor-valued optimizer settings have no batched form"
-    criterion = est.criterion_
-    if type(criterion) not in _CRITERIA or any(True for _ in criterion.parameters()):
-        return None, "its initialised criterion is not a loss with a batched form"
-    if not all(isinstance(cb, _CALLBACKS) for _, cb in est.callbacks_):
-        return None, "a callback needs the per-batch loop"
-    if not isinstance(iterator, _ITERATORS):
-        return None, "its training batches are not skimb's device iterators"
-    return layers, None
-
-
-def _optimizer_settings(optimizer):
-    group = optimizer.param_groups[0]
-    settings = sorted(
-        (k, v) for k, v in group.items() if k not in _IMPLEMENTATION_OPTIONS
-    )
-    return type(optimizer), repr(settings)
 
 
 # ---- one estimator's fit, in the steps of its own ``_fit`` --------------------
 
 
 @dataclasses.dataclass
-class _Member:
+class _Member(Member):
     """One estimator between preparation and training.
 
-    ``key`` (None for a net that trains alone, with its ``reason``) is what
-    nets sharing a loop must agree on; ``layers`` are its linear layers.
+    ``key`` (None for a net that trains alone, with its ``reason``, or in
+    a stack of its own) is what nets stacked in one loop agree on.
     """
 
-    est: object
-    saved: dict
-    dataset: object
-    y_enc: object
-    device: torch.device
-    seed: int
-    position: int
-    iterator: object = None
-    layers: list = None
+    saved: dict = None
+    seed: int = 0
+    position: int = 0
     key: tuple = None
     reason: str = None
 
@@ -411,26 +325,20 @@ def _open_fit(est, X, y, sample_weight, X_val, y_val, *, position):
     dataset, y_enc, device, seed = est._begin_fit(
         X, y, sample_weight, fresh=True, classes=None, validation=(X_val, y_val)
     )
-    member = _Member(est, saved, dataset, y_enc, device, seed, position)
+    member = _Member(est, dataset, y_enc, device, None, saved, seed, position)
     try:
         member.iterator = est.get_iterator(dataset, training=True)
     except BaseException:
         member.restore()
         raise
-    member.layers, member.reason = _layers_or_reason(est, member.iterator)
+    member.reason = loop_reason(est, member.iterator)
     if member.reason is None:
-        member.key = (
-            str(device),
-            tuple(tuple(layer.weight.shape) for layer in member.layers),
-            member.iterator.batch_size,
-            est.max_epochs,
-            _optimizer_settings(est.optimizer_),
-        )
+        member.key = stack_key(member)
     return member
 
 
 def _train_alone(member, progress):
-    """The rest of ``_fit``: skorch's own loop, under the estimator's seed."""
+    """The rest of ``_fit`` in skorch's own loop, under the estimator's seed."""
     est = member.est
     if progress.on_epoch is not None:
         est.__dict__["_epoch_hook"] = progress.report

@@ -34,6 +34,7 @@ from ._batches import (
 )
 from ._budget import auto_batch_size, auto_lr
 from ._prior import check_prior
+from ._training import Member, loop_reason, train
 from ._weighting import class_counts
 
 __all__ = ["FitMixin"]
@@ -140,11 +141,17 @@ class FitMixin:
             validation=validation,
         )
         try:
-            with seeded(seed, device), self._threads(device):
-                super().partial_fit(dataset, y_enc, **fit_params)
+            with seeded(seed, device), self._threads(device) as tuner:
+                iterator = self.get_iterator(dataset, training=True)
+                if fit_params or loop_reason(self, iterator) is not None:
+                    # A net that needs skorch's per-batch hooks, or passes
+                    # fit_params to its module, trains in skorch's loop.
+                    super().partial_fit(dataset, y_enc, **fit_params)
+                else:
+                    member = Member(self, dataset, y_enc, device, iterator)
+                    train([member], tuner=tuner)
         finally:
             self._drop_fit_state()
-            self._forget_training_run()
         return self
 
     @contextlib.contextmanager
@@ -152,17 +159,12 @@ class FitMixin:
         """Train with the torch threads ``n_threads`` asks for, restoring the
         caller's after; yields the :class:`~skimb._utils.device.ThreadTuner`
         of ``n_threads='auto'`` (None without one), which the training loop
-        finds as ``_thread_tuner`` and calls once per step. The work per
-        step counts ``n_nets`` copies of the module trained in one loop."""
+        calls once per step. The work per step counts ``n_nets`` copies of
+        the module trained in one loop."""
         params = sum(p.numel() for p in self.module_.parameters())
-        batch = self.batch_size_
-        work = 6.0 * batch * params * n_nets  # forward + backward
+        work = 6.0 * self.batch_size_ * params * n_nets  # forward + backward
         with training_threads(self.n_threads, device, work) as tuner:
-            self.__dict__["_thread_tuner"] = tuner
-            try:
-                yield tuner
-            finally:
-                del self.__dict__["_thread_tuner"]
+            yield tuner
 
     def _begin_fit(
         self,

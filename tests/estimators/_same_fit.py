@@ -12,20 +12,20 @@ from skimb.estimators import _fit_many
 def stacked_groups():
     """Record the estimators of each group that fit_many trains in one loop.
 
-    Yields a list that receives, per call of the stacked loop, the list of
+    Yields a list that receives, per call of the training loop, the list of
     its estimators: proof that nets were trained together, which no
     comparison of floats can give (the batched sums may or may not round
     as the separate ones do, depending on the processor).
     """
     groups = []
-    real = _fit_many.train_together
+    real = _fit_many.train
 
     def spy(members, *args, **kwargs):
         groups.append([member.est for member in members])
         return real(members, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_fit_many, "train_together", spy)
+        patch.setattr(_fit_many, "train", spy)
         yield groups
 
 

@@ -5,7 +5,6 @@ thread tuner told of every step and the caller's thread setting restored."""
 import numpy as np
 import pytest
 import torch
-from skorch import NeuralNet
 from skorch.callbacks import BatchScoring, Callback, EpochScoring, PassthroughScoring
 from skorch.dataset import ValidSplit
 
@@ -137,35 +136,45 @@ def test_scoring_callbacks_on_training_batches(data):
         assert all(0 <= b["batch_acc"] <= 1 for b in row["batches"])
 
 
-# ---- the plain step is skorch's step --------------------------------------------
-class _SkorchStep(NetClassifier):
-    """Forces skorch's own train_step (closure, accumulator, loops)."""
+# ---- the training loop is skorch's loop -------------------------------------------
+class _EveryBatch(Callback):
+    """A per-batch callback: the net trains in skorch's own loop."""
 
-    def _step_optimizer(self, step_fn):
-        return NeuralNet._step_optimizer(self, step_fn)
+    def __init__(self):
+        self.batches = 0
+
+    def on_batch_end(self, net, **kwargs):
+        self.batches += 1
 
 
 @pytest.mark.parametrize(
     "optimizer", [torch.optim.Adam, torch.optim.SGD, torch.optim.RMSprop]
 )
-def test_the_plain_step_equals_skorchs(optimizer, data):
+def test_the_training_loop_equals_skorchs(optimizer, data, monkeypatch):
+    """fit's loop (the one fit_many stacks) and skorch's loop, which a net
+    with a per-batch callback trains in, take the same steps."""
+    from skimb.estimators import _fitting
+
     X, y = data
-    paths = []
-
-    class Path(Callback):
-        def on_epoch_begin(self, net, **kwargs):
-            paths.append((type(net), net._plain_step, net._quiet_batches))
-
+    runs = []
+    real = _fitting.train
+    monkeypatch.setattr(
+        _fitting, "train", lambda *a, **k: runs.append(1) or real(*a, **k)
+    )
     kw = dict(random_state=0, optimizer=optimizer, n_threads=1, **TINY)
-    fast = NetClassifier(callbacks=[Path()], **kw).fit(X, y)
-    slow = _SkorchStep(callbacks=[Path()], **kw).fit(X, y)
-    assert set(paths) == {(NetClassifier, True, True), (_SkorchStep, False, True)}
+    ours = NetClassifier(**kw).fit(X, y)
+    assert runs == [1]
+    spy = _EveryBatch()
+    skorchs = NetClassifier(callbacks=[spy], **kw).fit(X, y)
+    assert runs == [1] and spy.batches == sum(ours.history_[:, "train_batch_count"])
     # The same arithmetic in the same order; compared to float tolerance,
     # never bit for bit (kernels may round differently on other processors).
-    for a, b in zip(fast.module_.parameters(), slow.module_.parameters(), strict=True):
+    for a, b in zip(
+        ours.module_.parameters(), skorchs.module_.parameters(), strict=True
+    ):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-6)
     np.testing.assert_allclose(
-        fast.history_[:, "train_loss"], slow.history_[:, "train_loss"], rtol=1e-6
+        ours.history_[:, "train_loss"], skorchs.history_[:, "train_loss"], rtol=1e-6
     )
 
 
@@ -201,24 +210,35 @@ def test_fit_leaves_the_callers_thread_setting(n_threads, data, two_threads):
     assert torch.get_num_threads() == 2
 
 
-def _threads_per_step():
+def _threads_per_step(monkeypatch):
+    """The torch threads of every training step of the loop."""
     seen = []
+    original = ThreadTuner.step
 
-    class Spy(Callback):
-        def on_batch_begin(self, net, **kwargs):
-            seen.append(torch.get_num_threads())
+    def step(self):
+        seen.append(torch.get_num_threads())
+        return original(self)
 
-    return seen, Spy()
+    monkeypatch.setattr(ThreadTuner, "step", step)
+    return seen
+
+
+class _Threads(Callback):
+    def __init__(self):
+        self.seen = []
+
+    def on_batch_begin(self, net, **kwargs):
+        self.seen.append(torch.get_num_threads())
 
 
 def test_fixed_and_callers_threads(data, two_threads):
     X, y = data
-    seen, spy = _threads_per_step()
+    spy = _Threads()
     NetClassifier(n_threads=1, callbacks=[spy], **TINY).fit(X, y)
-    assert set(seen) == {1}
-    seen.clear()
+    assert set(spy.seen) == {1}
+    spy.seen.clear()
     NetClassifier(n_threads=None, callbacks=[spy], **TINY).fit(X, y)
-    assert set(seen) == {2}
+    assert set(spy.seen) == {2}
 
 
 @pytest.fixture
@@ -233,16 +253,16 @@ def wide(data):
 
 def test_auto_trains_tiny_nets_on_one_thread(data, two_threads):
     X, y = data
-    seen, spy = _threads_per_step()
+    spy = _Threads()
     NetClassifier(callbacks=[spy], **TINY).fit(X, y)
-    assert set(seen) == {1}
+    assert set(spy.seen) == {1}
 
 
 @pytest.mark.skipif(available_cores() < 2, reason="needs two cores")
-def test_auto_times_one_thread_against_two(wide, two_threads):
+def test_auto_times_one_thread_against_two(wide, two_threads, monkeypatch):
     X, y, net = wide
-    seen, spy = _threads_per_step()
-    NetClassifier(callbacks=[spy], **{**net, "max_epochs": 4}).fit(X, y)
+    seen = _threads_per_step(monkeypatch)
+    NetClassifier(**{**net, "max_epochs": 4}).fit(X, y)
     # Warm-up and timing alternate one and two threads: the same steps in
     # every run, whatever the timings say afterwards.
     assert seen[:8] == [1, 2, 1, 2, 1, 2, 1, 2]
@@ -260,9 +280,9 @@ def test_fit_many_tells_the_tuner_of_every_step(wide, two_threads, monkeypatch):
 
     monkeypatch.setattr(ThreadTuner, "step", counted)
     nets = [NetClassifier(random_state=s, **net) for s in range(3)]
-    fit_many(nets, [X, X[:40], X], [y, y[:40], y])
+    fit_many(nets, [X, X[:-1], X], [y, y[:-1], y])
     if available_cores() >= 2:
-        # One tuner for the group, 3 epochs of 4 steps (the longest net's).
+        # One tuner for the group, 3 epochs of 4 steps.
         assert len(steps) == 12 and len(set(map(id, steps))) == 1
     else:
         assert steps == []

@@ -11,7 +11,6 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 from torch import nn
 
-import skimb.estimators._batched_optim as batched_optim
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
 from skimb.estimators import FitManyWarning
 from skimb.estimators._fit_many import _ineligible_reason, fit_many
@@ -20,7 +19,8 @@ from skimb.nn import FocalLoss, LDAMLoss, LogitAdjustedLoss
 # An estimator that trains alone must say so: everywhere else it is an error.
 pytestmark = pytest.mark.filterwarnings("error::skimb.estimators.FitManyWarning")
 
-SIZES = (50, 73, 120)
+# Different sizes, the same number of batches of 16 (4), short last ones.
+SIZES = (50, 55, 60)
 
 
 @pytest.fixture
@@ -61,33 +61,6 @@ CRITERIA = {
 }
 
 
-@pytest.fixture(params=["fused", "public"])
-def adam_path(request, monkeypatch):
-    """Adam's two batched paths: torch's private fused kernels (counted, so
-    that the test sees they ran) or the public operations alone."""
-    calls = []
-    if request.param == "public":
-        monkeypatch.setattr(batched_optim, "FUSED_KERNELS", None)
-    else:
-        kernels = batched_optim._fused_kernels()
-        if kernels is None:
-            pytest.skip("this torch has no fused Adam kernels")
-
-        def counted(kernel):
-            def call(*args, **kwargs):
-                calls.append(kernel)
-                return kernel(*args, **kwargs)
-
-            return call
-
-        kernels = {key: counted(kernel) for key, kernel in kernels.items()}
-        monkeypatch.setattr(batched_optim, "FUSED_KERNELS", kernels)
-    return request.param, calls
-
-
-ADAMS = [name for name in OPTIMIZERS if name.startswith("adam")]
-
-
 def _check_equivalence(Xs, ys, sws, settings, criterion):
     def make():
         return [
@@ -107,18 +80,9 @@ def _check_equivalence(Xs, ys, sws, settings, criterion):
     assert [set(map(id, g)) for g in groups] == [set(map(id, estimators))]
 
 
-@pytest.mark.parametrize("optimizer", ADAMS)
-def test_fit_many_equals_separate_fits_on_both_adam_paths(
-    data, optimizer, adam_path, tiny_net
-):
-    path, calls = adam_path
-    _check_equivalence(*data, {**tiny_net, **OPTIMIZERS[optimizer]}, {})
-    assert bool(calls) == (path == "fused")
-
-
 @pytest.mark.parametrize(
     "optimizer, criterion",
-    [(name, "cross-entropy") for name in OPTIMIZERS if name not in ADAMS]
+    [(name, "cross-entropy") for name in OPTIMIZERS]
     + [("adam", name) for name in CRITERIA if name != "cross-entropy"],
 )
 def test_fit_many_equals_separate_fits(data, optimizer, criterion, tiny_net):
@@ -127,85 +91,58 @@ def test_fit_many_equals_separate_fits(data, optimizer, criterion, tiny_net):
     )
 
 
-def test_a_fused_kernel_that_refuses_its_arguments_falls_back(
-    data, monkeypatch, tiny_net
-):
-    """A torch whose private kernel takes other arguments: the public path."""
-    refused = []
+def test_one_optimizer_over_stacked_nets_equals_one_per_net(rng):
+    """Adam, AdamW, SGD with momentum, RMSprop: one optimizer over K stacked
+    parameters takes the steps of K optimizers (their updates are
+    elementwise), over several steps with different gradients per net."""
+    from skimb.estimators._training import ELEMENTWISE_OPTIMIZERS
 
-    def refuse(*args, **kwargs):
-        refused.append(True)
-        raise TypeError("_fused_adam_(): incompatible function arguments")
-
-    monkeypatch.setattr(batched_optim, "FUSED_KERNELS", {False: refuse, True: refuse})
-    _check_equivalence(*data, tiny_net, {})
-    assert len(refused) == 1  # once, then the public path for good
-
-
-def test_a_net_whose_epoch_has_ended_costs_no_forward_rows(data, tiny_net, monkeypatch):
-    """Nets of 50, 73 and 120 rows in batches of 16 share one grid of 8 steps;
-    each step's forward pass takes only the running nets' batches."""
-    from skimb.estimators._batched_layers import BatchedPerceptron
-
-    seen, forward = [], BatchedPerceptron.__call__
-
-    def counted(self, X, nets=None):
-        seen.append(X.shape[0])
-        return forward(self, X, nets)
-
-    monkeypatch.setattr(BatchedPerceptron, "__call__", counted)
-    Xs, ys, _ = data
-    fit_many([NetClassifier(random_state=k, **tiny_net) for k in range(3)], Xs, ys)
-    per_epoch = [-(-n // 16) for n in SIZES]  # 4, 5 and 8 steps
-    assert len(seen) == 3 * max(per_epoch)
-    assert sum(seen) == 3 * sum(per_epoch)  # not 3 nets x 8 steps
+    for cls in ELEMENTWISE_OPTIMIZERS:
+        params = [torch.tensor(rng.normal(size=(3, 4)), dtype=torch.float32)]
+        grads = [torch.tensor(rng.normal(size=(3, 4)), dtype=torch.float32)]
+        kwargs = {"momentum": 0.9} if cls is torch.optim.SGD else {}
+        stacked = params[0].clone().requires_grad_()
+        own = [p.clone().requires_grad_() for p in params[0]]
+        one = cls([stacked], lr=0.01, **kwargs)
+        many = [cls([p], lr=0.01, **kwargs) for p in own]
+        for step in range(3):
+            one.zero_grad()
+            (stacked * grads[0] * (step + 1)).sum().backward()
+            one.step()
+            for k, (p, opt) in enumerate(zip(own, many, strict=True)):
+                opt.zero_grad()
+                (p * grads[0][k] * (step + 1)).sum().backward()
+                opt.step()
+        np.testing.assert_allclose(
+            stacked.detach().numpy(),
+            torch.stack(own).detach().numpy(),
+            rtol=1e-5,
+            atol=1e-7,
+            err_msg=cls.__name__,
+        )
 
 
-def test_plain_cross_entropy_nets_share_one_loss(data, tiny_net, monkeypatch):
-    """The nets whose loss is plain cross-entropy (with class weights or
-    none) are scored by one batched loss, short last batches included; a
-    sample-weighted net, another criterion or a zero class weight keep their
-    own get_loss, and every net equals its own fit."""
-    import skimb.estimators._batched_loop as loop
-    from skimb.estimators._batched_loss import PlainCrossEntropy
-
-    plain, steps, losses = set(), [], PlainCrossEntropy.losses
-    decide = loop.plain_cross_entropy
-
-    def recorded(est, sample_weighted):
-        verdict = decide(est, sample_weighted)
-        if verdict[0]:
-            plain.add(est.random_state)
-        return verdict
-
-    def counted(self, logits, nets, s, rows):
-        steps.append(len(nets))
-        return losses(self, logits, nets, s, rows)
-
-    monkeypatch.setattr(loop, "plain_cross_entropy", recorded)
-    monkeypatch.setattr(PlainCrossEntropy, "losses", counted)
-    Xs, ys, sws = data
-    Xs, ys = [*Xs, Xs[2], Xs[2]], [*ys, ys[2], ys[2]]
-    sws = [*sws, None, None]
+def test_nets_with_other_numbers_of_batches_stack_apart(rng, tiny_net):
+    """Nets of 50, 100 and 60 rows (4, 7 and 4 batches of 16): the two with
+    the same number stack, the third runs the loop alone; all equal their
+    own fits."""
+    sizes = (50, 100, 60)
+    Xs = [rng.normal(size=(n, 6)).astype(np.float32) for n in sizes]
+    ys = [rng.integers(0, 3, size=n) for n in sizes]
 
     def make():
-        return [
-            NetClassifier(random_state=0, **tiny_net),
-            NetClassifier(random_state=1, **tiny_net),  # sample-weighted
-            WeightedLossClassifier(random_state=2, **tiny_net),
-            WeightedLossClassifier(
-                random_state=3, criterion=LogitAdjustedLoss, **tiny_net
-            ),
-            WeightedLossClassifier(
-                random_state=4, class_weight={0: 1.0, 1: 0.0, 2: 2.0}, **tiny_net
-            ),
-        ]
+        return [NetClassifier(random_state=k, **tiny_net) for k in range(3)]
 
-    separate = _fit_separately(make(), Xs, ys, sws)
-    together = fit_many(make(), Xs, ys, sws)
-    assert plain == {0, 2}
-    assert steps and max(steps) == 2
-    for a, b, X in zip(separate, together, Xs, strict=True):
+    separate = _fit_separately(make(), Xs, ys, [None] * 3)
+    estimators = make()
+    with stacked_groups() as groups:
+        fit_many(estimators, Xs, ys)
+    assert sorted(len(g) for g in groups) == [1, 2]
+    assert {id(est) for est in max(groups, key=len)} == {
+        id(estimators[0]),
+        id(estimators[2]),
+    }
+    for a, b, X in zip(separate, estimators, Xs, strict=True):
         assert_same_fit(a, b, X)
 
 
@@ -232,6 +169,7 @@ def test_long_tail_schedules_per_net(data, tiny_net):
     assert fitted[0].history_[:, "class_weight_on"] == [False, True, True]
     # 150 draws in batches of 16 train longer than the others each epoch.
     assert fitted[1].history_[:, "train_batch_count"] == [10, 10, 10]
+    assert fitted[2].history_[:, "train_batch_count"] == [3, 3, 3]
 
 
 def test_shared_data_and_image_shaped_input(rng, tiny_net):
@@ -248,18 +186,6 @@ def test_shared_data_and_image_shaped_input(rng, tiny_net):
         assert_same_fit(a, b, X)
 
 
-class TanhNet(nn.Module):
-    """A user's own module: it trains alone."""
-
-    def __init__(self, n_features=6, n_classes=3, hidden_units=8):
-        super().__init__()
-        self.fc1 = nn.Linear(n_features, hidden_units)
-        self.fc2 = nn.Linear(hidden_units, n_classes)
-
-    def forward(self, X):
-        return self.fc2(torch.tanh(self.fc1(X)))
-
-
 def test_ineligible_estimators_are_fitted_alone(data, tiny_net):
     Xs, ys, sws = data
     Xs, ys, sws = [*Xs, Xs[0]], [*ys, ys[0]], [*sws, None]
@@ -274,11 +200,10 @@ def test_ineligible_estimators_are_fitted_alone(data, tiny_net):
             ),
             WeightedLossClassifier(random_state=1, **tiny_net),
             WeightedSamplerClassifier(random_state=2, **tiny_net),
-            NetClassifier(TanhNet, random_state=3, **tiny_net),
+            NetClassifier(random_state=3, optimizer=torch.optim.Rprop, **tiny_net),
         ]
 
     assert "callbacks" in _ineligible_reason(make()[0])
-    assert "SimpleNet" in _ineligible_reason(make()[3])
     assert _ineligible_reason(make()[1]) is None
     separate = _fit_separately(make(), Xs, ys, sws)
     with pytest.warns(FitManyWarning, match="alone"):
@@ -384,9 +309,8 @@ def test_argument_errors(data, tiny_net):
     "params, reason",
     [
         (dict(warm_start=True), "warm_start"),
-        (dict(optimizer=torch.optim.RMSprop), "optimizer"),
-        (dict(criterion=nn.NLLLoss), "criterion"),
-        (dict(optimizer__amsgrad=True), "amsgrad"),
+        (dict(train_split=ValidSplit(4)), "train_split"),
+        (dict(callbacks=[EarlyStopping()]), "callbacks"),
         (dict(compile=True), "compiled"),
     ],
 )
@@ -400,7 +324,7 @@ def test_each_reason_is_reported_once_with_its_text(data, tiny_net):
     estimators = [
         NetClassifier(random_state=0, **stop, **tiny_net),
         NetClassifier(random_state=1, **tiny_net),
-        NetClassifier(TanhNet, random_state=2, **tiny_net),
+        NetClassifier(random_state=2, optimizer=torch.optim.Rprop, **tiny_net),
         NetClassifier(random_state=3, **stop, **tiny_net),
         # Only the initialised optimizer shows this one.
         NetClassifier(
@@ -414,9 +338,9 @@ def test_each_reason_is_reported_once_with_its_text(data, tiny_net):
     start = "fit_many trains {} alone, not in one loop with the others: "
     assert [str(w.message) for w in record] == [
         start.format("estimators 0, 3") + "user callbacks need the per-batch loop.",
-        start.format("estimator 2") + "its module is not skimb's SimpleNet.",
-        start.format("estimator 4")
-        + "tensor-valued optimizer settings have no batched form.",
+        start.format("estimator 2")
+        + "its optimizer is none of torch's Adam, AdamW, SGD, RMSprop, Adagrad, "
+        "Adamax, NAdam, RAdam.",
     ]
     # Attributed to the caller, so that a filter on the calling module works.
     assert {w.filename for w in record} == {__file__}
@@ -449,3 +373,71 @@ def test_compare_s_own_groups_share_the_loop_without_a_warning(rng):
         plots=False,
     ).rows
     assert (rows["status"] == "ok").all(), rows["error"].dropna().tolist()
+
+
+class SmallCNN(nn.Module):
+    """A CNN on (n, 1, 8, 8) images."""
+
+    def __init__(self, n_classes=3):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, kernel_size=3, padding=1)
+        self.out = nn.Linear(4 * 4 * 4, n_classes)
+
+    def forward(self, X):
+        X = torch.nn.functional.max_pool2d(torch.relu(self.conv(X)), 2)
+        return self.out(X.flatten(1))
+
+
+class ThreeLayerMLP(nn.Module):
+    def __init__(self, n_features=64, n_classes=3):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(n_features, 8),
+            nn.ReLU(),
+            nn.Linear(8, 8),
+            nn.Tanh(),
+            nn.Linear(8, n_classes),
+        )
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+@pytest.mark.parametrize("module", [None, SmallCNN, ThreeLayerMLP])
+def test_any_module_stacks_and_stops_early_as_its_own_fit(rng, module):
+    """SimpleNet, a CNN on 4-D input and a three-layer MLP: three nets of
+    each train in one stacked loop, each stops early on its own validation
+    part (the others go on), and each equals its own fit."""
+    sizes = (120, 122, 124)  # 7 batches of 16 after a 10 % validation part
+    Xs = [rng.normal(size=(n, 1, 8, 8)).astype(np.float32) for n in sizes]
+    ys = [rng.choice(3, size=n, p=[0.6, 0.3, 0.1]) for n in sizes]  # noise
+    settings = dict(
+        max_epochs=8,
+        batch_size=16,
+        early_stopping=True,
+        n_iter_no_change=2,
+        device="cpu",
+    )
+    if module is None:
+        settings["module__hidden_units"] = 8
+    else:
+        settings["module"] = module
+
+    def make():
+        return [
+            NetClassifier(random_state=0, **settings),
+            WeightedLossClassifier(random_state=1, **settings),
+            WeightedSamplerClassifier(random_state=2, **settings),
+        ]
+
+    separate = _fit_separately(make(), Xs, ys, [None] * 3)
+    estimators = make()
+    with stacked_groups() as groups:
+        fit_many(estimators, Xs, ys)
+    assert [set(map(id, g)) for g in groups] == [set(map(id, estimators))]
+    epochs = [len(est.history_) for est in estimators]
+    assert min(epochs) < settings["max_epochs"]  # one stopped, the others went on
+    for a, b, X in zip(separate, estimators, Xs, strict=True):
+        assert a.best_epoch_ == b.best_epoch_
+        assert_same_fit(a, b, X)
