@@ -11,13 +11,11 @@ device), the class-weight rules they take, the budget rules of
 
 from ._budget import auto_batch_size, auto_lr, auto_patience
 from ._callbacks import DeferredReweighting
-from ._classifiers import (
-    NetClassifier,
-    WeightedLossClassifier,
-    WeightedSamplerClassifier,
-)
 from ._fit_many import FitManyWarning, fit_many
+from ._net import NetClassifier
 from ._persistence import load, save
+from ._weighted_loss import WeightedLossClassifier
+from ._weighted_sampler import WeightedSamplerClassifier
 from ._weighting import EffectiveNumber, PowerRule
 
 __all__ = [

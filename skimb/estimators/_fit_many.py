@@ -17,7 +17,7 @@ from skorch import NeuralNet
 
 from .._utils.device import seeded as _seeded
 from ._batches import resolve_dataset
-from ._classifiers import NetClassifier
+from ._net import NetClassifier
 from ._training import Member, loop_reason, stack_key, train
 
 __all__ = ["FitManyWarning", "fit_many"]
@@ -341,7 +341,7 @@ def _train_alone(member, progress):
     """The rest of ``_fit`` in skorch's own loop, under the estimator's seed."""
     est = member.est
     if progress.on_epoch is not None:
-        est.__dict__["_epoch_hook"] = progress.report
+        est._fit_run.epoch_hook = progress.report
     with _seeded(member.seed, member.device):
         NeuralNet.partial_fit(est, member.dataset, member.y_enc)
 

@@ -17,11 +17,9 @@ from skorch.dataset import Dataset as SkorchDataset
 from .._utils.device import check_device
 from ..nn import _losses as losses
 from ..nn._simple_net import SimpleNet
-from ._classifiers import (
-    NetClassifier,
-    WeightedLossClassifier,
-    WeightedSamplerClassifier,
-)
+from ._net import NetClassifier
+from ._weighted_loss import WeightedLossClassifier
+from ._weighted_sampler import WeightedSamplerClassifier
 from ._weighting import EffectiveNumber, PowerRule
 
 __all__ = ["ALLOWED_CLASSES", "ESTIMATORS", "FORMAT", "net_from_payload", "net_payload"]

@@ -259,7 +259,7 @@ class _Loop:
             m.iterator.with_weight and data.sample_weight is not None
             for m, data in zip(members, self.data, strict=True)
         ]
-        self.stoppers = [m.est.__dict__.get("_stopper") is not None for m in members]
+        self.stoppers = [m.est._fit_run.stopper is not None for m in members]
         self.running = list(range(len(members)))
         self.stack = _Stack(members)
 

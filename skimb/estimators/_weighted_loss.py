@@ -11,15 +11,14 @@ from .._utils.docstring import NET_DOCS, Substitution
 from .._utils.validation import Interval
 from ..nn._simple_net import SimpleNet
 from ._callbacks import DeferredReweighting
-from ._class_weighted import ClassWeightMixin
-from ._net_classifier import NetClassifier
+from ._net import NetClassifier
 from ._weighting import CLASS_WEIGHT_CONSTRAINTS
 
 __all__ = ["WeightedLossClassifier"]
 
 
 @Substitution(**NET_DOCS)
-class WeightedLossClassifier(ClassWeightMixin, NetClassifier):
+class WeightedLossClassifier(NetClassifier):
     """Inverse-frequency class weights in the cross-entropy loss.
 
     The loss of a sample of class ``c`` is

@@ -11,15 +11,14 @@ from .._utils.docstring import NET_DOCS, Substitution
 from .._utils.validation import Boolean, Interval, Options
 from ..nn._simple_net import SimpleNet
 from ._batches import WeightedSamplerBatches
-from ._class_weighted import ClassWeightMixin
-from ._net_classifier import NetClassifier
+from ._net import NetClassifier
 from ._weighting import CLASS_WEIGHT_CONSTRAINTS, check_num_samples
 
 __all__ = ["WeightedSamplerClassifier"]
 
 
 @Substitution(**NET_DOCS)
-class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
+class WeightedSamplerClassifier(NetClassifier):
     """Class-weighted random sampling of the training batches, on the device.
 
     PyTorch's ``WeightedRandomSampler`` idea without the per-sample
@@ -165,7 +164,7 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
         self.replacement = replacement
         self.schedule = schedule
 
-    _FITTED_ATTRS = (*ClassWeightMixin._FITTED_ATTRS, "num_samples_")
+    _FITTED_ATTRS = (*NetClassifier._FITTED_ATTRS, "num_samples_")
 
     def _check_params(self):
         device = super()._check_params()
@@ -215,24 +214,19 @@ class WeightedSamplerClassifier(ClassWeightMixin, NetClassifier):
             generator=self._generator,
             progress=self._progress if self.schedule == "progressive" else None,
         )
-        # Read by _class_distribution for training_prior_; dropped at the end
-        # of training so that no device tensors outlive fit.
-        self.__dict__["_sampler_batches"] = batches
+        # Read by _class_distribution for training_prior_; dropped with the
+        # fit's state so that no device tensors outlive fit.
+        self._fit_run.sampler_batches = batches
         return batches
 
     def _class_distribution(self):
-        batches = self.__dict__.get("_sampler_batches")
+        run = self._fit_run
+        batches = None if run is None else run.sampler_batches
         if batches is not None:
             return batches.class_probabilities.double().cpu().numpy()
         if self.schedule == "progressive":  # no epoch drawn yet
             return self.class_prior_
         return self.class_prior_ * self.class_weight_  # criterion_prior normalises
-
-    def on_train_end(self, net, X=None, y=None, **kwargs):
-        try:
-            super().on_train_end(net, X=X, y=y, **kwargs)
-        finally:
-            self.__dict__.pop("_sampler_batches", None)
 
     def _progress(self):
         # Fraction of the way from instance- to class-balanced draws at the

@@ -30,8 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
 from .._utils.labels import unique_labels
-from ..estimators._base import BaseNetClassifier
-from ..estimators._classifiers import (
+from ..estimators import (
     NetClassifier,
     WeightedLossClassifier,
     WeightedSamplerClassifier,
@@ -256,4 +255,4 @@ def build(name, *, net, seed, y, preprocessor=None):
 
 def fits_in_one_loop(method):
     """Whether ``method``'s nets can train in one loop with others."""
-    return isinstance(METHODS[method].estimator, BaseNetClassifier)
+    return isinstance(METHODS[method].estimator, NetClassifier)

@@ -11,7 +11,7 @@ import time
 import joblib
 import numpy as np
 
-from ..estimators._classifiers import NetClassifier
+from ..estimators import NetClassifier
 from ..estimators._fit_many import fit_many
 from ._execution import run_parallel, set_threads, worker_threads
 from ._groups import loop_step_work, worker_shares

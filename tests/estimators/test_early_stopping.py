@@ -259,7 +259,7 @@ def test_string_labels_and_sparse_input(noisy, Estimator):
 def test_pickle_clone_and_save_after_early_stopping(noisy, tmp_path):
     X, y, Xv, yv = noisy
     clf = WeightedLossClassifier(early_stopping=True, **OVERFIT).fit(X, y)
-    assert not {"_stopper", "_first_epoch", "_fit_generator"} & clf.__dict__.keys()
+    assert "_run" not in clf.__dict__
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(Xv), clf.predict_proba(Xv))
     assert restored.best_epoch_ == clf.best_epoch_

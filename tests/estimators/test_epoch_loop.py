@@ -153,14 +153,12 @@ class _EveryBatch(Callback):
 def test_the_training_loop_equals_skorchs(optimizer, data, monkeypatch):
     """fit's loop (the one fit_many stacks) and skorch's loop, which a net
     with a per-batch callback trains in, take the same steps."""
-    from skimb.estimators import _fitting
+    from skimb.estimators import _net
 
     X, y = data
     runs = []
-    real = _fitting.train
-    monkeypatch.setattr(
-        _fitting, "train", lambda *a, **k: runs.append(1) or real(*a, **k)
-    )
+    real = _net.train
+    monkeypatch.setattr(_net, "train", lambda *a, **k: runs.append(1) or real(*a, **k))
     kw = dict(random_state=0, optimizer=optimizer, n_threads=1, **TINY)
     ours = NetClassifier(**kw).fit(X, y)
     assert runs == [1]

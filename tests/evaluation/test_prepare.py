@@ -12,7 +12,7 @@ from sklearn.datasets import make_classification
 import skimb.evaluation._plan as plan_module
 import skimb.evaluation._run as run_module
 from skimb import compare
-from skimb.estimators._base import BaseNetClassifier
+from skimb.estimators import NetClassifier as BaseNetClassifier
 from skimb.evaluation._options import RunConfig
 from skimb.evaluation._plan import plan_comparison
 

@@ -10,7 +10,7 @@ from sklearn.metrics import balanced_accuracy_score
 import skimb
 import skimb.evaluation._run as run_module
 from skimb import compare
-from skimb.estimators._base import BaseNetClassifier
+from skimb.estimators import NetClassifier as BaseNetClassifier
 from skimb.evaluation._options import RunConfig
 from skimb.evaluation._plan import plan_comparison
 from skimb.evaluation._recommended import chosen

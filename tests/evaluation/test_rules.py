@@ -13,7 +13,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score, log_loss
 
 import skimb.evaluation._run as run_module
 from skimb import compare
-from skimb.estimators._base import BaseNetClassifier
+from skimb.estimators import NetClassifier as BaseNetClassifier
 from skimb.evaluation import METHODS, Method
 from skimb.evaluation._methods import build
 from skimb.evaluation._options import RunConfig
