@@ -10,8 +10,9 @@ for a better validation score while the validation part holds at most 100
 rows of its rarest class, and less on larger ones: the epoch-to-epoch noise
 of a validation score falls as one over the square root of the rows that
 decide it, so a large validation part tells a plateau from a dip sooner.
-The rules are pure functions of their arguments, written
-once here, so that ``benchmarks/budget.py`` measures exactly what the
+The numbers are one :class:`Budget` object, :data:`BUDGET`, that the
+estimators and the comparison read; the rules are pure functions of their
+arguments, so that ``benchmarks/budget.py`` measures exactly what the
 estimators use.
 
 References
@@ -24,46 +25,75 @@ better: closing the generalization gap in large batch training of neural
 networks. NeurIPS.
 """
 
+import dataclasses
 import math
 import numbers
 
 from .._utils.validation import check_number
 
-__all__ = [
-    "BASE_BATCH_SIZE",
-    "MAX_BATCH_SIZE",
-    "MAX_LR_FACTOR",
-    "MAX_STEPS_PER_EPOCH",
-    "MIN_PATIENCE",
-    "PATIENCE",
-    "PATIENCE_MINORITY",
-    "auto_batch_size",
-    "auto_lr",
-    "auto_patience",
-]
+__all__ = ["BUDGET", "Budget", "auto_batch_size", "auto_lr", "auto_patience"]
 
-#: The batch of small tables, and the one ``lr`` is given for.
-BASE_BATCH_SIZE = 64
-#: The largest batch the rule chooses (a power of two).
-MAX_BATCH_SIZE = 4096
-#: The rule doubles the batch while an epoch would take more steps than this.
-MAX_STEPS_PER_EPOCH = 300
-#: The learning rate grows at most this many times.
-MAX_LR_FACTOR = 10.0
-#: The patience of small validation parts (scikit-learn's ``n_iter_no_change``).
-PATIENCE = 10
-#: Up to this many validation rows of the rarest class the patience is ``PATIENCE``.
-PATIENCE_MINORITY = 100
-#: The shortest patience the rule chooses.
-MIN_PATIENCE = 3
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """The training budget, written once: the estimators' defaults, the
+    rules of ``batch_size='auto'`` and ``n_iter_no_change='auto'``, and the
+    comparison's fixed budget all read :data:`BUDGET`.
+
+    Attributes
+    ----------
+    max_epochs : int
+        Epochs of a fit (the most, with early stopping); the comparison's
+        fixed budget trains this many without stopping.
+    lr : float
+        The learning rate at batch ``batch_size``.
+    batch_size : int
+        The batch of small tables and of the fixed budget, the one ``lr``
+        is given for.
+    max_batch_size : int
+        The largest batch ``batch_size='auto'`` chooses (a power of two).
+    max_steps_per_epoch : int
+        The rule doubles the batch while an epoch would take more steps.
+    max_lr_factor : float
+        The learning rate grows at most this many times with the batch.
+    early_stopping_rows : int
+        ``early_stopping='auto'`` holds out a validation part above this
+        many training rows.
+    validation_fraction : float
+        The share of the training rows held out for early stopping.
+    patience : int
+        Epochs without a better validation score before training stops, on
+        small validation parts (scikit-learn's ``n_iter_no_change``).
+    patience_minority : int
+        Up to this many validation rows of the rarest class the patience is
+        ``patience``; it shrinks above.
+    min_patience : int
+        The shortest patience the rule chooses.
+    """
+
+    max_epochs: int = 30
+    lr: float = 1e-3
+    batch_size: int = 64
+    max_batch_size: int = 4096
+    max_steps_per_epoch: int = 300
+    max_lr_factor: float = 10.0
+    early_stopping_rows: int = 10_000
+    validation_fraction: float = 0.1
+    patience: int = 10
+    patience_minority: int = 100
+    min_patience: int = 3
+
+
+#: The budget every estimator and the comparison read.
+BUDGET = Budget()
 
 
 def auto_batch_size(
     n_rows,
     *,
-    max_steps=MAX_STEPS_PER_EPOCH,
-    smallest=BASE_BATCH_SIZE,
-    largest=MAX_BATCH_SIZE,
+    max_steps=BUDGET.max_steps_per_epoch,
+    smallest=BUDGET.batch_size,
+    largest=BUDGET.max_batch_size,
 ):
     """The batch size of ``batch_size='auto'`` for ``n_rows`` training rows.
 
@@ -102,7 +132,7 @@ def auto_batch_size(
     return batch
 
 
-def auto_lr(lr, batch_size, *, base=BASE_BATCH_SIZE, max_factor=MAX_LR_FACTOR):
+def auto_lr(lr, batch_size, *, base=BUDGET.batch_size, max_factor=BUDGET.max_lr_factor):
     """The learning rate for ``batch_size`` when ``lr`` is the one for ``base``.
 
     ``lr * sqrt(batch_size / base)``, at most ``max_factor * lr`` and never
@@ -137,9 +167,9 @@ def auto_lr(lr, batch_size, *, base=BASE_BATCH_SIZE, max_factor=MAX_LR_FACTOR):
 def auto_patience(
     n_minority,
     *,
-    patience=PATIENCE,
-    reference=PATIENCE_MINORITY,
-    smallest=MIN_PATIENCE,
+    patience=BUDGET.patience,
+    reference=BUDGET.patience_minority,
+    smallest=BUDGET.min_patience,
 ):
     """The patience of ``n_iter_no_change='auto'``: epochs without a better
     validation score before training stops, for a validation part whose

@@ -23,10 +23,12 @@ import math
 
 import numpy as np
 
+from ._budget import BUDGET
+
 __all__ = ["AUTO_MIN_ROWS", "EarlyStopper", "score_key", "validation_split"]
 
 #: ``early_stopping='auto'`` holds out a validation part above this many rows.
-AUTO_MIN_ROWS = 10_000
+AUTO_MIN_ROWS = BUDGET.early_stopping_rows
 
 
 def score_key(score):

@@ -76,7 +76,7 @@ from ._batches import (
     resolve_dataset,
     to_device,
 )
-from ._budget import auto_batch_size, auto_lr, auto_patience
+from ._budget import BUDGET, auto_batch_size, auto_lr, auto_patience
 from ._callbacks import CallbackList, QuietPassthroughScoring, QuietPrintLog
 from ._early_stopping import AUTO_MIN_ROWS, EarlyStopper, score_key, validation_split
 from ._prior import PRIOR_CONSTRAINTS, check_prior, criterion_prior, shift_log_proba
@@ -242,8 +242,8 @@ class NetClassifier(NeuralNetClassifier):
         *,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=30,
+        lr=BUDGET.lr,
+        max_epochs=BUDGET.max_epochs,
         batch_size="auto",
         iterator_train=DataLoader,
         iterator_valid=DataLoader,
@@ -261,7 +261,7 @@ class NetClassifier(NeuralNetClassifier):
         prior=None,
         n_threads="auto",
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction=BUDGET.validation_fraction,
         n_iter_no_change="auto",
         early_stopping_score="average_precision",
         **kwargs,
@@ -1073,10 +1073,10 @@ class NetClassifier(NeuralNetClassifier):
 
     def _chosen_batch_size(self):
         """The training batch: ``batch_size_`` once fitted, else the parameter
-        (64 for 'auto')."""
+        (the budget's for 'auto')."""
         if "batch_size_" in self.__dict__:
             return self.batch_size_
-        return 64 if self.batch_size == "auto" else self.batch_size
+        return BUDGET.batch_size if self.batch_size == "auto" else self.batch_size
 
     def _loader(self, dataset, training):
         # skorch's DataLoader path (a Dataset skorch's forward made from

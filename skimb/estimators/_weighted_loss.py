@@ -10,6 +10,7 @@ from torch.utils.data import DataLoader
 from .._utils.docstring import NET_DOCS, Substitution
 from .._utils.validation import Interval
 from ..nn._simple_net import SimpleNet
+from ._budget import BUDGET
 from ._callbacks import DeferredReweighting
 from ._net import NetClassifier
 from ._weighting import CLASS_WEIGHT_CONSTRAINTS
@@ -99,8 +100,8 @@ class WeightedLossClassifier(NetClassifier):
         reweight_epoch=None,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=30,
+        lr=BUDGET.lr,
+        max_epochs=BUDGET.max_epochs,
         batch_size="auto",
         iterator_train=DataLoader,
         iterator_valid=DataLoader,
@@ -118,7 +119,7 @@ class WeightedLossClassifier(NetClassifier):
         prior=None,
         n_threads="auto",
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction=BUDGET.validation_fraction,
         n_iter_no_change="auto",
         early_stopping_score="average_precision",
         **kwargs,

@@ -11,6 +11,7 @@ from .._utils.docstring import NET_DOCS, Substitution
 from .._utils.validation import Boolean, Interval, Options
 from ..nn._simple_net import SimpleNet
 from ._batches import WeightedSamplerBatches
+from ._budget import BUDGET
 from ._net import NetClassifier
 from ._weighting import CLASS_WEIGHT_CONSTRAINTS, check_num_samples
 
@@ -107,8 +108,8 @@ class WeightedSamplerClassifier(NetClassifier):
         schedule="constant",
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=30,
+        lr=BUDGET.lr,
+        max_epochs=BUDGET.max_epochs,
         batch_size="auto",
         iterator_train=DataLoader,
         iterator_valid=DataLoader,
@@ -126,7 +127,7 @@ class WeightedSamplerClassifier(NetClassifier):
         prior=None,
         n_threads="auto",
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction=BUDGET.validation_fraction,
         n_iter_no_change="auto",
         early_stopping_score="average_precision",
         **kwargs,

@@ -17,6 +17,7 @@ from ..datasets._builtin import label_counts
 from ..datasets._imbalance import check_imbalance_options, make_imbalanced
 from ..datasets._sources import load_data
 from ..datasets._user import check_target
+from ..estimators import BUDGET
 from ..estimators._early_stopping import validation_split
 from ..metrics._operating_point import check_operating_point
 from ._methods import METHODS
@@ -89,7 +90,7 @@ class SeedData:
     net: dict
     preprocessor: object
     stopping: dict
-    fixed_epochs: int = 30  # the epochs of a net without early stopping
+    fixed_epochs: int = BUDGET.max_epochs  # a net without early stopping
     operating_point: object = None  # the OperatingPoint decisions are taken at
     tree_preprocessor: object = None  # gradient boosting's, native categories
 

@@ -180,3 +180,24 @@ def test_the_fit_waits_the_patience_of_its_validation_part(
     assert clf.n_epochs_ == min(40, clf.best_epoch_ + expected)
     no_stop = NetClassifier(early_stopping=False, max_epochs=2, device="cpu")
     assert no_stop.fit(X, y).n_iter_no_change_ is None
+
+
+def test_one_budget_object_sets_every_default():
+    """The estimators' defaults and the auto rules read BUDGET."""
+    import dataclasses
+
+    from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
+    from skimb.estimators import BUDGET, auto_batch_size, auto_lr, auto_patience
+
+    for cls in (NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier):
+        est = cls()
+        assert est.max_epochs == BUDGET.max_epochs
+        assert est.lr == BUDGET.lr
+        assert est.validation_fraction == BUDGET.validation_fraction
+    assert auto_batch_size(10) == BUDGET.batch_size
+    assert auto_batch_size(10**9) == BUDGET.max_batch_size
+    assert auto_lr(1.0, BUDGET.batch_size * 10**6) == BUDGET.max_lr_factor
+    assert auto_patience(1) == BUDGET.patience
+    assert auto_patience(10**9) == BUDGET.min_patience
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        BUDGET.max_epochs = 5
