@@ -217,7 +217,7 @@ _FITTED_ATTRS = """classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         Number of features seen at fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame ``X`` (only then).
 
     module_, criterion_, optimizer_ : torch objects
