@@ -1,11 +1,17 @@
-"""Each example runs, with tiny settings, and says what it claims."""
+"""Each example runs, with tiny settings, and says what it claims; so does the
+README's."""
 
+import re
 import runpy
 from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+README = ROOT / "README.md"
+# The README is the front page: its details live in docs/.
+README_MAX_LINES = 250
 
 
 def _main(name):
@@ -69,3 +75,25 @@ def test_fraud(tmp_path):
     assert "payment_id" not in str(result.model.estimator[0].transformers)
     assert result.model_info["rule"] == "threshold"
     assert (tmp_path / "model.skimb").exists()
+
+
+def _python_blocks(markdown):
+    return re.findall(r"^```python\n(.*?)^```", markdown, flags=re.M | re.S)
+
+
+def test_readme_python_runs(tmp_path, monkeypatch):
+    blocks = _python_blocks(README.read_text(encoding="utf-8"))
+    assert blocks, "README.md has no ```python block"
+    # Run where a stray output file would land in a throw-away folder.
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "__readme__"}
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), namespace)
+
+
+def test_readme_is_short():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES, (
+        f"README.md has {len(lines)} lines, at most {README_MAX_LINES}: move "
+        "details to docs/"
+    )
