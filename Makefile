@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test bench lint docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,5 +26,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check skimb tests examples benchmarks
 	$(BIN)/ruff format --check skimb tests examples benchmarks
 
+# The HTML documentation: the guide pages and the API reference generated from
+# the docstrings. Any Sphinx warning fails the build.
+docs: $(STAMP)
+	rm -rf docs/generated
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) skimb-results .pytest_cache
+	rm -rf $(VENV) skimb-results .pytest_cache docs/_build docs/generated
