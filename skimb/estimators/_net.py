@@ -22,6 +22,7 @@ dropped when the fit ends.
 """
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import inspect
@@ -322,7 +323,12 @@ class NetClassifier(NeuralNetClassifier):
     # stored as given and resolved whenever skorch reads ``self.device``.
     @property
     def initialized_(self):
-        return self.__dict__.get("_initialized", False)
+        # Absent only inside skorch's __init__, which then accepts a module
+        # instance as the ``module`` parameter (it checks hasattr).
+        try:
+            return self.__dict__["_initialized"]
+        except KeyError:
+            raise AttributeError("initialized_") from None
 
     @initialized_.setter
     def initialized_(self, value):
@@ -397,6 +403,20 @@ class NetClassifier(NeuralNetClassifier):
             self.callbacks = callbacks
             if self.initialized_ and isinstance(callbacks, (list, tuple, type(None))):
                 self._initialize_callbacks()
+        # A module or criterion instance is a parameter like any other: stored
+        # (skorch refuses torch modules set outside its initialize methods),
+        # and on a fitted net the components are built from it again.
+        instances = [
+            name
+            for name in ("module", "criterion")
+            if isinstance(params.get(name), torch.nn.Module)
+        ]
+        for name in instances:
+            self.__dict__[name] = params.pop(name)
+        if instances and self.initialized_:
+            self._initialize_module()
+            self._initialize_criterion()
+            self._initialize_optimizer()
         if not params:
             return self
         super().set_params(**params)
@@ -577,11 +597,41 @@ class NetClassifier(NeuralNetClassifier):
             if fresh:
                 with seeded(seed, device):
                     self.initialize()
+                self._check_module_output(dataset)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
         return dataset, y_enc, device, seed
+
+    def _check_module_output(self, dataset):
+        """The module must give one output per class: a forward pass over
+        two rows in eval mode (no dropout drawn) before training starts."""
+        X = resolve_dataset(dataset)[0].X[:2]
+        module = self.module_
+        training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                out = module(X)
+        except TypeError:
+            return  # a forward that needs fit_params: skorch checks it later
+        finally:
+            module.train(training)
+        out = out[0] if isinstance(out, tuple) else out
+        n_classes = len(self.classes_)
+        if not isinstance(out, torch.Tensor) or (
+            out.dim() == 2 and out.shape[1] == n_classes
+        ):
+            return
+        raise ValueError(
+            f"module {type(module).__name__} gives an output of shape "
+            f"{tuple(out.shape)} for {len(X)} rows; {type(self).__name__} needs "
+            f"one column per class, ({len(X)}, {n_classes}) for the classes "
+            f"{self.classes_.tolist()!r}. Size the module's last layer to the "
+            "classes (a module class whose __init__ takes n_classes is sized "
+            "at fit)."
+        )
 
     def _check_params(self):
         """Check every parameter against ``_parameter_constraints``, then the
@@ -878,6 +928,11 @@ class NetClassifier(NeuralNetClassifier):
                 and "_classes" in self.__dict__
             ):
                 kwargs["n_classes"] = len(self.classes_)
+        elif isinstance(module, torch.nn.Module) and not kwargs:
+            # An instance is an architecture with its initial weights: each
+            # fresh fit trains a copy, so the parameter itself never changes
+            # (clone, a second fit and a grid search start from it alike).
+            module = copy.deepcopy(module)
         self.module_ = self.initialized_instance(module, kwargs)
         return self
 

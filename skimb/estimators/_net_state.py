@@ -6,6 +6,7 @@ its ``state_dict``: what ``torch.load(weights_only=True)`` reads without
 running code. :mod:`skimb.estimators._persistence` writes and reads the files.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -110,6 +111,15 @@ def _encode(name, value):
         # Only the name is stored; load() rebuilds it from the allow-list or
         # from classes the caller passes as trusted.
         return {"class": _name(value)}
+    if isinstance(value, torch.nn.Module) and _name(type(value)) in ALLOWED_CLASSES:
+        # A skimb module instance by its class and constructor arguments
+        # (kept as attributes of the same names); the fitted weights are
+        # stored apart, the instance's initial ones are not.
+        names = inspect.signature(type(value)).parameters
+        return {
+            "instance": _name(type(value)),
+            "args": {name: getattr(value, name) for name in names},
+        }
     if isinstance(value, (EffectiveNumber, PowerRule)):
         cls, attr = _RULES[type(value).__name__]
         return {"rule": type(value).__name__, "value": getattr(value, attr)}
@@ -148,6 +158,9 @@ def _decode(name, spec, trusted):
                 + ": TheClass} to skimb.load."
             )
         return allowed[dotted]
+    if "instance" in spec and isinstance(spec.get("args"), dict):
+        cls = _decode(name, {"class": spec["instance"]}, trusted)
+        return cls(**spec["args"])
     if "rule" in spec and spec["rule"] in _RULES:
         cls, attr = _RULES[spec["rule"]]
         return cls(**{attr: spec["value"]})
