@@ -1076,6 +1076,27 @@ class NetClassifier(NeuralNetClassifier):
             return self.module_(x, **fit_params)
         return super().infer(x, **fit_params)
 
+    def _plain_cross_entropy(self):
+        """``(class weight or None, label smoothing, logit offset or None)``
+        when this net's loss is a cross-entropy of its logits plus a fixed
+        offset (torch's own, or logit adjustment's ``tau * log_prior``),
+        which the training loop may compute for many stacked nets at once;
+        else None."""
+        criterion = self.criterion_
+        kind = type(criterion)
+        if (
+            type(self).get_loss is not NetClassifier.get_loss
+            or kind not in (torch.nn.CrossEntropyLoss, LogitAdjustedLoss)
+            or criterion.reduction != "mean"
+            or getattr(criterion, "ignore_index", -100) != -100
+            or self._fit_run.zero_class_weight
+        ):
+            return None
+        offset = None
+        if kind is LogitAdjustedLoss:
+            offset = criterion.tau * criterion.log_prior
+        return criterion.weight, criterion.label_smoothing, offset
+
     def _sample_weighted_loss(self, y_pred, y_true, sample_weight):
         """Weighted mean ``sum(s_i w_yi l_i) / sum(s_i w_yi)``.
 

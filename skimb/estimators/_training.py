@@ -162,6 +162,7 @@ class _Stack:
         self.members = members
         first = members[0].est
         self.module = first.module_
+        self.n_classes = len(first.classes_)
         if len(members) == 1:
             self.params = list(self.module.parameters())
             self.optimizer = first.optimizer_
@@ -272,7 +273,10 @@ class _Loop:
         index, labels, weights, rows = self._epoch_order()
         sources = self._sources(index)
         stack, optimizer, tuner = self.stack, self.stack.optimizer, self.tuner
-        get_loss = [members[k].est.get_loss for k in running]
+        plain = _PlainCrossEntropy.of(self, labels, rows)
+        own = [j for j in range(len(running)) if plain is None or j not in plain.nets]
+        order = own if plain is None else plain.nets + own  # of each step's losses
+        get_loss = [members[running[j]].est.get_loss for j in own]
         losses = []
         if tuner is not None:
             tuner.begin()
@@ -280,22 +284,25 @@ class _Loop:
             X = self._gather(sources, s)
             logits = stack.forward(X)
             step = []
-            for j in range(len(running)):
+            for j, loss in zip(own, get_loss, strict=True):
                 n = rows[j][s]
                 Xj = X[j, :n]
                 if weights[j] is not None:
                     Xj = {"X": Xj, "sample_weight": weights[j][s, :n]}
-                step.append(
-                    get_loss[j](logits[j, :n], labels[j][s, :n], X=Xj, training=True)
-                )
-            step = torch.stack(step)
+                step.append(loss(logits[j, :n], labels[j][s, :n], X=Xj, training=True))
+            step = torch.stack(step) if step else None
+            if plain is not None:
+                values = plain.losses(logits, s)
+                step = values if step is None else torch.cat([values, step])
             optimizer.zero_grad()
             step.sum().backward()
             optimizer.step()
             losses.append(step.detach())
             if tuner is not None:
                 tuner.step()
-        values = torch.stack(losses).T.tolist() if losses else [[] for _ in running]
+        values = [[] for _ in running]
+        for i, value in zip(order, torch.stack(losses).T.tolist(), strict=True):
+            values[i] = value
         for j, k in enumerate(running):
             m = members[k]
             history = m.est.history
@@ -356,3 +363,82 @@ class _Loop:
         parts = [X.index_select(0, rows[s]) for X, rows in sources]
         X = parts[0] if len(parts) == 1 else torch.cat(parts)
         return X.view(-1, self.batch_size, *X.shape[1:])
+
+
+class _PlainCrossEntropy:
+    """The losses of the stacked nets whose loss is plain cross-entropy of
+    their logits plus a fixed offset (class weights or none, logit
+    adjustment or none, the same label smoothing, no sample weights), in one
+    batched computation instead of one call per net.
+
+    ``torch.nn.CrossEntropyLoss``'s mean: ``sum_i w_yi l_i / sum_i w_yi``,
+    with ``l_i = (1 - e) nll_i + e / C sum_c w_c (-log p_ic) / w_yi``
+    under label smoothing ``e``; padding rows (label -100) count nothing.
+    """
+
+    def __init__(self, nets, labels, weights, offsets, smoothing, index):
+        self.nets, self.labels, self.weights = nets, labels, weights
+        self.offsets, self.smoothing, self.index = offsets, smoothing, index
+
+    @classmethod
+    def of(cls, loop, labels, rows):
+        """For this epoch's running nets (a callback may have changed a
+        criterion's weights), or None when fewer than two qualify."""
+        found = {}
+        for j, k in enumerate(loop.running):
+            if loop.weighted[k]:
+                continue
+            spec = loop.members[k].est._plain_cross_entropy()
+            if spec is not None:
+                found.setdefault(spec[1], []).append((j, spec[0], spec[2]))
+        if not found:
+            return None
+        smoothing, chosen = max(found.items(), key=lambda item: len(item[1]))
+        if len(chosen) < 2:
+            return None
+        nets = [j for j, _, _ in chosen]
+        n_classes = loop.stack.n_classes
+        device = loop.device
+
+        def stacked(values, fill):
+            return torch.stack(
+                [
+                    torch.full((n_classes,), fill, device=device)
+                    if v is None
+                    else v.detach().to(device=device, dtype=torch.float32)
+                    for v in values
+                ]
+            )
+
+        weights = stacked([w for _, w, _ in chosen], 1.0)
+        offsets = None
+        if any(o is not None for _, _, o in chosen):
+            offsets = stacked([o for _, _, o in chosen], 0.0).unsqueeze(1)
+        y = torch.stack([labels[j] for j in nets], dim=1).clone()  # (S, P, batch)
+        for p, j in enumerate(nets):
+            for s, n in enumerate(rows[j]):
+                if n < y.shape[2]:
+                    y[s, p, n:] = -100
+        index = None
+        if len(nets) < len(loop.running):
+            index = torch.tensor(nets, device=device)
+        return cls(nets, y, weights, offsets, float(smoothing), index)
+
+    def losses(self, logits, s):
+        """Each net's loss at step ``s``, from the stack's logits."""
+        if self.index is not None:
+            logits = logits.index_select(0, self.index)
+        if self.offsets is not None:
+            logits = logits + self.offsets
+        y = self.labels[s]
+        valid = y != -100
+        y = y.clamp_min(0)
+        log_p = torch.log_softmax(logits, dim=-1)
+        nll = -log_p.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+        w_y = self.weights.gather(1, y) * valid
+        total = (w_y * nll).sum(1)
+        if self.smoothing:
+            e = self.smoothing
+            smooth = -(log_p * self.weights.unsqueeze(1)).sum(-1) * valid
+            total = (1 - e) * total + e / logits.shape[-1] * smooth.sum(1)
+        return total / w_y.sum(1)

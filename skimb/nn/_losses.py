@@ -210,6 +210,9 @@ class LogitAdjustedLoss(_ClassLoss):
         Per-class weights ``w``: sample ``i``'s loss is multiplied by
         ``w[y_i]``, as in :func:`torch.nn.functional.cross_entropy`.
     {reduction}
+    label_smoothing : float in [0, 1], default=0.0
+        As in :func:`torch.nn.functional.cross_entropy`, on the adjusted
+        logits.
 
     Attributes
     ----------
@@ -244,16 +247,26 @@ class LogitAdjustedLoss(_ClassLoss):
     True
     """
 
-    def __init__(self, class_counts, tau=1.0, weight=None, reduction="mean"):
+    def __init__(
+        self, class_counts, tau=1.0, weight=None, reduction="mean", label_smoothing=0.0
+    ):
         counts = _check_counts(class_counts)
         super().__init__(weight, reduction, n_classes=counts.numel())
         self.tau = _check_scalar(tau, "tau")
+        self.label_smoothing = _check_scalar(label_smoothing, "label_smoothing")
+        if self.label_smoothing > 1:
+            raise ValueError(
+                f"label_smoothing must be in [0, 1]; got {label_smoothing!r}."
+            )
         dtype = torch.get_default_dtype()
         self.register_buffer("class_counts", counts.to(dtype))
         self.register_buffer("log_prior", torch.log(counts / counts.sum()).to(dtype))
 
     def _extra(self):
-        return f"n_classes={self.log_prior.numel()}, tau={self.tau}"
+        extra = f"n_classes={self.log_prior.numel()}, tau={self.tau}"
+        if self.label_smoothing:
+            extra += f", label_smoothing={self.label_smoothing}"
+        return extra
 
     def forward(self, logits, target):
         target = _check_inputs(logits, target, self.log_prior.numel())
@@ -263,6 +276,7 @@ class LogitAdjustedLoss(_ClassLoss):
             target,
             weight=_cast(self.weight, logits),
             reduction=_check_reduction(self.reduction),
+            label_smoothing=self.label_smoothing,
         )
 
 

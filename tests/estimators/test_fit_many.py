@@ -441,3 +441,53 @@ def test_any_module_stacks_and_stops_early_as_its_own_fit(rng, module):
     for a, b, X in zip(separate, estimators, Xs, strict=True):
         assert a.best_epoch_ == b.best_epoch_
         assert_same_fit(a, b, X)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_plain_cross_entropy_nets_share_one_loss(
+    data, tiny_net, monkeypatch, smoothing
+):
+    """The nets whose loss is plain cross-entropy (class weights or none,
+    deferred re-weighting, label smoothing) are scored by one batched loss,
+    short last batches included; a sample-weighted net, another criterion or
+    a zero class weight keep their own get_loss, and every net equals its
+    own fit."""
+    from skimb.estimators import _training
+
+    plain, real = [], _training._PlainCrossEntropy.of
+
+    def spied(loop, labels, rows):
+        found = real(loop, labels, rows)
+        if found is not None:
+            plain.append(
+                {loop.members[loop.running[j]].est.random_state for j in found.nets}
+            )
+        return found
+
+    monkeypatch.setattr(_training._PlainCrossEntropy, "of", spied)
+    Xs, ys, sws = data
+    Xs, ys = [*Xs, Xs[2], Xs[2], Xs[0]], [*ys, ys[2], ys[2], ys[0]]
+    sws = [*sws, None, None, None]
+    ce = dict(criterion__label_smoothing=smoothing)
+
+    def make():
+        return [
+            NetClassifier(random_state=0, **ce, **tiny_net),
+            NetClassifier(random_state=1, **ce, **tiny_net),  # sample-weighted
+            WeightedLossClassifier(random_state=2, **ce, **tiny_net),
+            WeightedLossClassifier(
+                random_state=3, criterion=LogitAdjustedLoss, **ce, **tiny_net
+            ),
+            WeightedLossClassifier(
+                random_state=4, class_weight={0: 1.0, 1: 0.0, 2: 2.0}, **ce, **tiny_net
+            ),
+            WeightedLossClassifier(random_state=5, reweight_epoch=2, **ce, **tiny_net),
+            WeightedLossClassifier(random_state=6, criterion=FocalLoss, **tiny_net),
+        ]
+
+    Xs, ys, sws = [*Xs, Xs[1]], [*ys, ys[1]], [*sws, None]
+    separate = _fit_separately(make(), Xs, ys, sws)
+    together = fit_many(make(), Xs, ys, sws)
+    assert plain and all(nets == {0, 2, 3, 5} for nets in plain)
+    for a, b, X in zip(separate, together, Xs, strict=True):
+        assert_same_fit(a, b, X)
