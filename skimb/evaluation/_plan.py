@@ -355,6 +355,7 @@ def plan_comparison(data, y, options):
         if builtin
         else f"tabular ({options.scaling})",
         "operating_point": str(point),
+        "recommend_for": options.recommend_for,
     }
     if options.output is not None:
         check_output_writable(options.output)

@@ -115,6 +115,10 @@ def test_recommend_for_picks_the_saved_model(split, tiny, metric, tmp_path):
     entry = result.recommendation[metric]
     assert result.model_info["method"] == entry["method"]
     assert result.model_info["recommended_for"] == metric
+    # The leaderboard ranks on it and the verdict leads with it.
+    name = {"average_precision": "AP", "log_loss": "log loss"}[metric]
+    assert format_verdict(result).splitlines()[1].startswith(f"- best {name}: ")
+    assert result.table()["method"].iloc[0] == entry["method"]
     if metric == "average_precision":  # the same under both rules: the better
         rows = result.rows  # balanced accuracy's rule predicts
         cv = rows[(rows["fold"] != "test") & (rows["method"] == entry["method"])]
