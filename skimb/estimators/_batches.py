@@ -16,6 +16,11 @@ from torch.utils.data import Dataset, Subset
 __all__ = [
     "X_CHECKS",
     "DeviceDataset",
+    "DrawnBatches",
+    "LabelledDataset",
+    "UnlabelledDataset",
+    "dataset_labels",
+    "labelled_index",
     "SequentialBatches",
     "ShuffledBatches",
     "WeightedSamplerBatches",
@@ -67,6 +72,112 @@ def dataset_arrays(dataset):
 
 def _host(value):
     return to_numpy(value) if torch.is_tensor(value) else np.asarray(value)
+
+
+def dataset_labels(dataset):
+    """The labels of a user's torch Dataset, without loading its items where
+    it can.
+
+    A ``targets`` attribute (torchvision's datasets, ``ImageFolder``) is read
+    through any ``Subset``; otherwise one pass reads each item's second
+    element (the items' transforms run once).
+
+    Raises
+    ------
+    ValueError
+        If an item is not ``(x, y, ...)``.
+    """
+    index, inner = None, dataset
+    while isinstance(inner, Subset):
+        sub = np.asarray(inner.indices)
+        index = sub if index is None else sub[index]
+        inner = inner.dataset
+    targets = getattr(inner, "targets", None)
+    if targets is not None:
+        labels = _host(targets) if torch.is_tensor(targets) else np.asarray(targets)
+        return labels if index is None else labels[index]
+    labels = []
+    for i in range(len(dataset)):
+        item = dataset[i]
+        if not isinstance(item, (tuple, list)) or len(item) < 2:
+            raise ValueError(
+                f"The {type(dataset).__name__} gives items without a label (item "
+                f"{i} is a {type(item).__name__}); give y to fit, a Dataset whose "
+                "items are (x, y), or one with a targets attribute."
+            )
+        labels.append(_host(item[1]))
+    return np.asarray(labels)
+
+
+def _first(item):
+    return item[0] if isinstance(item, (tuple, list)) else item
+
+
+class LabelledDataset(Dataset):
+    """A user's Dataset with its labels encoded: items ``(x, y_enc[i])``.
+
+    ``x`` is what the Dataset gives, its transforms applied at each access
+    (so augmentation draws anew every epoch); ``y`` holds the encoded
+    labels on the training device, for the sampler's draws and the class
+    counts.
+    """
+
+    def __init__(self, dataset, y_enc, device):
+        self.dataset = dataset
+        self.y = torch.as_tensor(y_enc, device=device)
+        self.sample_weight = None
+        self._y = np.asarray(y_enc)
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        return _first(self.dataset[i]), self._y[i]
+
+
+class UnlabelledDataset(Dataset):
+    """A user's Dataset for prediction: items ``(x, 0)``, as skorch's
+    prediction loop unpacks them."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        return _first(self.dataset[i]), 0
+
+
+def labelled_index(dataset):
+    """``(LabelledDataset, index or None)`` for one or a Subset of one, else
+    ``(None, None)``."""
+    index = None
+    while isinstance(dataset, Subset):
+        sub = torch.as_tensor(dataset.indices, dtype=torch.long)
+        index = sub if index is None else sub[index]
+        dataset = dataset.dataset
+    if not isinstance(dataset, LabelledDataset):
+        return None, None
+    return dataset, None if index is None else index.to(dataset.y.device)
+
+
+class DrawnBatches:
+    """A DataLoader ``batch_sampler`` over an iterator's draws: every epoch
+    the order is drawn on the device (a sampler's class-weighted draws, say)
+    and handed to the loader batch by batch."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __iter__(self):
+        order = self.batches.order().cpu()
+        bs = self.batches.batch_size
+        for start in range(0, len(order), bs):
+            yield order[start : start + bs].tolist()
+
+    def __len__(self):
+        return len(self.batches)
 
 
 class DeviceDataset(Dataset):
@@ -135,7 +246,7 @@ class _Batches:
         self.index = index
         self.batch_size = batch_size
         self.with_weight = with_weight
-        self.device = dataset.X.device
+        self.device = (dataset.X if dataset.y is None else dataset.y).device
 
     @property
     def n_samples(self):

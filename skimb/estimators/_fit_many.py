@@ -17,7 +17,7 @@ from skorch import NeuralNet
 
 from .._utils.device import seeded as _seeded
 from ._batches import resolve_dataset
-from ._net import NetClassifier
+from ._net import NetClassifier, _user_dataset
 from ._training import Member, loop_reason, stack_key, train
 
 __all__ = ["FitManyWarning", "fit_many"]
@@ -214,6 +214,8 @@ def _prepare(estimators, data):
     try:
         for i, (est, arrays) in enumerate(zip(estimators, data, strict=True)):
             reason = _ineligible_reason(est)
+            if reason is None and _user_dataset(arrays[0]):
+                reason = "a torch Dataset streams its items through a DataLoader"
             if reason is not None:
                 _fit_alone(est, *arrays)
                 alone.setdefault(reason, []).append(i)

@@ -70,10 +70,15 @@ from ..nn._simple_net import SimpleNet
 from ._batches import (
     X_CHECKS,
     DeviceDataset,
+    DrawnBatches,
+    LabelledDataset,
     SequentialBatches,
     ShuffledBatches,
+    UnlabelledDataset,
     dataset_arrays,
+    dataset_labels,
     is_internal_dataset,
+    labelled_index,
     resolve_dataset,
     to_device,
 )
@@ -454,21 +459,30 @@ class NetClassifier(NeuralNetClassifier):
 
     # ---- fit ---------------------------------------------------------------------
     @_FIT_DOCS
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, **fit_params):
+    def fit(
+        self, X, y=None, sample_weight=None, *, X_val=None, y_val=None, **fit_params
+    ):
         """Initialise (unless ``warm_start``) and train the net.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or torch Dataset
-            Training data; DataFrames keep their column names.
-        y : array-like of shape (n_samples,)
+            Training data; DataFrames keep their column names. A torch
+            Dataset (torchvision's, an ``ImageFolder``, your own) streams
+            its items through a DataLoader, its transforms applied at every
+            draw (so augmentation works); ``iterator_train__num_workers``
+            loads them in parallel.
+        y : array-like of shape (n_samples,), default=None
             Class labels of any type (strings, non-contiguous ints, ...).
+            Required with arrays; with a Dataset, by default its
+            ``targets`` attribute, else the second element of its items.
         {sample_weight}
-        X_val : array-like of shape (n_val, n_features), default=None
+        X_val : array-like of shape (n_val, n_features) or Dataset, default=None
             A validation set for early stopping, used instead of holding out
             ``validation_fraction`` of ``X`` (all of ``X`` then trains). It
             turns ``early_stopping='auto'`` on; with ``early_stopping=False``
-            it is an error. Give it with ``y_val``.
+            it is an error. Give it with ``y_val`` (a Dataset may carry its
+            labels).
         y_val : array-like of shape (n_val,), default=None
             Labels of ``X_val``, all among those of ``y``.
         {fit_tail}
@@ -607,7 +621,7 @@ class NetClassifier(NeuralNetClassifier):
     def _check_module_output(self, dataset):
         """The module must give one output per class: a forward pass over
         two rows in eval mode (no dropout drawn) before training starts."""
-        X = resolve_dataset(dataset)[0].X[:2]
+        X = _first_rows(dataset, self.device)
         module = self.module_
         training = module.training
         module.eval()
@@ -670,8 +684,10 @@ class NetClassifier(NeuralNetClassifier):
     def _prepare_fit(self, X, y, sample_weight, *, fresh, classes, partial):
         """Validate the parameters and data; return the device-resident dataset."""
         device = self._check_params()
-        if isinstance(X, torch.utils.data.Dataset) and not is_internal_dataset(X):
-            self._reject_user_dataset(X)
+        if _user_dataset(X):
+            return self._prepare_dataset(
+                X, y, sample_weight, device, fresh, classes, partial
+            )
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
         self._check_input_size(X, device)
@@ -682,9 +698,52 @@ class NetClassifier(NeuralNetClassifier):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        counts = class_counts(self.classes_, y, sample_weight)
         if fresh:
             self._n_flat_features = int(np.prod(X.shape[1:]))
+        self._class_statistics(y, sample_weight, fresh=fresh, partial=partial)
+        if sample_weight is not None and np.all(sample_weight == sample_weight[0]):
+            # Constant weights cancel in the normalised weighted mean (after
+            # they counted in the class statistics above).
+            sample_weight = None
+        dataset = self._to_device_dataset(X, y_enc, sample_weight, device)
+        self._check_train_data(dataset)
+        return dataset, y_enc, device
+
+    def _prepare_dataset(self, X, y, sample_weight, device, fresh, classes, partial):
+        """A user's torch Dataset: its labels (``y``, its ``targets``, or one
+        pass over its items), encoded; its items stream through a DataLoader
+        with their transforms."""
+        if sample_weight is not None:
+            raise ValueError(
+                "sample_weight is not supported with a torch Dataset X; weight "
+                "the classes with class_weight, or pass arrays."
+            )
+        if len(X) == 0:
+            raise ValueError(f"X is an empty {type(X).__name__}.")
+        y = dataset_labels(X) if y is None else column_or_1d(np.asarray(y), warn=True)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} items and y {len(y)} labels.")
+        check_targets(y)
+        y_enc = self._encode_labels(y, fresh=fresh, classes=classes)
+        shape = tuple(torch.as_tensor(_host_first(X[0])).shape)
+        if fresh:
+            self._n_flat_features = int(np.prod(shape))
+            self.n_features_in_ = shape[0] if shape else 1
+            self.__dict__.pop("feature_names_in_", None)
+        elif int(np.prod(shape)) != self._n_flat_features:
+            raise ValueError(
+                f"X's items have shape {shape}; the net was fitted on items of "
+                f"{self._n_flat_features} values."
+            )
+        self._class_statistics(y, None, fresh=fresh, partial=partial)
+        dataset = LabelledDataset(X, y_enc, device)
+        self._check_train_data(dataset)
+        return dataset, y_enc, device
+
+    def _class_statistics(self, y, sample_weight, *, fresh, partial):
+        """Class counts and prior of ``y``, the class weights, this fit's seed."""
+        counts = class_counts(self.classes_, y, sample_weight)
+        if fresh:
             self._fit_calls = 0
             self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         elif partial:
@@ -696,20 +755,6 @@ class NetClassifier(NeuralNetClassifier):
         # prior is read at prediction; a bad one fails here, before training.
         check_prior(self.prior, classes=self.classes_, class_prior=self.class_prior_)
         self._resolve_weights()
-        if sample_weight is not None and np.all(sample_weight == sample_weight[0]):
-            # Constant weights cancel in the normalised weighted mean (after
-            # they counted in the class statistics above).
-            sample_weight = None
-        dataset = self._to_device_dataset(X, y_enc, sample_weight, device)
-        self._check_train_data(dataset)
-        return dataset, y_enc, device
-
-    def _reject_user_dataset(self, X):
-        raise TypeError(
-            "skimb estimators take array-like X (numpy, pandas, torch tensors); "
-            f"got a {type(X).__name__}. Pass arrays, or use skorch's "
-            "NeuralNetClassifier for custom Datasets."
-        )
 
     def _encode_labels(self, y, *, fresh, classes):
         if fresh:
@@ -821,6 +866,8 @@ class NetClassifier(NeuralNetClassifier):
         run = self._fit_run
         run.stopper = None
         run.first_epoch = 0 if fresh else len(self.history_ or ())
+        if _user_dataset(X_val) and y_val is None:
+            y_val = dataset_labels(X_val)
         if (X_val is None) != (y_val is None):
             given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
             raise ValueError(f"{given} is given but {missing} is not; give both.")
@@ -851,8 +898,12 @@ class NetClassifier(NeuralNetClassifier):
             except ValueError:
                 self._warn_no_split(y_enc)
                 return dataset, y_enc
-            X_v = dataset.X.index_select(0, torch.as_tensor(valid, device=self.device))
-            y_v = dataset.y.index_select(0, torch.as_tensor(valid, device=self.device))
+            rows = torch.as_tensor(valid, device=self.device)
+            if isinstance(dataset, LabelledDataset):  # streamed, like training
+                X_v = Subset(dataset, valid)
+            else:
+                X_v = dataset.X.index_select(0, rows)
+            y_v = dataset.y.index_select(0, rows)
             train = (Subset(dataset, index), y_enc[index])
         self.do_early_stopping_ = True
         self.n_iter_no_change_ = self._patience(y_v)
@@ -888,6 +939,15 @@ class NetClassifier(NeuralNetClassifier):
             )
 
     def _fixed_validation(self, X_val, y_val):
+        if _user_dataset(X_val):
+            y_val = column_or_1d(np.asarray(y_val), warn=True)
+            if len(y_val) != len(X_val):
+                raise ValueError(
+                    f"X_val has {len(X_val)} items and y_val {len(y_val)} labels."
+                )
+            y_val = self._encode(y_val, "y_val", "in y")
+            X_val = LabelledDataset(X_val, y_val, self.device)
+            return X_val, X_val.y
         X_val = self._check_X(X_val)
         y_val = column_or_1d(np.asarray(y_val), warn=True)
         if len(y_val) != X_val.shape[0]:
@@ -1155,8 +1215,20 @@ class NetClassifier(NeuralNetClassifier):
         return BUDGET.batch_size if self.batch_size == "auto" else self.batch_size
 
     def _loader(self, dataset, training):
-        # skorch's DataLoader path (a Dataset skorch's forward made from
-        # arrays), with the batch size 'auto' resolved.
+        # skorch's DataLoader path (a user's Dataset, or one skorch's forward
+        # made from arrays), with the batch size 'auto' resolved. A user's
+        # Dataset trains on the draws the same data as arrays would get
+        # (drawn on the device from the fit's generator), its items loaded
+        # by the DataLoader batch by batch.
+        labelled, index = labelled_index(dataset)
+        if training and labelled is not None:
+            batches = self._train_batches(labelled, index, self.batch_size_)
+            kwargs = self.get_params_for("iterator_train")
+            for name in ("batch_size", "shuffle", "sampler", "drop_last"):
+                kwargs.pop(name, None)
+            return self.iterator_train(
+                labelled, batch_sampler=DrawnBatches(batches), **kwargs
+            )
         if self.batch_size != "auto":
             return super().get_iterator(dataset, training=training)
         self.__dict__["batch_size"] = self._chosen_batch_size()
@@ -1246,12 +1318,14 @@ class NetClassifier(NeuralNetClassifier):
     def _validation_score(self, stopper):
         self._set_training(False)
         X, n = stopper.X, len(stopper.X)
-        log_p = torch.cat(
-            [
-                self._log_proba(self.infer(X[start : start + PREDICT_BATCH_SIZE]))
+        if isinstance(X, torch.Tensor):
+            outputs = (
+                self.infer(X[start : start + PREDICT_BATCH_SIZE])
                 for start in range(0, n, PREDICT_BATCH_SIZE)
-            ]
-        )
+            )
+        else:  # a Dataset's validation part, streamed as training is
+            outputs = self.forward_iter(X, training=False, device=self.device)
+        log_p = torch.cat([self._log_proba(out) for out in outputs])
         score = STOPPING_SCORES[self.early_stopping_score][0]
         return score(log_p, stopper.y, self.training_prior_)
 
@@ -1310,6 +1384,15 @@ class NetClassifier(NeuralNetClassifier):
         if is_internal_dataset(X):
             return X
         check_is_fitted(self)
+        if _user_dataset(X) and not _holds_arrays(X):
+            # Streamed through a DataLoader with its transforms, as in fit.
+            shape = tuple(torch.as_tensor(_host_first(X[0])).shape)
+            if int(np.prod(shape)) != self._n_flat_features:
+                raise ValueError(
+                    f"X's items have shape {shape}; {type(self).__name__} was "
+                    f"fitted on items of {self._n_flat_features} values."
+                )
+            return UnlabelledDataset(X)
         if isinstance(X, torch.utils.data.Dataset):
             # A skorch Dataset, as scoring callbacks hand the validation set.
             X, _ = dataset_arrays(X)
@@ -1451,3 +1534,31 @@ def _same(a, b):
     ):
         return False
     return a == b
+
+
+def _user_dataset(X):
+    """Whether ``X`` is a torch Dataset of the user's (not skimb's own)."""
+    return isinstance(X, torch.utils.data.Dataset) and not is_internal_dataset(X)
+
+
+def _holds_arrays(X):
+    """Whether ``X`` is (a Subset of) a skorch Dataset over arrays, which
+    skorch's scoring hands back: read as arrays, not streamed."""
+    while isinstance(X, Subset):
+        X = X.dataset
+    return isinstance(X, SkorchDataset)
+
+
+def _host_first(item):
+    x = item[0] if isinstance(item, (tuple, list)) else item
+    return x.detach().cpu() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def _first_rows(dataset, device):
+    """Up to two rows of training data, as one batch on ``device``."""
+    inner = resolve_dataset(dataset)[0]
+    if inner is not None:
+        return inner.X[:2]
+    n = min(2, len(dataset))
+    rows = [torch.as_tensor(_host_first(dataset[i])) for i in range(n)]
+    return torch.stack(rows).to(device=device, dtype=torch.float32)
