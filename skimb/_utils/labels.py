@@ -1,5 +1,5 @@
-"""String labels kept cheap: their classes, counts and target type without
-sorting Python strings.
+"""String labels kept cheap: their classes, counts, codes and target type
+without sorting Python strings.
 
 scikit-learn and imbalanced-learn find the classes of a label array with
 ``np.unique``, a sort. On an object array of strings (``'fraud'``, ``'ok'``,
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets
 
-__all__ = ["check_targets", "compact_labels", "unique_labels"]
+__all__ = ["check_targets", "compact_labels", "label_codes", "unique_labels"]
 
 _MANY = 1000  # below this many labels numpy's own sort is as fast
 
@@ -81,7 +81,57 @@ def unique_labels(y, return_counts=False):
     classes = np.unique(np.asarray(pd.unique(y), dtype=object))
     if not return_counts:
         return classes
-    codes = pd.Index(classes).get_indexer(y)
-    if (codes < 0).any():  # a label hashing can't place (NaN, say): sort
+    codes = _positions(pd.Index(classes), classes, y)
+    if codes is None:  # a label hashing can't place (NaN, say): sort
         return np.unique(y, return_counts=True)
     return classes, np.bincount(codes, minlength=len(classes)).astype(np.int64)
+
+
+def label_codes(classes, *arrays):
+    """Each array as positions in ``classes``, or the arrays unchanged when
+    one holds a label outside ``classes``.
+
+    scikit-learn's metrics find the labels of their inputs by sorting them on
+    every call, which for string labels costs more than the metric itself on
+    a large table; a hash lookup once per scoring, then integer labels, gives
+    the same values. Returns ``(codes, arrays)``: ``codes`` the positions
+    ``0..len(classes)-1`` (or ``classes`` itself when not encoded).
+
+    Examples
+    --------
+    >>> codes, (y,) = label_codes(["no", "yes"], np.array(["yes", "no", "yes"]))
+    >>> codes, y.tolist()
+    ([0, 1], [1, 0, 1])
+    """
+    classes = list(classes)
+    index = pd.Index(classes)
+    if not index.is_unique:
+        return classes, arrays
+    coded = []
+    for values in arrays:
+        positions = _positions(index, classes, np.asarray(values).ravel())
+        if positions is None:
+            return classes, arrays
+        coded.append(positions)
+    return list(range(len(classes))), tuple(coded)
+
+
+def _positions(index, classes, values):
+    """Positions of ``values`` in ``classes`` (None if one is not there): a
+    binary search for numbers and numpy strings, a hash lookup for objects
+    (pandas would first copy numpy strings into objects)."""
+    if values.dtype.kind != "O":
+        try:
+            names = np.asarray(classes, dtype=values.dtype)
+            order = np.argsort(names, kind="stable")
+            at = np.minimum(np.searchsorted(names[order], values), len(names) - 1)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if (
+                np.array_equal(names, np.asarray(classes))
+                and (names[order][at] == values).all()
+            ):
+                return order[at]
+    positions = index.get_indexer(values)
+    return None if (positions < 0).any() else positions

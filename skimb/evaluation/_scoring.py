@@ -12,11 +12,11 @@ probabilities to move: its balanced row is marked ``'n/a'``.
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
+from .._utils.labels import label_codes
 from ..datasets._builtin import label_counts
 from ..metrics._operating_point import expected_cost_decisions
 from ..metrics._scores import (
     decision_metrics,
-    label_codes,
     pr_curve,
     probability_metrics,
     reliability_curve,

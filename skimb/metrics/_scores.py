@@ -10,7 +10,6 @@ average one-vs-rest over the classes present in ``y_true``.
 import warnings
 
 import numpy as np
-import pandas as pd
 from imblearn.metrics import geometric_mean_score
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import (
@@ -24,13 +23,14 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from .._utils.labels import label_codes
+
 __all__ = [
     "DECISION_METRICS",
     "PROBABILITY_METRICS",
     "expected_calibration_error",
     "probability_metrics",
     "decision_metrics",
-    "label_codes",
     "pr_curve",
     "reliability_curve",
 ]
@@ -43,56 +43,6 @@ DECISION_METRICS = (
     "majority_recall",
 )
 PROBABILITY_METRICS = ("average_precision", "roc_auc", "log_loss", "brier", "ece")
-
-
-def label_codes(classes, *arrays):
-    """Each array as positions in ``classes``, or the arrays unchanged when
-    one holds a label outside ``classes``.
-
-    scikit-learn's metrics find the labels of their inputs by sorting them on
-    every call, which for string labels costs more than the metric itself on
-    a large table; a hash lookup once per scoring, then integer labels, gives
-    the same values. Returns ``(codes, arrays)``: ``codes`` the positions
-    ``0..len(classes)-1`` (or ``classes`` itself when not encoded).
-
-    Examples
-    --------
-    >>> codes, (y,) = label_codes(["no", "yes"], np.array(["yes", "no", "yes"]))
-    >>> codes, y.tolist()
-    ([0, 1], [1, 0, 1])
-    """
-    classes = list(classes)
-    index = pd.Index(classes)
-    if not index.is_unique:
-        return classes, arrays
-    coded = []
-    for values in arrays:
-        positions = _positions(index, classes, np.asarray(values).ravel())
-        if positions is None:
-            return classes, arrays
-        coded.append(positions)
-    return list(range(len(classes))), tuple(coded)
-
-
-def _positions(index, classes, values):
-    """Positions of ``values`` in ``classes`` (None if one is not there): a
-    binary search for numbers and numpy strings, a hash lookup for objects
-    (pandas would first copy numpy strings into objects)."""
-    if values.dtype.kind != "O":
-        try:
-            names = np.asarray(classes, dtype=values.dtype)
-            order = np.argsort(names, kind="stable")
-            at = np.minimum(np.searchsorted(names[order], values), len(names) - 1)
-        except (TypeError, ValueError):
-            pass
-        else:
-            if (
-                np.array_equal(names, np.asarray(classes))
-                and (names[order][at] == values).all()
-            ):
-                return order[at]
-    positions = index.get_indexer(values)
-    return None if (positions < 0).any() else positions
 
 
 def decision_metrics(y_true, y_pred, *, classes, majority, minority):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skimb._utils.labels import unique_labels
+from skimb._utils.labels import label_codes, unique_labels
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,24 @@ def test_compact_labels_keeps_values_and_makes_strings_fixed_width():
     assert compact_labels(mixed) is mixed or compact_labels(mixed).dtype == object
     ints = np.array([0, 1, 1])
     assert compact_labels(ints).dtype == ints.dtype
+
+
+def test_labels_outside_the_classes_fall_back_to_the_labels():
+    classes, arrays = label_codes(["a", "b"], np.array(["a", "c"]))
+    assert classes == ["a", "b"] and arrays[0].tolist() == ["a", "c"]
+    classes, (codes,) = label_codes(["b", "a"], np.array(["a", "b", "a"]))
+    assert classes == [0, 1] and codes.tolist() == [1, 0, 1]
+
+
+@pytest.mark.parametrize("dtype", [object, "<U2", "<U5"])
+def test_label_codes_agree_across_label_dtypes(dtype):
+    # numpy strings take a binary search, objects a hash lookup: same codes.
+    values = np.array(["ok", "no", "ok", "no"], dtype=dtype)
+    classes, (codes,) = label_codes(["ok", "no"], values)
+    assert classes == [0, 1] and codes.tolist() == [0, 1, 0, 1]
+    # A class longer than the array's strings is no match for a truncation.
+    classes, arrays = label_codes(["ok", "nope"], values)
+    assert classes == ["ok", "nope"] and arrays[0] is values
+    # Integer classes never match string labels: the labels stay as given.
+    _, arrays = label_codes([0, 1], values)
+    assert arrays[0] is values

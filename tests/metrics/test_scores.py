@@ -17,7 +17,6 @@ from skimb.metrics import (
     probability_metrics,
     reliability_curve,
 )
-from skimb.metrics._scores import label_codes
 
 
 @pytest.fixture
@@ -144,24 +143,3 @@ def test_string_labels_score_as_their_integer_codes(rng, classes):
     )
     by_code = probability_metrics(is_pos, two, classes=[0, 1], positive=1)
     assert by_name == pytest.approx(by_code, abs=1e-12)
-
-
-def test_labels_outside_the_classes_fall_back_to_the_labels():
-    classes, arrays = label_codes(["a", "b"], np.array(["a", "c"]))
-    assert classes == ["a", "b"] and arrays[0].tolist() == ["a", "c"]
-    classes, (codes,) = label_codes(["b", "a"], np.array(["a", "b", "a"]))
-    assert classes == [0, 1] and codes.tolist() == [1, 0, 1]
-
-
-@pytest.mark.parametrize("dtype", [object, "<U2", "<U5"])
-def test_label_codes_agree_across_label_dtypes(dtype):
-    # numpy strings take a binary search, objects a hash lookup: same codes.
-    values = np.array(["ok", "no", "ok", "no"], dtype=dtype)
-    classes, (codes,) = label_codes(["ok", "no"], values)
-    assert classes == [0, 1] and codes.tolist() == [0, 1, 0, 1]
-    # A class longer than the array's strings is no match for a truncation.
-    classes, arrays = label_codes(["ok", "nope"], values)
-    assert classes == ["ok", "nope"] and arrays[0] is values
-    # Integer classes never match string labels: the labels stay as given.
-    _, arrays = label_codes([0, 1], values)
-    assert arrays[0] is values
