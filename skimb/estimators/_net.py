@@ -700,6 +700,7 @@ class NetClassifier(NeuralNetClassifier):
             )
         if fresh:
             self._n_flat_features = int(np.prod(X.shape[1:]))
+            self._input_shape = tuple(int(s) for s in X.shape[1:])
         self._class_statistics(y, sample_weight, fresh=fresh, partial=partial)
         if sample_weight is not None and np.all(sample_weight == sample_weight[0]):
             # Constant weights cancel in the normalised weighted mean (after
@@ -728,6 +729,7 @@ class NetClassifier(NeuralNetClassifier):
         shape = tuple(torch.as_tensor(_host_first(X[0])).shape)
         if fresh:
             self._n_flat_features = int(np.prod(shape))
+            self._input_shape = shape
             self.n_features_in_ = shape[0] if shape else 1
             self.__dict__.pop("feature_names_in_", None)
         elif int(np.prod(shape)) != self._n_flat_features:
@@ -982,6 +984,9 @@ class NetClassifier(NeuralNetClassifier):
                 and n_features is not None
             ):
                 kwargs["n_features"] = n_features
+            shape = self.__dict__.get("_input_shape")
+            if "input_shape" in accepted and "input_shape" not in kwargs and shape:
+                kwargs["input_shape"] = shape
             if (
                 "n_classes" in accepted
                 and "n_classes" not in kwargs
@@ -1477,7 +1482,11 @@ class NetClassifier(NeuralNetClassifier):
     def _get_fitted_state(self):
         """The fitted attributes besides the module's weights, as plain data."""
         check_is_fitted(self)
-        state = {"classes_": self.classes_, "_n_flat_features": self._n_flat_features}
+        state = {
+            "classes_": self.classes_,
+            "_n_flat_features": self._n_flat_features,
+            "_input_shape": list(self._input_shape),
+        }
         for attr in self._FITTED_ATTRS:
             if hasattr(self, attr):
                 state[attr] = getattr(self, attr)
@@ -1488,6 +1497,9 @@ class NetClassifier(NeuralNetClassifier):
         weights; the estimator then predicts as the one that was saved."""
         self.__dict__["_classes"] = np.asarray(state["classes_"])
         self._n_flat_features = int(state["_n_flat_features"])
+        # Files from before the attribute: the flat shape.
+        shape = state.get("_input_shape", [self._n_flat_features])
+        self._input_shape = tuple(int(s) for s in shape)
         for attr in self._FITTED_ATTRS:
             if attr in state:
                 setattr(self, attr, state[attr])

@@ -18,6 +18,7 @@ from skorch.dataset import Dataset as SkorchDataset
 from .._utils.device import check_device
 from ..nn import _losses as losses
 from ..nn._simple_net import SimpleNet
+from ..nn._small_cnn import SmallCNN
 from ._net import NetClassifier
 from ._weighted_loss import WeightedLossClassifier
 from ._weighted_sampler import WeightedSamplerClassifier
@@ -58,6 +59,7 @@ ALLOWED_CLASSES = {
     _name(c): c
     for c in (
         SimpleNet,
+        SmallCNN,
         losses.LogitAdjustedLoss,
         losses.FocalLoss,
         losses.LDAMLoss,

@@ -11,6 +11,7 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 from torch import nn
 
+import skimb.nn
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
 from skimb.estimators import FitManyWarning
 from skimb.estimators._fit_many import _ineligible_reason, fit_many
@@ -404,7 +405,7 @@ class ThreeLayerMLP(nn.Module):
         return self.layers(X)
 
 
-@pytest.mark.parametrize("module", [None, SmallCNN, ThreeLayerMLP])
+@pytest.mark.parametrize("module", [None, SmallCNN, ThreeLayerMLP, skimb.nn.SmallCNN])
 def test_any_module_stacks_and_stops_early_as_its_own_fit(rng, module):
     """SimpleNet, a CNN on 4-D input and a three-layer MLP: three nets of
     each train in one stacked loop, each stops early on its own validation
