@@ -35,26 +35,20 @@ from ..metrics._ranking import (
     nemenyi_critical_difference,
     win_tie_loss,
 )
+from ..metrics._registry import METRICS, metric_words, ranked_metrics
 from ._compare import compare
 from ._execution import parallel_backend, run_parallel, set_threads, worker_threads
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc, run_options
-from ._report import _CV_COLUMNS
 from ._results import _jsonable, check_output_writable
 from ._verdict import RULES, rule_label
 
 __all__ = ["RANKED_METRICS", "RULE_METRIC", "BenchmarkResult", "benchmark"]
 
-#: Metric -> whether higher is better; each gets a mean rank per method.
-RANKED_METRICS = {
-    "balanced_accuracy": True,
-    "average_precision": True,
-    "roc_auc": True,
-    "macro_f1": True,
-    "geometric_mean": True,
-    "log_loss": False,
-    "brier": False,
-}
+#: Metric -> whether higher is better; each gets a mean rank per method: the
+#: ``ranked`` metrics of :data:`skimb.metrics.METRICS`, which the benchmark
+#: reads at each call.
+RANKED_METRICS = {m.name: m.higher_is_better for m in ranked_metrics()}
 
 #: The metric whose mean over the data sets picks the rule each method is
 #: ranked at. Chosen once over all data sets, not per data set: per data set
@@ -62,9 +56,9 @@ RANKED_METRICS = {
 #: methods whose two rules differ most.
 RULE_METRIC = "balanced_accuracy"
 
-# The ranks the printed table shows, with the comparison table's headings;
-# ranks.csv holds every metric of RANKED_METRICS. Five ranks, the rule and the
-# fit time keep the table within 100 characters for the longest method name.
+# The ranks the printed table shows, headed by the metrics' labels; ranks.csv
+# holds every ranked metric's. Five ranks, the rule and the fit time keep the
+# table within 100 characters for the longest method name.
 _PRINTED = (
     "balanced_accuracy",
     "geometric_mean",
@@ -72,7 +66,6 @@ _PRINTED = (
     "roc_auc",
     "log_loss",
 )
-_HEADINGS = {key: heading for key, heading, _ in _CV_COLUMNS}
 _WIDTH = 100
 
 
@@ -138,14 +131,14 @@ class BenchmarkResult:
         caption = (
             f"Mean rank over {n} data set{'s' if n != 1 else ''} (1 = best of {k} "
             "methods; lower is better), each method at one decision rule: the one "
-            f"with its higher mean CV {RULE_METRIC.replace('_', ' ')} over the data "
+            f"with its higher mean CV {metric_words(RULE_METRIC)} over the data "
             "sets. fit s: median seconds per fit over the data sets, not a rank. "
             "Every metric's ranks in ranks.csv."
         )
         table = self.ranks[["method", "rule", *ranked]].copy()
         if "median_fit_time" in self.ranks:
             table["fit s"] = self.ranks["median_fit_time"]
-        table = table.rename(columns=_HEADINGS)
+        table = table.rename(columns={m: METRICS[m].label for m in ranked})
         lines = [
             textwrap.fill(caption, _WIDTH),
             "",
@@ -159,7 +152,7 @@ class BenchmarkResult:
             cell = "n/a" if p is None else f"{p:.3g}"
             if stat["n_datasets"] != n:
                 cell += f" ({stat['n_datasets']} data sets)"
-            p_values.append(f"{_HEADINGS[metric]} {cell}")
+            p_values.append(f"{METRICS[metric].label} {cell}")
         why = "" if k >= 3 and n >= 2 else " (it needs 3 methods and 2 data sets)"
         lines.append(
             "Friedman test p-value per metric (small: the methods are not all "
@@ -380,7 +373,7 @@ def _choose_rules(scores, methods):
         if not scores.empty and column in scores
         else pd.DataFrame()
     )
-    sign = 1 if RANKED_METRICS[RULE_METRIC] else -1
+    sign = 1 if METRICS[RULE_METRIC].higher_is_better else -1
     rules = {}
     for method in methods:
         keys = [(method, rule) for rule in RULES]
@@ -410,7 +403,8 @@ def _summarise(summaries, skipped, methods, reference):
         else scores
     )
     stats, wins = {}, {}
-    for metric, higher in RANKED_METRICS.items():
+    for m in ranked_metrics():
+        metric, higher = m.name, m.higher_is_better
         column = f"{metric}_mean"
         if chosen.empty or column not in chosen:
             continue

@@ -11,10 +11,11 @@ from dataclasses import MISSING, dataclass, field, fields
 
 from ..datasets._imbalance import IMBALANCE_RECIPES
 from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_point
+from ..metrics._registry import recommendable_metrics
 from . import _checks as check
 from ._methods import DEFAULT_METHODS, METHODS
 from ._preprocessing import SCALINGS
-from ._verdict import RECOMMENDED_METRICS
+from ._verdict import check_metric
 
 __all__ = [
     "CAP_EPOCHS",
@@ -321,13 +322,13 @@ class RunConfig:
     )
     recommend_for: str = _option(
         "average_precision",
-        "{" + ", ".join(map(repr, RECOMMENDED_METRICS)) + "}",
+        "{" + ", ".join(repr(m.name) for m in recommendable_metrics()) + "}",
         "The metric the methods are ranked on and the saved model "
         "(OUTPUT/model.skimb) is recommended for: the fit on the whole "
         "training part (first seed) with its preprocessing, deciding at the "
         "operating point. The default, average precision, does not depend on "
         "the threshold.",
-        check.one_of(list(RECOMMENDED_METRICS)),
+        check_metric,
         commands=_COMPARE,
     )
     fit_many: bool = _option(

@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 
+from ..metrics._registry import METRICS, metric_words
 from ._methods import METHODS
 from ._verdict import SIGNIFICANCE, describe, standings
 
@@ -31,34 +32,17 @@ NOTE = (
     "prior."
 )
 
-# How the verdict names the deciding metrics.
-_METRIC_NAMES = {
-    "balanced_accuracy": "balanced accuracy",
-    "average_precision": "AP",
-    "roc_auc": "ROC-AUC",
-    "log_loss": "log loss",
-}
+# The fit's own columns of the wide table, after the metrics' CV columns.
+_FIT_COLUMNS = (("fit_time", "fit s", "{:.2f}"), ("epochs", "epochs", "{:.1f}"))
 
-# (summary key, heading, format); CV columns are mean ± std, test ones means.
-_CV_COLUMNS = (
-    ("balanced_accuracy", "bal. acc", "{:.3f}"),
-    ("macro_f1", "macro F1", "{:.3f}"),
-    ("geometric_mean", "G-mean", "{:.3f}"),
-    ("minority_recall", "minority rec.", "{:.3f}"),
-    ("majority_recall", "majority rec.", "{:.3f}"),
-    ("average_precision", "AP", "{:.3f}"),
-    ("roc_auc", "ROC-AUC", "{:.3f}"),
-    ("log_loss", "log loss", "{:.3f}"),
-    ("fit_time", "fit s", "{:.2f}"),
-    ("epochs", "epochs", "{:.1f}"),
-)
-_TEST_COLUMNS = (
-    ("balanced_accuracy", "test bal. acc"),
-    ("average_precision", "test AP"),
-    ("log_loss", "test log loss"),
-    ("brier", "test Brier"),
-    ("log_loss_corrected", "test log loss (train prior)"),
-)
+
+def _wide_columns():
+    """``(summary key, heading, format)`` of the wide table's CV columns
+    (mean ± std), and ``(summary key, heading)`` of its held-out ones: the
+    metrics the table of metrics shows there."""
+    cv = [(n, m.label, "{:.3f}") for n, m in METRICS.items() if "cv" in m.shown]
+    test = [(n, f"test {m.label}") for n, m in METRICS.items() if "test" in m.shown]
+    return [*cv, *_FIT_COLUMNS], test
 
 
 def _heading(config):
@@ -102,18 +86,14 @@ def format_table(result, *, heading=True):
     error: ValueError: boom
     """
     summary = result.summary()
-    head = [
-        "method",
-        "rule",
-        *[c[1] for c in _CV_COLUMNS],
-        *[c[1] for c in _TEST_COLUMNS],
-    ]
+    columns = _wide_columns()
+    head = ["method", "rule", *[c[1] for part in columns for c in part]]
     lines = []
     if heading:
         lines += [_heading(result.config), ""]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, rec in summary.iterrows():
-        cells = _cells(rec, len(head) - 2)
+        cells = _cells(rec, columns)
         name = rec["method"]
         if 0 < rec.get("n_failed", 0) and len(cells[0]) and "error" not in cells[0]:
             name += f" ({rec['n_failed']}/{rec['n_runs']} runs failed)"
@@ -121,8 +101,11 @@ def format_table(result, *, heading=True):
     return "\n".join([*lines, "", NOTE])
 
 
-def _cells(rec, n_cells):
-    """The metric cells of one summary record."""
+def _cells(rec, columns):
+    """The metric cells of one summary record, in ``columns``
+    (:func:`_wide_columns`)."""
+    cv_columns, test_columns = columns
+    n_cells = len(cv_columns) + len(test_columns)
     if rec.get("n_na", 0) and rec["n_na"] == rec["n_runs"]:
         return ["n/a"] * n_cells  # no probabilities to move
     if np.isnan(rec["balanced_accuracy_mean"]) and np.isnan(
@@ -130,12 +113,12 @@ def _cells(rec, n_cells):
     ):
         return [f"error: {rec['error']}"] + [""] * (n_cells - 1)
     cells = []
-    for key, _, fmt in _CV_COLUMNS:
+    for key, _, fmt in cv_columns:
         mean, std = rec[f"{key}_mean"], rec[f"{key}_std"]
         cells.append(
             "n/a" if np.isnan(mean) else f"{fmt.format(mean)} ± {fmt.format(std)}"
         )
-    for key, _ in _TEST_COLUMNS:
+    for key, _ in test_columns:
         value = rec[f"test_{key}"]
         cells.append("n/a" if np.isnan(value) else f"{value:.3f}")
     return cells
@@ -257,10 +240,9 @@ def leaderboard(result):
 def _caption(result):
     kind, text = _point(result)
     metric = result.config.get("recommend_for") or "average_precision"
-    name = _METRIC_NAMES.get(metric, metric)
     lines = [
-        f"Ranked by CV {name}; ~: within the fold noise of the first (paired "
-        "corrected t-test p >= 0.05).",
+        f"Ranked by CV {metric_words(metric)}; ~: within the fold noise of the "
+        "first (paired corrected t-test p >= 0.05).",
     ]
     if _thresholded(result):
         lines.append(
@@ -351,7 +333,7 @@ def _kinds_line(result, metric):
     if other is None:
         return None
     p = other["p_value"]  # the paired test against the first
-    name = _METRIC_NAMES.get(metric, metric)
+    name = metric_words(metric)
     if family[first["method"]] == "net":
         return (
             f"a net leads: {first['method']}; the best other model, "
@@ -425,7 +407,7 @@ def format_verdict(result):
             "Verdict (CV means; each lead tested over the same folds and seeds):"
         )
         first = {metric: verdict[metric]} if metric in verdict else {}
-        lines += [_wrap(f"- {line}", "  ") for line in describe(first, _METRIC_NAMES)]
+        lines += [_wrap(f"- {line}", "  ") for line in describe(first)]
         kinds = _kinds_line(result, metric) if first else None
         if kinds:
             lines.append(_wrap(f"- {kinds}", "  "))
@@ -435,7 +417,7 @@ def format_verdict(result):
         rest = {k: v for k, v in verdict.items() if k != metric}
         if rest:
             also = "- also: " + "; ".join(
-                f"best {_METRIC_NAMES.get(k, k)}: {v['method']}"
+                f"best {metric_words(k)}: {v['method']}"
                 + ("" if v["rule"] == "any" else f" ({v['rule']})")
                 + f" {v['cv_mean']:.3f}"
                 for k, v in rest.items()

@@ -18,55 +18,30 @@ import numpy as np
 import pandas as pd
 
 from .._utils.files import atomic_write
-from ..metrics._scores import DECISION_METRICS, PROBABILITY_METRICS
+from ..metrics._operating_point import POINT_METRICS
+from ..metrics._registry import METRICS
 from ._decisions import SCORES, STOP_SCORES
 from ._verdict import RULES, check_rule
 
 __all__ = [
-    "CORRECTED_METRICS",
-    "METRICS",
-    "TEST_METRICS",
     "ComparisonResult",
     "check_output_writable",
     "load_previous",
     "save_result",
 ]
 
-#: The decisions at the operating point (:mod:`._decisions`).
-POINT_METRICS = (
-    "precision_at",
-    "recall_at",
-    "alert_rate_at",
-    "fbeta_at",
-    "cost_at",
-    "threshold",
-)
+#: What the rows record of a fit, summarised beside the metrics.
+_FIT = ("fit_time", "samples_per_epoch", "epochs")
 
-#: Metrics with a mean and standard deviation over the CV folds.
-METRICS = (
-    *DECISION_METRICS,
-    *PROBABILITY_METRICS,
-    *POINT_METRICS,
-    "fit_time",
-    "samples_per_epoch",
-    "epochs",
-)
 
-#: Probability metrics after correcting a net's output to the training prior.
-CORRECTED_METRICS = tuple(f"{m}_corrected" for m in ("log_loss", "brier", "ece"))
+def _columns():
+    """The summary's CV columns (a mean and a standard deviation each), then
+    its held-out ones, as the table of metrics has them."""
+    own = [n for n, m in METRICS.items() if not m.at_data_prior]
+    at_prior = [n for n, m in METRICS.items() if m.at_data_prior]
+    held_out = [n for n, m in METRICS.items() if m.held_out]
+    return [*own, *POINT_METRICS, *_FIT, *at_prior], [*held_out, *POINT_METRICS]
 
-#: Metrics reported for the held-out test part (mean over seeds).
-TEST_METRICS = (
-    "balanced_accuracy",
-    "macro_f1",
-    "average_precision",
-    "roc_auc",
-    "log_loss",
-    "brier",
-    "ece",
-    *CORRECTED_METRICS,
-    *POINT_METRICS,
-)
 
 # The parts of the configuration that must match for --resume to reuse rows.
 _RESUME_KEYS = (
@@ -143,7 +118,7 @@ class ComparisonResult:
         rows = self.rows
         if "rule" not in rows:
             rows = rows.assign(rule=RULES[0])
-        wanted = [*METRICS, *CORRECTED_METRICS]
+        wanted, held_out = _columns()
         missing = [m for m in wanted if m not in rows.columns]
         rows = rows.reindex(columns=[*rows.columns, *missing])
         out = []
@@ -151,7 +126,7 @@ class ComparisonResult:
             for r in rules:
                 group = rows[(rows["method"] == method) & (rows["rule"] == r)]
                 if not group.empty:
-                    out.append(_summarise(group, method, r, wanted))
+                    out.append(_summarise(group, method, r, wanted, held_out))
         return pd.DataFrame(out)
 
     def table(self, wide=False):
@@ -171,7 +146,7 @@ class ComparisonResult:
         return leaderboard(self)
 
 
-def _summarise(group, method, rule, wanted):
+def _summarise(group, method, rule, wanted, held_out):
     """One (method, rule)'s summary record."""
     rec = {"method": method, "rule": rule}
     errors = group[group["status"] == "error"]["error"]
@@ -185,7 +160,7 @@ def _summarise(group, method, rule, wanted):
         values = pd.to_numeric(cv[metric], errors="coerce")
         rec[f"{metric}_mean"] = values.mean()
         rec[f"{metric}_std"] = values.std(ddof=0)
-    for metric in TEST_METRICS:
+    for metric in held_out:
         rec[f"test_{metric}"] = pd.to_numeric(test[metric], errors="coerce").mean()
     return rec
 

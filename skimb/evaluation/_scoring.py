@@ -15,14 +15,10 @@ from sklearn.metrics import confusion_matrix
 from .._utils.labels import label_codes
 from ..datasets._builtin import label_counts
 from ..metrics._operating_point import expected_cost_decisions
-from ..metrics._scores import (
-    decision_metrics,
-    pr_curve,
-    probability_metrics,
-    reliability_curve,
-)
+from ..metrics._registry import METRICS, decision_metrics, probability_metrics
+from ..metrics._scores import pr_curve, reliability_curve
 from ._decisions import SCORES, STOP_SCORES
-from ._verdict import RULES, THRESHOLD_FREE, balanced_proba
+from ._verdict import RULES, balanced_proba
 
 __all__ = ["NO_PROBA", "at_data_prior", "error_rows", "final_step", "score_rows"]
 
@@ -82,15 +78,6 @@ def _positive_scores(estimator, y, calibrated, data):
     return np.asarray(y) == data.positive, scores
 
 
-def _corrected(y, calibrated, data):
-    """The probability metrics of a net's output moved to the training
-    data's class prior."""
-    corrected = probability_metrics(
-        y, calibrated, classes=data.classes, positive=data.positive
-    )
-    return {f"{key}_corrected": corrected[key] for key in ("log_loss", "brier", "ece")}
-
-
 def _at_point(estimator, y, calibrated, data):
     """What the operating point needs of a fold: for a threshold, the
     positive class's calibrated probability of every row and whether it is
@@ -144,15 +131,21 @@ def _trained_and_balanced(estimator, X, y, data, *, train_prior, test):
         if positive is not None:
             trained["pr_curve"] = pr_curve(y, proba, classes=classes, positive=positive)
     calibrated = _data_prior_proba(estimator, X, proba, train_prior)
-    if calibrated is not proba:
-        trained.update(_corrected(y, calibrated, data))
+    if calibrated is not proba:  # a net's output moved to the data's prior
+        trained.update(
+            probability_metrics(
+                y, calibrated, classes=classes, positive=positive, at_data_prior=True
+            )
+        )
     point = _at_point(estimator, y, calibrated, data)
     freq = [train_prior.get(c, 0.0) for c in estimator.classes_]
     moved = balanced_proba(estimator, X, proba, freq)
     balanced = _scored(estimator, moved, y, data, test)
     # The same ranking, and the same decisions at the operating point (a
     # threshold or a cost on the calibrated probabilities).
-    balanced.update({m: trained[m] for m in THRESHOLD_FREE})
+    balanced.update(
+        {n: trained[n] for n, m in METRICS.items() if m.kind == "threshold-free"}
+    )
     balanced.update({k: v for k, v in point.items() if k != SCORES})
     trained.update(point)
     return trained, balanced

@@ -13,11 +13,10 @@ import math
 import numpy as np
 
 from ..metrics._paired import corrected_resampled_ttest
+from ..metrics._registry import METRICS, metric_words, recommendable_metrics
 
 __all__ = [
-    "RECOMMENDED_METRICS",
     "RULES",
-    "THRESHOLD_FREE",
     "balanced_proba",
     "better_rule",
     "check_metric",
@@ -30,18 +29,6 @@ __all__ = [
 
 #: The decision rules every method is scored under.
 RULES = ("trained", "balanced")
-
-#: The metrics a recommendation is made for, and whether higher is better.
-RECOMMENDED_METRICS = {
-    "average_precision": True,
-    "roc_auc": True,
-    "log_loss": False,
-    "balanced_accuracy": True,
-}
-
-#: Metrics that do not depend on the decision rule (threshold-free ranking):
-#: they are the same under both rules, so the rule is reported as ``'any'``.
-THRESHOLD_FREE = ("average_precision", "roc_auc")
 
 #: A lead is called larger than the fold noise below this p-value.
 SIGNIFICANCE = 0.05
@@ -57,12 +44,20 @@ def check_rule(rule, name="rule"):
 
 
 def check_metric(metric, name="metric"):
-    """``metric`` if a recommendation is made for it; else a ValueError
-    naming :data:`RECOMMENDED_METRICS`."""
-    if isinstance(metric, str) and metric in RECOMMENDED_METRICS:
+    """``metric`` if a recommendation is made for it (the table of metrics'
+    ``recommended`` ones); else a ValueError naming them."""
+    allowed = [m.name for m in recommendable_metrics()]
+    if isinstance(metric, str) and metric in allowed:
         return metric
-    allowed = ", ".join(map(repr, RECOMMENDED_METRICS))
-    raise ValueError(f"{name} must be one of {allowed}; got {metric!r}.")
+    raise ValueError(
+        f"{name} must be one of {', '.join(map(repr, allowed))}; got {metric!r}."
+    )
+
+
+def _threshold_free(metric):
+    """Whether ``metric`` is the same under both rules (it ranks the
+    probabilities alone), so that the rule is reported as ``'any'``."""
+    return metric in METRICS and METRICS[metric].kind == "threshold-free"
 
 
 def rule_label(method, rule):
@@ -76,7 +71,7 @@ def _cv_scores(rows, metric):
     cv = rows[(rows["fold"].astype(str) != "test") & (rows["status"] == "ok")]
     if metric not in cv or cv.empty:
         return {}
-    if metric in THRESHOLD_FREE:
+    if _threshold_free(metric):
         cv = cv[cv["rule"] == RULES[0]]
     out = {}
     for (method, rule), group in cv.groupby(["method", "rule"], sort=False):
@@ -128,7 +123,7 @@ def standings(rows, metric, *, cv):
         fold noise.
     """
     scores = _cv_scores(rows, metric)
-    sign = 1 if RECOMMENDED_METRICS.get(metric, True) else -1
+    sign = 1 if metric not in METRICS or METRICS[metric].higher_is_better else -1
     best = {}
     for key, values in scores.items():
         held = best.get(key[0])
@@ -137,7 +132,7 @@ def standings(rows, metric, *, cv):
     order = sorted(best.values(), key=lambda k: -sign * scores[k].mean())
     out = []
     for i, key in enumerate(order):
-        rule = better_rule(rows, key[0]) if metric in THRESHOLD_FREE else key[1]
+        rule = better_rule(rows, key[0]) if _threshold_free(metric) else key[1]
         p = math.nan if i == 0 else _paired_p(scores[order[0]], scores[key], cv)
         out.append(
             {
@@ -179,7 +174,7 @@ def _entry(scores, key, higher, cv):
     return entry
 
 
-def recommend(rows, *, cv, metrics=RECOMMENDED_METRICS):
+def recommend(rows, *, cv, metrics=None):
     """The best (method, rule) per metric, with a paired test against the
     runner-up (the best other method, under its best rule).
 
@@ -190,8 +185,9 @@ def recommend(rows, *, cv, metrics=RECOMMENDED_METRICS):
         column per metric).
     cv : int
         The number of folds (the t-test's correction uses ``1 / (cv - 1)``).
-    metrics : dict, default=RECOMMENDED_METRICS
-        Metric -> whether higher is better.
+    metrics : dict or None, default=None
+        Metric -> whether higher is better; None: the table of metrics'
+        ``recommended`` ones, in their order.
 
     Returns
     -------
@@ -201,6 +197,8 @@ def recommend(rows, *, cv, metrics=RECOMMENDED_METRICS):
         ``rule`` is ``'any'`` for a threshold-free metric. A metric no method
         was scored on is left out.
     """
+    if metrics is None:
+        metrics = {m.name: m.higher_is_better for m in recommendable_metrics()}
     verdict = {}
     for metric, higher in metrics.items():
         scores = _cv_scores(rows, metric)
@@ -209,20 +207,19 @@ def recommend(rows, *, cv, metrics=RECOMMENDED_METRICS):
         sign = 1 if higher else -1
         best = max(scores, key=lambda k: sign * scores[k].mean())
         entry = _entry(scores, best, higher, cv)
-        if metric in THRESHOLD_FREE:
+        if _threshold_free(metric):
             entry["rule"] = "any"
         verdict[metric] = entry
     return verdict
 
 
-def describe(verdict, labels=None):
+def describe(verdict):
     """The recommendation in words, one line per metric."""
-    labels = labels or {}
     lines = []
     for metric, e in verdict.items():
         rule = "" if e["rule"] == "any" else f" ({e['rule']} rule)"
         line = (
-            f"best {labels.get(metric, metric)}: {e['method']}{rule}, "
+            f"best {metric_words(metric)}: {e['method']}{rule}, "
             f"CV mean {e['cv_mean']:.3f}"
         )
         if e["runner_up"] is not None:

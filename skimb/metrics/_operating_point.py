@@ -22,6 +22,7 @@ import numpy as np
 
 __all__ = [
     "OPERATING_POINT_FORMS",
+    "POINT_METRICS",
     "OperatingPoint",
     "check_operating_point",
     "choose_threshold",
@@ -38,6 +39,17 @@ OPERATING_POINT_FORMS = (
     "'precision=P' (the most recall at precision P, 0 < P <= 1), "
     "'cost=C' (a missed positive costs C false alarms, C > 0; multiclass: "
     "a square matrix, cost[true][predicted], in Python)"
+)
+
+#: What :func:`metrics_at` gives, summarised like the metrics: the
+#: decisions at the operating point and its threshold.
+POINT_METRICS = (
+    "precision_at",
+    "recall_at",
+    "alert_rate_at",
+    "fbeta_at",
+    "cost_at",
+    "threshold",
 )
 
 # kind -> (the value's check, its allowed range in words); None: no value.

@@ -1,91 +1,14 @@
-"""The metrics that decide imbalanced problems, from predictions and probabilities.
+"""Calibration and the curves of a held-out part: expected calibration
+error, the reliability diagram's bins and the precision-recall curve.
 
-Decision metrics (balanced accuracy, macro F1, G-mean, per-class recall) come
-from the predicted labels; ranking and probability metrics (average
-precision, ROC-AUC, log loss, Brier score, expected calibration error) from
-``predict_proba``. Binary problems score the positive class; multiclass ones
-average one-vs-rest over the classes present in ``y_true``.
+The metrics themselves, and the rows of a fold, are in the table of metrics
+(:mod:`skimb.metrics._registry`).
 """
 
-import warnings
-
 import numpy as np
-from imblearn.metrics import geometric_mean_score
-from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import (
-    average_precision_score,
-    balanced_accuracy_score,
-    brier_score_loss,
-    f1_score,
-    log_loss,
-    precision_recall_curve,
-    recall_score,
-    roc_auc_score,
-)
+from sklearn.metrics import precision_recall_curve
 
-from .._utils.labels import label_codes
-
-__all__ = [
-    "DECISION_METRICS",
-    "PROBABILITY_METRICS",
-    "expected_calibration_error",
-    "probability_metrics",
-    "decision_metrics",
-    "pr_curve",
-    "reliability_curve",
-]
-
-DECISION_METRICS = (
-    "balanced_accuracy",
-    "macro_f1",
-    "geometric_mean",
-    "minority_recall",
-    "majority_recall",
-)
-PROBABILITY_METRICS = ("average_precision", "roc_auc", "log_loss", "brier", "ece")
-
-
-def decision_metrics(y_true, y_pred, *, classes, majority, minority):
-    """Balanced accuracy, macro F1, G-mean, minority/majority and per-class recall.
-
-    ``minority_recall`` is the mean recall of the ``minority`` classes. A
-    class missing from a small validation fold has recall 0 (scikit-learn's
-    ``zero_division`` convention), without a warning per fold.
-
-    Examples
-    --------
-    >>> row = decision_metrics([0, 0, 0, 1], [0, 0, 1, 1], classes=[0, 1],
-    ...                        majority=0, minority=[1])
-    >>> round(row["balanced_accuracy"], 3), row["recall_1"]
-    (0.833, 1.0)
-    """
-    names = list(classes)
-    classes, (y_true, y_pred) = label_codes(names, y_true, y_pred)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedMetricWarning)
-        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
-        warnings.filterwarnings("ignore", "A single label was found")
-        recalls = recall_score(
-            y_true, y_pred, labels=classes, average=None, zero_division=0
-        )
-        row = {
-            "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
-            "macro_f1": f1_score(
-                y_true, y_pred, labels=classes, average="macro", zero_division=0
-            ),
-            "geometric_mean": geometric_mean_score(
-                y_true, y_pred, labels=classes, average="multiclass"
-            ),
-        }
-    row["majority_recall"] = recalls[names.index(majority)]
-    row["minority_recall"] = (
-        float(np.mean([recalls[names.index(c)] for c in minority]))
-        if minority
-        else np.nan
-    )
-    for label, r in zip(names, recalls, strict=True):
-        row[f"recall_{label}"] = float(r)
-    return row
+__all__ = ["expected_calibration_error", "pr_curve", "reliability_curve"]
 
 
 def expected_calibration_error(y_true, proba, *, classes, positive=None, n_bins=15):
@@ -141,57 +64,6 @@ def reliability_curve(y_true, proba, *, classes, positive=None, n_bins=10):
             out["observed"].append(float(hit[mask].mean()))
             out["count"].append(int(mask.sum()))
     return out
-
-
-def probability_metrics(y_true, proba, *, classes, positive=None):
-    """Average precision, ROC-AUC, log loss, Brier score and ECE.
-
-    Binary (``positive`` given): AP and ROC-AUC of the positive class, Brier
-    of its probability. Multiclass: AP and ROC-AUC one-vs-rest, averaged over
-    the classes present in ``y_true`` with at least one negative (NaN when
-    none is), and scikit-learn's multiclass Brier score.
-
-    Examples
-    --------
-    >>> p = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]])
-    >>> row = probability_metrics([0, 0, 1, 1], p, classes=[0, 1], positive=1)
-    >>> row["average_precision"], row["roc_auc"]
-    (1.0, 1.0)
-    """
-    proba = np.asarray(proba, dtype=np.float64)
-    # float32 softmax rows sum to 1 only to ~1e-7; the metrics expect exact.
-    proba = proba / proba.sum(axis=1, keepdims=True)
-    names = list(classes)
-    classes, (y_true,) = label_codes(names, y_true)
-    y_true = np.asarray(y_true)
-    if positive is not None and classes != names:
-        positive = names.index(positive)
-    row = {
-        "log_loss": log_loss(y_true, np.clip(proba, 1e-15, 1), labels=classes),
-        "ece": expected_calibration_error(
-            y_true, proba, classes=classes, positive=positive
-        ),
-    }
-    if positive is not None:
-        is_pos = y_true == positive
-        p_pos = proba[:, classes.index(positive)]
-        both = 0 < is_pos.sum() < len(is_pos)
-        row["average_precision"] = (
-            average_precision_score(is_pos, p_pos) if both else np.nan
-        )
-        row["roc_auc"] = roc_auc_score(is_pos, p_pos) if both else np.nan
-        row["brier"] = brier_score_loss(is_pos, p_pos)
-    else:
-        aps, aucs = [], []
-        for i, c in enumerate(classes):
-            is_c = y_true == c
-            if 0 < is_c.sum() < len(is_c):
-                aps.append(average_precision_score(is_c, proba[:, i]))
-                aucs.append(roc_auc_score(is_c, proba[:, i]))
-        row["average_precision"] = float(np.mean(aps)) if aps else np.nan
-        row["roc_auc"] = float(np.mean(aucs)) if aucs else np.nan
-        row["brier"] = brier_score_loss(y_true, proba, labels=classes)
-    return {k: float(v) for k, v in row.items()}
 
 
 def pr_curve(y_true, proba, *, classes, positive, max_points=200):
