@@ -40,6 +40,7 @@ from ._compare import compare
 from ._execution import parallel_backend, run_parallel, set_threads, worker_threads
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc, run_options
+from ._report import aligned
 from ._results import _jsonable, check_output_writable
 from ._verdict import RULES, rule_label
 
@@ -196,7 +197,7 @@ def _markdown(table, formats=None):
     formatting function), one space either side of a cell."""
     formats = formats or {}
     numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
-    cells = [
+    columns = [
         [
             ("n/a" if pd.isna(v) else formats.get(c, "{:.2f}".format)(v))
             if is_number
@@ -205,27 +206,8 @@ def _markdown(table, formats=None):
         ]
         for c, is_number in zip(table.columns, numeric, strict=True)
     ]
-    widths = [
-        max(len(str(c)), *map(len, col))
-        for c, col in zip(table.columns, cells, strict=True)
-    ]
-
-    def line(row):
-        return (
-            "| "
-            + " | ".join(
-                v.rjust(w) if is_number else v.ljust(w)
-                for v, w, is_number in zip(row, widths, numeric, strict=True)
-            )
-            + " |"
-        )
-
-    rule = "|" + "|".join(
-        ("-" * (w + 1) + ":") if is_number else (":" + "-" * (w + 1))
-        for w, is_number in zip(widths, numeric, strict=True)
-    )
-    rows = [line(row) for row in zip(*cells, strict=True)]
-    return "\n".join([line(map(str, table.columns)), rule + "|", *rows])
+    rows = [list(map(str, table.columns)), *map(list, zip(*columns, strict=True))]
+    return aligned(rows, numeric, "pipe")
 
 
 def _folder(name):

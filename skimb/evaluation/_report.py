@@ -9,6 +9,7 @@ The figures are drawn by :func:`skimb.plotting.save_plots`.
 import textwrap
 
 import numpy as np
+from tabulate import tabulate
 
 from ..metrics._registry import METRICS, metric_words
 from ._methods import METHODS
@@ -280,22 +281,33 @@ def format_leaderboard(result, *, heading=True):
     return "\n".join(lines)
 
 
-def _columns(table, gap="  "):
+def _columns(table):
     """``table`` as aligned text: a header, dashes, the rows; text columns
     to the left, numbers to the right, two spaces apart."""
+    right = [i >= 3 and c != "rule" for i, c in enumerate(table.columns)]
     cells = [list(map(str, table.columns))] + table.astype(str).values.tolist()
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    left = [i < 3 or table.columns[i] == "rule" for i in range(len(widths))]
+    return aligned(cells, right, "simple")
 
-    def line(row):
-        return gap.join(
-            c.ljust(w) if is_left else c.rjust(w)
-            for c, w, is_left in zip(row, widths, left, strict=True)
-        ).rstrip()
 
-    return "\n".join(
-        [line(cells[0]), line(["-" * w for w in widths]), *map(line, cells[1:])]
-    )
+def aligned(cells, right, tablefmt):
+    """``cells`` (the header first) as tabulate's ``tablefmt`` lays them out,
+    each column as wide as its widest cell, those flagged in ``right`` to the
+    right.
+
+    tabulate pads a header two spaces beyond its column, which would push the
+    leaderboard and the benchmark's ranks past :data:`WIDTH`: the header goes
+    in as the first row, and the rule tabulate draws above a table without
+    one is moved under it (the rule it draws below, if any, dropped).
+    """
+    rule, head, *rows = tabulate(
+        cells,
+        tablefmt=tablefmt,
+        disable_numparse=True,
+        colalign=["right" if r else "left" for r in right],
+    ).splitlines()
+    if rows and rows[-1] == rule:
+        rows = rows[:-1]
+    return "\n".join(line.rstrip() for line in [head, rule, *rows])
 
 
 def _wrap(text, indent=""):

@@ -257,3 +257,25 @@ def test_parallel_and_dask_benchmarks_match_serial(tiny):
         scores = benchmark(sets, **kwargs, **extra).scores
         got = scores[cols].sort_values(["dataset", "method"], ignore_index=True)
         pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_ranks_markdown_as_written_by_hand_before():
+    # tabulate writes it now: the same text, no wider than the cells (its
+    # own headers would take two spaces more, past 100 characters).
+    from skimb.evaluation._benchmark import _markdown, _seconds
+
+    table = pd.DataFrame(
+        {
+            "method": ["balanced-random-forest", "a"],
+            "rule": ["balanced", "trained"],
+            "bal. acc": [1.5, np.nan],
+            "AP": [2.25, 1.0],
+            "fit s": [0.01234, 12.3],
+        }
+    )
+    assert _markdown(table, {"fit s": _seconds}) == (
+        "| method                 | rule     | bal. acc |   AP | fit s |\n"
+        "|:-----------------------|:---------|---------:|-----:|------:|\n"
+        "| balanced-random-forest | balanced |     1.50 | 2.25 | 0.012 |\n"
+        "| a                      | trained  |      n/a | 1.00 |  12.3 |"
+    )

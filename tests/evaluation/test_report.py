@@ -266,3 +266,33 @@ def test_the_verdict_says_which_kind_of_model_leads(tiny, churn):
             f"{kind[first]} leads every net: {first}; the best net, baseline" in words
         )
         assert f"has CV AP {net['cv_mean']:.3f}" in words
+
+
+def test_the_leaderboards_columns_as_laid_out_by_hand_before():
+    # tabulate lays them out now: the same text, text to the left, numbers
+    # to the right, each column as wide as its widest cell.
+    from skimb.evaluation._report import _columns
+
+    table = pd.DataFrame(
+        {
+            "#": ["1", "2~"],
+            "method": ["weighted-loss", "a"],
+            "AP (CV)": ["0.512±0.030", "0.5±0.0"],
+            "ROC-AUC": ["0.9", "0.91"],
+            "AP": ["0.5", ""],
+            "fit s": ["1.23", "12.00"],
+        }
+    )
+    assert _columns(table) == (
+        "#   method         AP (CV)      ROC-AUC   AP  fit s\n"
+        "--  -------------  -----------  -------  ---  -----\n"
+        "1   weighted-loss  0.512±0.030      0.9  0.5   1.23\n"
+        "2~  a              0.5±0.0         0.91       12.00"
+    )
+    with_rule = table.assign(rule=["balanced", "trained"])
+    assert _columns(with_rule[["#", "method", "rule", "AP (CV)", "fit s"]]) == (
+        "#   method         rule          AP (CV)  fit s\n"
+        "--  -------------  --------  -----------  -----\n"
+        "1   weighted-loss  balanced  0.512±0.030   1.23\n"
+        "2~  a              trained       0.5±0.0  12.00"
+    )
