@@ -143,3 +143,26 @@ def test_string_labels_score_as_their_integer_codes(rng, classes):
     )
     by_code = probability_metrics(is_pos, two, classes=[0, 1], positive=1)
     assert by_name == pytest.approx(by_code, abs=1e-12)
+
+
+def test_reliability_bins_are_closed_on_the_left_unlike_calibration_curve():
+    # A forest's probabilities sit on bin edges (0.5: half its trees). These
+    # bins put an edge in the bin above; scikit-learn's calibration_curve,
+    # closed on the right, in the one below, and it gives no counts: the
+    # saved curves and the ECE keep their own binning.
+    from sklearn.calibration import calibration_curve
+
+    p = np.array([0.05, 0.5, 0.5, 0.55, 1.0])
+    y = np.array([0, 1, 0, 1, 1])
+    proba = np.c_[1 - p, p]
+    curve = reliability_curve(y, proba, classes=[0, 1], positive=1)
+    assert curve["count"] == [1, 3, 1]  # [0, 0.1), [0.5, 0.6), [0.9, 1]
+    assert curve["observed"] == pytest.approx([0, 2 / 3, 1])
+    observed, _ = calibration_curve(y, p, n_bins=10)
+    assert observed.tolist() == pytest.approx([0, 0.5, 1, 1])
+    # The ECE weighs the same bins by their counts.
+    bins = reliability_curve(y, proba, classes=[0, 1], positive=1, n_bins=15)
+    gaps = np.abs(np.subtract(bins["predicted"], bins["observed"]))
+    assert expected_calibration_error(
+        y, proba, classes=[0, 1], positive=1
+    ) == pytest.approx(np.dot(bins["count"], gaps) / len(y))
