@@ -7,7 +7,7 @@ import signal
 import pandas as pd
 import pytest
 
-from skimb import NetClassifier, compare
+from skimb import compare
 
 
 def test_interrupt_keeps_finished_methods_and_resume_finishes(
@@ -66,7 +66,9 @@ def test_external_dask_scheduler(split, tiny):
 
 
 def _interrupt_third_epoch(monkeypatch, signum):
-    real = NetClassifier.run_single_epoch
+    from skimb.estimators._training import _Loop
+
+    real = _Loop.run_epoch
     seen = []
 
     def interrupting(self, *args, **kwargs):
@@ -75,7 +77,7 @@ def _interrupt_third_epoch(monkeypatch, signum):
             signal.raise_signal(signum)  # its Python handler runs right here
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(NetClassifier, "run_single_epoch", interrupting)
+    monkeypatch.setattr(_Loop, "run_epoch", interrupting)
 
 
 def test_interrupt_inside_a_fit_stops_the_run(split, tmp_path, monkeypatch, tiny):
