@@ -18,7 +18,7 @@ from skorch import NeuralNet
 from .._utils.device import seeded as _seeded
 from ._batches import resolve_dataset
 from ._net import NetClassifier, _user_dataset
-from ._training import Member, loop_reason, stack_key, train
+from ._training import Member, data_key, loop_reason, stack_key, train
 
 __all__ = ["FitManyWarning", "fit_many"]
 
@@ -244,8 +244,8 @@ def _groups(members):
         groups.setdefault(key, []).append(member)
     first = {}
     for member in members:
-        first.setdefault(id(resolve_dataset(member.dataset)[0].X), len(first))
-    rank = {id(m): first[id(resolve_dataset(m.dataset)[0].X)] for m in members}
+        first.setdefault(data_key(resolve_dataset(member.dataset)[0].X), len(first))
+    rank = {id(m): first[data_key(resolve_dataset(m.dataset)[0].X)] for m in members}
     return [sorted(group, key=lambda m: rank[id(m)]) for group in groups.values()]
 
 

@@ -1261,6 +1261,16 @@ class NetClassifier(NeuralNetClassifier):
             # mean 0/0 = NaN and wreck the parameters; the guarded mean gives 0.
             ones = torch.ones(len(y_pred), dtype=y_pred.dtype, device=y_pred.device)
             return self._sample_weighted_loss(y_pred, y_true, ones)
+        criterion = self.criterion_
+        if (
+            isinstance(y_true, torch.Tensor)
+            and y_true.device == y_pred.device
+            and not isinstance(criterion, torch.nn.NLLLoss)
+        ):
+            # skorch's get_loss for labels already on the device (it feeds
+            # NLLLoss log-probabilities; any other criterion takes the output
+            # as it is), without its conversions at every step.
+            return criterion(y_pred, y_true)
         return super().get_loss(y_pred, y_true, X=X, training=training)
 
     # ---- training events, one handler each ---------------------------------------

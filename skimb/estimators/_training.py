@@ -32,7 +32,14 @@ from torch.func import functional_call, stack_module_state, vmap
 from ._batches import ShuffledBatches, WeightedSamplerBatches, resolve_dataset
 from ._callbacks import DeferredReweighting
 
-__all__ = ["ELEMENTWISE_OPTIMIZERS", "Member", "loop_reason", "stack_key", "train"]
+__all__ = [
+    "ELEMENTWISE_OPTIMIZERS",
+    "Member",
+    "data_key",
+    "loop_reason",
+    "stack_key",
+    "train",
+]
 
 #: Optimizers whose step calls no closure and updates every element from its
 #: own gradient and state: one of them over K stacked nets takes K separate
@@ -95,6 +102,13 @@ def loop_reason(est, iterator):
     if not isinstance(iterator, _ITERATORS):
         return "its training batches are not skimb's device iterators"
     return None
+
+
+def data_key(X):
+    """What identifies a data tensor's memory: nets whose tensors share it
+    (estimators fitted on one array, each with its own tensor over the
+    array's memory) take their rows in one gather."""
+    return (X.data_ptr(), tuple(X.shape), X.stride(), X.dtype, str(X.device))
 
 
 def stack_key(member):
@@ -290,19 +304,26 @@ class _Loop:
                 if weights[j] is not None:
                     Xj = {"X": Xj, "sample_weight": weights[j][s, :n]}
                 step.append(loss(logits[j, :n], labels[j][s, :n], X=Xj, training=True))
-            step = torch.stack(step) if step else None
             if plain is not None:
-                values = plain.losses(logits, s)
-                step = values if step is None else torch.cat([values, step])
+                shared = plain.losses(logits, s)
+                step = torch.cat([shared, torch.stack(step)]) if step else shared
+                total = step.sum()
+            elif len(step) == 1:  # one net: its loss as it is
+                step = total = step[0]
+            else:
+                step = torch.stack(step)
+                total = step.sum()
             optimizer.zero_grad()
-            step.sum().backward()
+            total.backward()
             optimizer.step()
             losses.append(step.detach())
             if tuner is not None:
                 tuner.step()
         values = [[] for _ in running]
-        for i, value in zip(order, torch.stack(losses).T.tolist(), strict=True):
-            values[i] = value
+        if losses:
+            table = torch.stack(losses).reshape(len(losses), -1).T.tolist()
+            for i, value in zip(order, table, strict=True):
+                values[i] = value
         for j, k in enumerate(running):
             m = members[k]
             history = m.est.history
@@ -352,7 +373,7 @@ class _Loop:
         sources = []
         for j, k in enumerate(self.running):
             X = self.data[k].X
-            if sources and sources[-1][0] is X:
+            if sources and data_key(sources[-1][0]) == data_key(X):
                 sources[-1][1].append(index[j])
             else:
                 sources.append((X, [index[j]]))
@@ -360,6 +381,9 @@ class _Loop:
 
     def _gather(self, sources, s):
         """Step ``s``'s batches of the running nets, ``(K, batch, ...)``."""
+        if len(sources) == 1:
+            X, rows = sources[0]
+            return X.index_select(0, rows[s]).view(-1, self.batch_size, *X.shape[1:])
         parts = [X.index_select(0, rows[s]) for X, rows in sources]
         X = parts[0] if len(parts) == 1 else torch.cat(parts)
         return X.view(-1, self.batch_size, *X.shape[1:])
