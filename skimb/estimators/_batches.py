@@ -22,6 +22,7 @@ __all__ = [
     "dataset_labels",
     "labelled_index",
     "SequentialBatches",
+    "SparseRows",
     "ShuffledBatches",
     "WeightedSamplerBatches",
     "dataset_arrays",
@@ -34,14 +35,101 @@ __all__ = [
 X_CHECKS = dict(accept_sparse=("csr", "csc", "coo"), dtype=np.float32, allow_nd=True)
 
 
-def to_device(X, device):
-    """A validated float32 X (dense or sparse) as a tensor on ``device``."""
-    # The net trains on dense device tensors; the memory check before this
-    # (``_check_input_size``) counted the dense size, not the sparse one.
-    X = X.toarray() if sp.issparse(X) else X
+def to_device(X, device, *, sparse_batches=False):
+    """A validated float32 X as a tensor on ``device``; a sparse X as its
+    :class:`SparseRows` there (batches sparse for a module that takes them,
+    ``sparse_batches``, else dense), never densified whole."""
+    if sp.issparse(X):
+        return SparseRows(X, device, sparse_batches=sparse_batches)
     if not X.flags.writeable:
         X = X.copy()  # torch refuses to share read-only buffers
     return torch.as_tensor(X, device=device)
+
+
+class SparseRows:
+    """A sparse matrix's rows on the training device, in CSR form.
+
+    A batch of rows is gathered on the device in O(its non-zeros) and is a
+    sparse COO tensor for a module that multiplies it sparse
+    (``sparse_batches``; :class:`~skimb.SimpleNet` does), else a dense
+    tensor of the batch alone: the whole matrix is never densified, so a
+    bag-of-words with hundreds of thousands of columns fits in memory.
+    Slices and ``index_select`` along rows give row subsets (validation
+    parts) as ``SparseRows``; indexing with a slice gives a batch.
+    """
+
+    def __init__(self, X, device, *, sparse_batches=False):
+        if X is None:
+            return  # a subset, filled by _subset
+        X = sp.csr_matrix(X, dtype=np.float32)
+        X.sort_indices()
+        self.indptr = torch.as_tensor(X.indptr.astype(np.int64), device=device)
+        self.indices = torch.as_tensor(X.indices.astype(np.int64), device=device)
+        self.data = torch.as_tensor(X.data, device=device)
+        self.shape = X.shape
+        self.sparse_batches = sparse_batches
+
+    device = property(lambda self: self.data.device)
+    dtype = property(lambda self: self.data.dtype)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def data_ptr(self):
+        return self.data.data_ptr()
+
+    def stride(self):
+        return (self.shape[1], 1)
+
+    def _gather(self, rows):
+        """The ``(row, column, value)`` of the non-zeros of ``rows``."""
+        rows = rows.to(self.indptr.device)
+        starts = self.indptr.index_select(0, rows)
+        counts = self.indptr.index_select(0, rows + 1) - starts
+        total = int(counts.sum())
+        row = torch.repeat_interleave(
+            torch.arange(len(rows), device=rows.device), counts, output_size=total
+        )
+        before = torch.cumsum(counts, 0) - counts
+        offset = torch.arange(total, device=rows.device) - before.index_select(0, row)
+        at = starts.index_select(0, row) + offset
+        return (
+            row,
+            self.indices.index_select(0, at),
+            self.data.index_select(0, at),
+            counts,
+        )
+
+    def rows(self, rows):
+        """The batch of ``rows`` (a 1-D index tensor), sparse or dense."""
+        row, col, val, _ = self._gather(rows)
+        batch = torch.sparse_coo_tensor(
+            torch.stack([row, col]),
+            val,
+            (len(rows), self.shape[1]),
+            is_coalesced=True,
+            check_invariants=False,  # built sorted and in range above
+        )
+        return batch if self.sparse_batches else batch.to_dense()
+
+    def index_select(self, dim, rows):
+        """The ``rows`` as ``SparseRows`` (``dim`` must be 0)."""
+        if dim != 0:
+            raise ValueError("SparseRows selects rows only (dim=0).")
+        _, col, val, counts = self._gather(rows)
+        subset = SparseRows(None, None)
+        subset.indptr = torch.cat([counts.new_zeros(1), torch.cumsum(counts, 0)])
+        subset.indices, subset.data = col, val
+        subset.shape = (len(rows), self.shape[1])
+        subset.sparse_batches = self.sparse_batches
+        return subset
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("SparseRows takes a slice of rows.")
+        start, stop, step = key.indices(len(self))
+        rows = torch.arange(start, stop, step, device=self.indptr.device)
+        return self.rows(rows)
 
 
 def is_internal_dataset(X):
@@ -185,7 +273,7 @@ class DeviceDataset(Dataset):
 
     Parameters
     ----------
-    X : torch.Tensor of shape (n_samples, ...)
+    X : torch.Tensor of shape (n_samples, ...) or SparseRows
     y : torch.Tensor of shape (n_samples,), dtype long, or None
         Encoded labels (``0 .. n_classes - 1``).
     sample_weight : torch.Tensor of shape (n_samples,) or None
@@ -213,7 +301,8 @@ class DeviceDataset(Dataset):
 
     def batch(self, index, *, with_weight=True):
         """Gather one batch for a 1-D index tensor on the data's device."""
-        Xi = self.X.index_select(0, index)
+        X = self.X
+        Xi = X.rows(index) if isinstance(X, SparseRows) else X.index_select(0, index)
         yi = self.y.index_select(0, index) if self.y is not None else None
         if with_weight and self.sample_weight is not None:
             Xi = {"X": Xi, "sample_weight": self.sample_weight.index_select(0, index)}

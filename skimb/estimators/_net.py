@@ -74,6 +74,7 @@ from ._batches import (
     LabelledDataset,
     SequentialBatches,
     ShuffledBatches,
+    SparseRows,
     UnlabelledDataset,
     dataset_arrays,
     dataset_labels,
@@ -804,6 +805,8 @@ class NetClassifier(NeuralNetClassifier):
         if shape is None or len(shape) < 2:
             return  # validate_data reports malformed input
         n_bytes = 4 * int(np.prod(shape, dtype=np.float64))
+        if sp.issparse(X):  # kept sparse on the device: values and indices
+            n_bytes = 12 * int(X.nnz) + 8 * (int(shape[0]) + 1)
         device = torch.device(device)
         on_host_already = (
             device.type == "cpu"
@@ -821,7 +824,12 @@ class NetClassifier(NeuralNetClassifier):
         w_t = None
         if sample_weight is not None:
             w_t = torch.as_tensor(sample_weight, dtype=torch.float32, device=device)
-        return DeviceDataset(to_device(X, device), y_t, w_t)
+        return DeviceDataset(to_device(X, device, **self._sparse_batches()), y_t, w_t)
+
+    def _sparse_batches(self):
+        """Whether the module multiplies sparse batches (its class says so
+        with ``accepts_sparse = True``), for :func:`to_device`."""
+        return {"sparse_batches": bool(getattr(self.module, "accepts_sparse", False))}
 
     def _resolve_weights(self):
         """``class_weight_`` from ``class_weight`` and the class counts, for
@@ -957,7 +965,8 @@ class NetClassifier(NeuralNetClassifier):
                 f"X_val has {X_val.shape[0]} samples and y_val {len(y_val)} labels."
             )
         y_val = self._encode(y_val, "y_val", "in y")
-        return to_device(X_val, self.device), torch.as_tensor(y_val, device=self.device)
+        X_val = to_device(X_val, self.device, **self._sparse_batches())
+        return X_val, torch.as_tensor(y_val, device=self.device)
 
     def _warn_no_split(self, y_enc):
         counts = np.bincount(y_enc, minlength=len(self.classes_))
@@ -1333,7 +1342,7 @@ class NetClassifier(NeuralNetClassifier):
     def _validation_score(self, stopper):
         self._set_training(False)
         X, n = stopper.X, len(stopper.X)
-        if isinstance(X, torch.Tensor):
+        if isinstance(X, (torch.Tensor, SparseRows)):
             outputs = (
                 self.infer(X[start : start + PREDICT_BATCH_SIZE])
                 for start in range(0, n, PREDICT_BATCH_SIZE)
@@ -1411,7 +1420,8 @@ class NetClassifier(NeuralNetClassifier):
         if isinstance(X, torch.utils.data.Dataset):
             # A skorch Dataset, as scoring callbacks hand the validation set.
             X, _ = dataset_arrays(X)
-        return DeviceDataset(to_device(self._check_X(X), self.device))
+        X = to_device(self._check_X(X), self.device, **self._sparse_batches())
+        return DeviceDataset(X)
 
     def predict_proba(self, X):
         """Class probabilities, columns aligned with ``classes_``.

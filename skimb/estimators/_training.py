@@ -29,7 +29,12 @@ import torch
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from torch.func import functional_call, stack_module_state, vmap
 
-from ._batches import ShuffledBatches, WeightedSamplerBatches, resolve_dataset
+from ._batches import (
+    ShuffledBatches,
+    SparseRows,
+    WeightedSamplerBatches,
+    resolve_dataset,
+)
 from ._callbacks import DeferredReweighting
 
 __all__ = [
@@ -115,6 +120,8 @@ def stack_key(member):
     """What nets stacked in one loop agree on: device, architecture, batch
     size and number of batches, epochs, optimizer class and settings."""
     est = member.est
+    if isinstance(resolve_dataset(member.dataset)[0].X, SparseRows):
+        return None  # vmap takes no sparse batches: one net at a time
     module, group = est.module_, est.optimizer_.param_groups[0]
     settings = sorted(
         (k, v) for k, v in group.items() if k not in _IMPLEMENTATION_OPTIONS
@@ -300,7 +307,7 @@ class _Loop:
             step = []
             for j, loss in zip(own, get_loss, strict=True):
                 n = rows[j][s]
-                Xj = X[j, :n]
+                Xj = X[j][:n] if X[j].layout == torch.strided else None
                 if weights[j] is not None:
                     Xj = {"X": Xj, "sample_weight": weights[j][s, :n]}
                 step.append(loss(logits[j, :n], labels[j][s, :n], X=Xj, training=True))
@@ -380,9 +387,12 @@ class _Loop:
         return [(X, torch.cat(rows, dim=1)) for X, rows in sources]
 
     def _gather(self, sources, s):
-        """Step ``s``'s batches of the running nets, ``(K, batch, ...)``."""
+        """Step ``s``'s batches of the running nets, ``(K, batch, ...)``;
+        sparse rows (which train one net at a time) as a list of one batch."""
         if len(sources) == 1:
             X, rows = sources[0]
+            if isinstance(X, SparseRows):
+                return [X.rows(rows[s])]
             return X.index_select(0, rows[s]).view(-1, self.batch_size, *X.shape[1:])
         parts = [X.index_select(0, rows[s]) for X, rows in sources]
         X = parts[0] if len(parts) == 1 else torch.cat(parts)

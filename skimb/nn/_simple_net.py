@@ -21,6 +21,7 @@ class SimpleNet(nn.Module):
     n_features : int, default=784
         Number of input features; inputs with more than two dimensions
         (``(n, 1, 28, 28)`` images, say) are flattened to ``(n, n_features)``.
+        A sparse batch is multiplied sparse (``accepts_sparse``).
     n_classes : int, default=10
         Number of output logits.
     hidden_units : int, default=256
@@ -52,6 +53,12 @@ class SimpleNet(nn.Module):
         self.fc1 = nn.Linear(n_features, hidden_units)
         self.fc2 = nn.Linear(hidden_units, n_classes)
 
+    #: A sparse batch (a bag of words, one-hot codes) is multiplied sparse.
+    accepts_sparse = True
+
     def forward(self, X):
-        X = X.flatten(1)  # keeps the feature size for an empty batch too
-        return self.fc2(torch.relu(self.fc1(X)))
+        if X.layout != torch.strided:
+            hidden = torch.sparse.mm(X, self.fc1.weight.t()) + self.fc1.bias
+        else:
+            hidden = self.fc1(X.flatten(1))  # keeps the feature size when empty
+        return self.fc2(torch.relu(hidden))

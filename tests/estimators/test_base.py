@@ -154,16 +154,18 @@ def test_sparse_input_trains_like_dense(two_classes, fmt):
     )
 
 
-def test_sparse_input_is_checked_at_its_dense_size(monkeypatch):
+def test_sparse_input_is_checked_at_its_sparse_size(monkeypatch):
     import scipy.sparse as sp
 
     import skimb._utils.device as device
 
-    monkeypatch.setattr(device, "available_memory", lambda: 10_000)
+    # 1000 x 100 float32 is 400 kB dense, 1.3 kB as sparse (100 non-zeros):
+    # the net trains on the sparse rows, so the check counts those.
     X = sp.random(1000, 100, density=0.001, format="csr", dtype=np.float32)
     y = np.arange(1000) % 2
-    # 1000 x 100 float32 is 400 kB dense, far less as sparse: the check counts
-    # the dense copy the net trains on.
+    monkeypatch.setattr(device, "available_memory", lambda: 100_000)
+    NetClassifier(max_epochs=1, device="cpu").fit(X, y)
+    monkeypatch.setattr(device, "available_memory", lambda: 1_000)
     with pytest.raises(ValueError, match="needs 0.00 GiB as float32 but host memory"):
         NetClassifier(max_epochs=1, device="cpu").fit(X, y)
 
