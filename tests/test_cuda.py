@@ -6,7 +6,8 @@ import torch
 
 import skimb
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
-from skimb.estimators._batches import DeviceDataset
+from skimb.estimators import fit_many
+from skimb.nn import SmallCNN
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
@@ -18,14 +19,18 @@ y = np.r_[np.zeros(450, int), np.ones(40, int), np.full(10, 2)]
     "Estimator", [NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier]
 )
 def test_training_data_and_draws_live_on_the_gpu(Estimator, monkeypatch):
+    from skimb.estimators._training import _Loop
+
     seen = []
-    real = DeviceDataset.batch
+    real = _Loop._gather
 
-    def spy(self, index, **kwargs):
-        seen.append((self.X.device.type, index.device.type))
-        return real(self, index, **kwargs)
+    def spy(self, sources, s):
+        batch = real(self, sources, s)
+        seen.append((sources[0][0].device.type, sources[0][1].device.type))
+        seen.append((batch.device.type, batch.device.type))
+        return batch
 
-    monkeypatch.setattr(DeviceDataset, "batch", spy)
+    monkeypatch.setattr(_Loop, "_gather", spy)
     clf = Estimator(max_epochs=2, random_state=0, device="auto").fit(X, y)
     assert str(clf.device) == "cuda"
     assert next(clf.module_.parameters()).device.type == "cuda"
@@ -54,3 +59,63 @@ def test_too_large_for_gpu_is_refused():
     big = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), (n, 1000), (0, 0))
     with pytest.raises(ValueError, match="needs .* GiB as float32 but cuda"):
         NetClassifier(device="cuda", max_epochs=1).fit(big, np.arange(n) % 2)
+
+
+IMAGES = np.random.default_rng(1).random((300, 1, 8, 8), dtype=np.float32)
+IMAGE_LABELS = np.r_[np.zeros(240, int), np.ones(50, int), np.full(10, 2)]
+
+
+def test_a_cnn_on_images_trains_on_the_gpu():
+    clf = WeightedSamplerClassifier(module=SmallCNN, max_epochs=2, device="cuda")
+    clf.fit(IMAGES, IMAGE_LABELS)
+    assert next(clf.module_.parameters()).device.type == "cuda"
+    assert clf.predict_proba(IMAGES).shape == (300, 3)
+
+
+def test_a_dataset_draws_on_the_gpu_and_equals_its_arrays(monkeypatch):
+    from torch.utils.data import TensorDataset
+
+    from skimb.estimators._batches import WeightedSamplerBatches
+
+    devices = []
+    real = WeightedSamplerBatches.order
+
+    def spy(self):
+        order = real(self)
+        devices.append(order.device.type)
+        return order
+
+    monkeypatch.setattr(WeightedSamplerBatches, "order", spy)
+    ds = TensorDataset(torch.as_tensor(IMAGES), torch.as_tensor(IMAGE_LABELS))
+    kw = dict(module=SmallCNN, max_epochs=2, device="cuda", random_state=0)
+    from_dataset = WeightedSamplerClassifier(**kw).fit(ds)
+    from_arrays = WeightedSamplerClassifier(**kw).fit(IMAGES, IMAGE_LABELS)
+    assert devices and set(devices) == {"cuda"}
+    np.testing.assert_allclose(
+        from_dataset.predict_proba(IMAGES), from_arrays.predict_proba(IMAGES), atol=1e-4
+    )
+
+
+def test_cnns_stack_on_the_gpu_as_their_own_fits():
+    def make():
+        return [
+            WeightedLossClassifier(
+                module=SmallCNN, max_epochs=2, device="cuda", random_state=k
+            )
+            for k in range(3)
+        ]
+
+    separate = [est.fit(IMAGES, IMAGE_LABELS) for est in make()]
+    together = fit_many(make(), [IMAGES] * 3, [IMAGE_LABELS] * 3)
+    for a, b in zip(separate, together, strict=True):
+        np.testing.assert_allclose(
+            b.predict_proba(IMAGES), a.predict_proba(IMAGES), atol=1e-4
+        )
+
+
+def test_sparse_rows_train_on_the_gpu():
+    import scipy.sparse as sp
+
+    Xs = sp.random(500, 2_000, density=0.01, format="csr", dtype=np.float32)
+    clf = WeightedLossClassifier(max_epochs=2, device="cuda").fit(Xs, y)
+    assert clf.predict_proba(Xs).shape == (500, 3)
