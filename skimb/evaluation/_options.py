@@ -4,18 +4,23 @@
 :func:`skimb.benchmark` validate their keyword arguments with it (and take
 their Parameters text from it), and the ``skimb`` command adds one flag per
 option by iterating over it, so the function, the validation and the CLI
-cannot drift apart.
+cannot drift apart. The checks are those of :mod:`skimb._utils.validation`
+where it has them, so that an option's error reads as an estimator's.
 """
 
+import numbers
+import os
 from dataclasses import MISSING, dataclass, field, fields
 
-from ..datasets._imbalance import IMBALANCE_RECIPES
+import torch
+
+from .._utils.device import resolve_device
+from .._utils.validation import Boolean, InstanceOf, check_number, check_param, one_of
+from ..datasets._imbalance import IMBALANCE_RECIPES, check_imbalance_options
 from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_point
 from ..metrics._registry import recommendable_metrics
-from . import _checks as check
-from ._methods import DEFAULT_METHODS, METHODS
+from ._methods import DEFAULT_METHODS, METHODS, REPLACED
 from ._preprocessing import SCALINGS
-from ._verdict import check_metric
 
 __all__ = [
     "CAP_EPOCHS",
@@ -57,6 +62,130 @@ def _option(
     return field(default=default, metadata=metadata)
 
 
+# ---- the checks --------------------------------------------------------------
+# Each ``check(value, name)`` returns the normalised value or raises a
+# TypeError or ValueError naming the option, the allowed values and what was
+# received.
+
+
+def _number(target_type=numbers.Real, **bounds):
+    return lambda value, name: check_number(value, name, target_type, **bounds)
+
+
+def _optional_integer(min_val):
+    allowed = f"None or an integer >= {min_val}"
+    check = _number(numbers.Integral, min_val=min_val, allowed=allowed)
+    return lambda value, name: None if value is None else check(value, name)
+
+
+def _batch_size(value, name):
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return value
+    allowed = "None, 'auto' or an integer >= 1"
+    if isinstance(value, str):
+        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+    return check_number(value, name, numbers.Integral, min_val=1, allowed=allowed)
+
+
+def _recipe_number(value, name):
+    # The ranges belong to make_imbalanced: ask it, the other numbers valid.
+    valid = dict(majority_keep=1.0, minority_keep=1.0, ratio=2.0)
+    check_imbalance_options("none", majority_class=None, **{**valid, name: value})
+    return value
+
+
+def _instance(types, words):
+    return lambda value, name: check_param(name, value, [InstanceOf(types, words)])
+
+
+def _flag(value, name):
+    return bool(check_param(name, value, [Boolean()]))
+
+
+_optional_text = _instance((str, type(None)), "a str or None")
+_optional_path = _instance((str, os.PathLike, type(None)), "a str, a path or None")
+# A class label or column name: one value, not a list of them.
+_label = _instance((str, numbers.Number, type(None)), "a single label (str or int)")
+
+
+def _one_of(allowed_values, *, optional=False):
+    def check(value, name):
+        if (value is None and optional) or (
+            isinstance(value, str) and value in allowed_values
+        ):
+            return value
+        allowed = one_of(allowed_values) + (" or None" * optional)
+        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+
+    return check
+
+
+def _methods(value, name):
+    try:
+        names = [value] if isinstance(value, str) else list(value)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a non-empty subset of {list(METHODS)}; got {value!r}."
+        ) from None
+    replaced = [m for m in names if m in REPLACED]
+    if replaced:
+        raise ValueError(
+            f"{name}: {replaced[0]!r} is no longer a method of its own; use "
+            f"{REPLACED[replaced[0]]}."
+        )
+    unknown = [m for m in names if m not in METHODS]
+    if unknown or not names:
+        raise ValueError(
+            f"{name} must be a non-empty subset of {list(METHODS)}; got "
+            f"{names!r}" + (f" (unknown: {unknown})." if unknown else ".")
+        )
+    return tuple(names)
+
+
+def _seeds(value, name):
+    try:
+        seeds = list(value)
+    except TypeError:
+        seeds = None
+    if not seeds or any(
+        isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0
+        for s in seeds
+    ):
+        raise ValueError(f"{name} must be non-negative integers; got {value!r}.")
+    return tuple(int(s) for s in seeds)
+
+
+def _n_jobs(value, name):
+    if isinstance(value, str) and value == "auto":
+        return value
+    if value == -1 and not isinstance(value, bool):
+        return -1
+    return check_number(
+        value, name, numbers.Integral, min_val=1, allowed="'auto', -1 or an int >= 1"
+    )
+
+
+_FRACTION = _number(
+    min_val=0,
+    max_val=1,
+    include_boundaries="neither",
+    allowed="a float in the open interval (0, 1)",
+)
+
+
+def _device(value, name):
+    allowed = "'auto', 'cpu', 'cuda', 'cuda:<index>', 'mps' or a torch.device"
+    if not isinstance(value, (str, torch.device)):
+        raise TypeError(f"{name} must be {allowed}; got {value!r}.")
+    try:
+        torch.device(resolve_device(value))
+    except RuntimeError:
+        raise ValueError(f"{name} must be {allowed}; got {value!r}.") from None
+    # Whether the device exists is the estimator's check: a remote Dask
+    # worker may have the GPU this process lacks.
+    return value
+
+
 # ---- the table ---------------------------------------------------------------
 #: max_epochs=None under budget='auto': a cap for early stopping.
 CAP_EPOCHS = 100
@@ -90,7 +219,7 @@ class RunConfig:
         None,
         "str or None",
         "The label column of a table file or DataFrame; labels may be strings.",
-        check.label,
+        _label,
         commands=_COMPARE,
     )
     name: object = _option(
@@ -98,7 +227,7 @@ class RunConfig:
         "str or None",
         "The data set's name in the results (default: the built-in name, the "
         "file's stem, or 'data').",
-        check.optional_text,
+        _optional_text,
         commands=_COMPARE,
     )
     methods: tuple = _option(
@@ -106,7 +235,7 @@ class RunConfig:
         "sequence of str",
         "Names from skimb.evaluation.METHODS (comma-separated on the command "
         f"line): {', '.join(METHODS)}.",
-        check.methods,
+        _methods,
         shown="DEFAULT_METHODS",
         parse="names",
     )
@@ -116,7 +245,7 @@ class RunConfig:
         "Recipe applied to the training part (the test part stays untouched). "
         "None means 'seed' for built-in data (class 0 keeps 90%, the others "
         "10%) and 'none' for a user's data, which is imbalanced already.",
-        check.one_of(IMBALANCE_RECIPES, optional=True),
+        _one_of(IMBALANCE_RECIPES, optional=True),
         commands=_COMPARE,
     )
     majority_class: object = _option(
@@ -124,7 +253,7 @@ class RunConfig:
         "label or None",
         "The class the 'seed' recipe keeps mostly; None means 0 for built-in "
         "data and the most frequent class for a user's data.",
-        check.label,
+        _label,
         commands=_COMPARE,
         parse="label",
     )
@@ -132,21 +261,21 @@ class RunConfig:
         0.9,
         "float",
         "The fraction of the majority class the 'seed' recipe keeps.",
-        check.recipe_number,
+        _recipe_number,
         commands=_COMPARE,
     )
     minority_keep: float = _option(
         0.1,
         "float",
         "The fraction of every other class the 'seed' recipe keeps.",
-        check.recipe_number,
+        _recipe_number,
         commands=_COMPARE,
     )
     ratio: float = _option(
         10.0,
         "float",
         "The imbalance ratio of the 'step' and 'longtail' recipes.",
-        check.recipe_number,
+        _recipe_number,
         commands=_COMPARE,
     )
     positive_label: object = _option(
@@ -154,7 +283,7 @@ class RunConfig:
         "label or None",
         "The positive class of a binary problem, for average precision, "
         "ROC-AUC and the Brier score; None means the minority class.",
-        check.label,
+        _label,
         commands=_COMPARE,
         parse="label",
     )
@@ -162,14 +291,14 @@ class RunConfig:
         5,
         "int",
         "Stratified folds on the (imbalanced) training part.",
-        check.integer(2, "an integer >= 2"),
+        _number(numbers.Integral, min_val=2),
     )
     seeds: tuple = _option(
         (0,),
         "sequence of int",
         "Each seed repeats everything (imbalance draw, folds, nets, "
         "resamplers); comma-separated on the command line.",
-        check.seeds,
+        _seeds,
         parse="ints",
     )
     budget: str = _option(
@@ -181,7 +310,7 @@ class RunConfig:
         "cut from each fold's training rows before any resampling, so "
         "max_epochs is only a cap. 'fixed' is the tutorial's budget of "
         "earlier versions: batch 64, 30 epochs, no early stopping.",
-        check.one_of(["auto", "fixed"]),
+        _one_of(["auto", "fixed"]),
     )
     max_epochs: object = _option(
         None,
@@ -194,7 +323,7 @@ class RunConfig:
         f"rows to stop on trains {FIXED_EPOCHS} epochs (or the cap, if "
         "lower) whatever the cap: use budget='fixed' to train such nets "
         "longer.",
-        check.optional_integer(0),
+        _optional_integer(0),
         parse="int",
     )
     batch_size: object = _option(
@@ -202,7 +331,7 @@ class RunConfig:
         "int, 'auto' or None",
         "Mini-batch size of every net; None means 'auto' under budget='auto' "
         f"and {FIXED_BATCH_SIZE} under 'fixed'.",
-        check.batch_size,
+        _batch_size,
         parse="batch",
     )
     scaling: str = _option(
@@ -213,42 +342,48 @@ class RunConfig:
         "indicators: robust scaling with smooth clipping "
         "(skimb.SmoothClipScaler), standard scaling, or a normal-output "
         "quantile transform.",
-        check.one_of(list(SCALINGS)),
+        _one_of(SCALINGS),
     )
     lr: float = _option(
-        1e-3, "float", "Learning rate of every net.", check.positive_float
+        1e-3,
+        "float",
+        "Learning rate of every net.",
+        _number(min_val=0, include_boundaries="neither"),
     )
     hidden_units: int = _option(
-        256, "int", "Width of every net's hidden layer.", check.integer(1)
+        256,
+        "int",
+        "Width of every net's hidden layer.",
+        _number(numbers.Integral, min_val=1),
     )
     device: object = _option(
         "auto",
         "str or torch.device",
         "Where the nets train: 'auto' (CUDA when present), 'cpu', 'cuda', ...",
-        check.device,
+        _device,
     )
     test_size: float = _option(
-        0.25, "float", "The held-out part of each data set.", check.fraction
+        0.25, "float", "The held-out part of each data set.", _FRACTION
     )
     data_dir: object = _option(
         None,
         "str, path or None",
         "The folder holding MNIST/raw or FashionMNIST/raw.",
-        check.optional_path,
+        _optional_path,
         commands=_COMPARE,
     )
     download: bool = _option(
         False,
         "bool",
         "Let torchvision download MNIST-style data (online only).",
-        check.flag,
+        _flag,
         commands=_COMPARE,
     )
     reference: str = _option(
         "baseline",
         "str",
         "The method every other one is counted wins, ties and losses against.",
-        check.reference,
+        _one_of(METHODS),
         commands=_BENCHMARK,
     )
     n_jobs: object = _option(
@@ -263,7 +398,7 @@ class RunConfig:
         "holds (each worker's runtime and its copy of the data), and one "
         "process whose torch threads share the cores otherwise "
         "(skimb.evaluation.auto_workers).",
-        check.n_jobs,
+        _n_jobs,
         benchmark=1,
         shown="'auto' (compare), 1 (benchmark)",
         parse="jobs",
@@ -273,13 +408,13 @@ class RunConfig:
         "str or None",
         "Address of a Dask distributed scheduler; tasks go there through "
         "joblib's 'dask' backend.",
-        check.optional_text,
+        _optional_text,
     )
     dask: bool = _option(
         False,
         "bool",
         "Start a local Dask cluster (n_jobs workers) for the run.",
-        check.flag,
+        _flag,
     )
     output: object = _option(
         "skimb-results",
@@ -288,7 +423,7 @@ class RunConfig:
         "results.csv, summary.csv, results.json and the plots (a benchmark: "
         "those of each data set in OUTPUT/<data set>/, ranks.csv and "
         "benchmark.json in OUTPUT); None writes nothing.",
-        check.optional_path,
+        _optional_path,
         benchmark="skimb-benchmark",
     )
     resume: bool = _option(
@@ -296,16 +431,14 @@ class RunConfig:
         "bool",
         "Keep the results already in output (for the same data set, class "
         "counts and settings) and run only the rest.",
-        check.flag,
+        _flag,
     )
-    progress: bool = _option(
-        True, "bool", "Show a progress bar.", check.flag, off="--quiet"
-    )
+    progress: bool = _option(True, "bool", "Show a progress bar.", _flag, off="--quiet")
     plots: bool = _option(
         True,
         "bool",
         "Write the PNG plots into output (a benchmark: each data set's).",
-        check.flag,
+        _flag,
         benchmark=False,
     )
     operating_point: object = _option(
@@ -328,7 +461,7 @@ class RunConfig:
         "training part (first seed) with its preprocessing, deciding at the "
         "operating point. The default, average precision, does not depend on "
         "the threshold.",
-        check_metric,
+        _one_of([m.name for m in recommendable_metrics()]),
         commands=_COMPARE,
     )
     fit_many: bool = _option(
@@ -340,7 +473,7 @@ class RunConfig:
         "one fit at a time, to float tolerance, in less time. With n_jobs or "
         "Dask each worker trains a share of them in one loop. False fits one "
         "net at a time.",
-        check.flag,
+        _flag,
     )
 
     def __post_init__(self):

@@ -19,7 +19,6 @@ __all__ = [
     "RULES",
     "balanced_proba",
     "better_rule",
-    "check_metric",
     "check_rule",
     "describe",
     "recommend",
@@ -40,17 +39,6 @@ def check_rule(rule, name="rule"):
         return rule
     raise ValueError(
         f"{name} must be one of {', '.join(map(repr, RULES))}; got {rule!r}."
-    )
-
-
-def check_metric(metric, name="metric"):
-    """``metric`` if a recommendation is made for it (the table of metrics'
-    ``recommended`` ones); else a ValueError naming them."""
-    allowed = [m.name for m in recommendable_metrics()]
-    if isinstance(metric, str) and metric in allowed:
-        return metric
-    raise ValueError(
-        f"{name} must be one of {', '.join(map(repr, allowed))}; got {metric!r}."
     )
 
 
