@@ -8,6 +8,7 @@ cannot drift apart. The checks are those of :mod:`skimb._utils.validation`
 where it has them, so that an option's error reads as an estimator's.
 """
 
+import inspect
 import numbers
 import os
 from dataclasses import MISSING, dataclass, field, fields
@@ -17,16 +18,16 @@ import torch
 from .._utils.device import resolve_device
 from .._utils.validation import Boolean, InstanceOf, check_number, check_param, one_of
 from ..datasets._imbalance import IMBALANCE_RECIPES, check_imbalance_options
+from ..estimators import BUDGET
 from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_point
 from ..metrics._registry import recommendable_metrics
+from ..nn import SimpleNet
 from ._methods import DEFAULT_METHODS, METHODS, REPLACED
 from ._preprocessing import SCALINGS
 
 __all__ = [
     "CAP_EPOCHS",
     "COMMANDS",
-    "FIXED_BATCH_SIZE",
-    "FIXED_EPOCHS",
     "RunConfig",
     "option_defaults",
     "options_doc",
@@ -187,11 +188,11 @@ def _device(value, name):
 
 
 # ---- the table ---------------------------------------------------------------
-#: max_epochs=None under budget='auto': a cap for early stopping.
+#: max_epochs=None under budget='auto': a cap for early stopping. The fixed
+#: budget (budget='fixed') is the estimators' own: BUDGET's epochs and batch.
 CAP_EPOCHS = 100
-#: The fixed budget of earlier versions (budget='fixed').
-FIXED_EPOCHS = 30
-FIXED_BATCH_SIZE = 64
+#: The width of every net's hidden layer unless given: SimpleNet's own.
+HIDDEN_UNITS = inspect.signature(SimpleNet).parameters["hidden_units"].default
 
 
 @dataclass(frozen=True)
@@ -305,11 +306,12 @@ class RunConfig:
         "auto",
         "{'auto', 'fixed'}",
         "The nets' training budget. 'auto' is the data's: batch_size='auto' "
-        "(64 on small tables, growing with the rows, the learning rate "
-        "scaled with it) and early stopping on a stratified validation part "
-        "cut from each fold's training rows before any resampling, so "
-        "max_epochs is only a cap. 'fixed' is the tutorial's budget of "
-        "earlier versions: batch 64, 30 epochs, no early stopping.",
+        f"({BUDGET.batch_size} on small tables, growing with the rows, the "
+        "learning rate scaled with it) and early stopping on a stratified "
+        "validation part cut from each fold's training rows before any "
+        "resampling, so max_epochs is only a cap. 'fixed' is the tutorial's budget of "
+        f"earlier versions: batch {BUDGET.batch_size}, {BUDGET.max_epochs} epochs, "
+        "no early stopping.",
         _one_of(["auto", "fixed"]),
     )
     max_epochs: object = _option(
@@ -319,8 +321,8 @@ class RunConfig:
         f"None means {CAP_EPOCHS} under 'auto' (a cap high enough that "
         "early stopping, not the cap, ends nearly every fit, so the verdict "
         "does not hang on it, and a bound on a fit that never stalls) and "
-        f"{FIXED_EPOCHS} under 'fixed'. Under 'auto' a fold with too few "
-        f"rows to stop on trains {FIXED_EPOCHS} epochs (or the cap, if "
+        f"{BUDGET.max_epochs} under 'fixed'. Under 'auto' a fold with too few "
+        f"rows to stop on trains {BUDGET.max_epochs} epochs (or the cap, if "
         "lower) whatever the cap: use budget='fixed' to train such nets "
         "longer.",
         _optional_integer(0),
@@ -330,7 +332,7 @@ class RunConfig:
         None,
         "int, 'auto' or None",
         "Mini-batch size of every net; None means 'auto' under budget='auto' "
-        f"and {FIXED_BATCH_SIZE} under 'fixed'.",
+        f"and {BUDGET.batch_size} under 'fixed'.",
         _batch_size,
         parse="batch",
     )
@@ -345,13 +347,13 @@ class RunConfig:
         _one_of(SCALINGS),
     )
     lr: float = _option(
-        1e-3,
+        BUDGET.lr,
         "float",
         "Learning rate of every net.",
         _number(min_val=0, include_boundaries="neither"),
     )
     hidden_units: int = _option(
-        256,
+        HIDDEN_UNITS,
         "int",
         "Width of every net's hidden layer.",
         _number(numbers.Integral, min_val=1),
@@ -495,9 +497,9 @@ class RunConfig:
         auto = self.budget == "auto"
         epochs, batch = self.max_epochs, self.batch_size
         if epochs is None:
-            epochs = CAP_EPOCHS if auto else FIXED_EPOCHS
+            epochs = CAP_EPOCHS if auto else BUDGET.max_epochs
         if batch is None:
-            batch = "auto" if auto else FIXED_BATCH_SIZE
+            batch = "auto" if auto else BUDGET.batch_size
         return dict(
             max_epochs=epochs,
             batch_size=batch,
@@ -513,13 +515,13 @@ class RunConfig:
         """The epochs of a net that does not stop early (its fold has too few
         rows to stop on, or its method's schedule is counted in epochs):
         under 'fixed' every net's; under 'auto' the fixed budget's
-        ``FIXED_EPOCHS``, or the cap when it is lower, so that the cap moves
-        only the nets that stop early."""
-        if self.budget == "fixed":
-            return FIXED_EPOCHS if self.max_epochs is None else self.max_epochs
+        ``BUDGET.max_epochs``, or the cap when it is lower, so that the cap
+        moves only the nets that stop early."""
         if self.max_epochs is None:
-            return FIXED_EPOCHS
-        return min(self.max_epochs, FIXED_EPOCHS)
+            return BUDGET.max_epochs
+        if self.budget == "fixed":
+            return self.max_epochs
+        return min(self.max_epochs, BUDGET.max_epochs)
 
     @property
     def parallel(self):

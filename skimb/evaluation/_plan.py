@@ -29,11 +29,8 @@ from ._preprocessing import (
 )
 from ._results import check_output_writable, load_previous
 
-__all__ = ["VALIDATION_FRACTION", "Plan", "SeedData", "Task", "plan_comparison"]
+__all__ = ["Plan", "SeedData", "Task", "plan_comparison"]
 
-#: The part of a fold's training rows a net's early stopping is scored on
-#: (the estimators' ``validation_fraction``).
-VALIDATION_FRACTION = 0.1
 #: The fewest validation rows of a class for early stopping in a comparison:
 #: below it the stopping score is noise and such a fold's nets train the
 #: fixed number of epochs. Measured on examples/your_data.py (4,000 rows,
@@ -241,7 +238,7 @@ def _stopping(y, folds, seed, net):
     for fold, train in parts:
         _, y_enc = np.unique(y[train], return_inverse=True)
         try:
-            fit, stop = validation_split(y_enc, VALIDATION_FRACTION, seed)
+            fit, stop = validation_split(y_enc, BUDGET.validation_fraction, seed)
         except ValueError:
             stopping[fold] = (train, None)
             continue
