@@ -42,7 +42,8 @@ from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc, run_options
 from ._report import aligned
 from ._results import _jsonable, check_output_writable
-from ._verdict import RULES, rule_label
+from ._scoring import RULES
+from ._verdict import rule_label
 
 __all__ = ["RANKED_METRICS", "RULE_METRIC", "BenchmarkResult", "benchmark"]
 

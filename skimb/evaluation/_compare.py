@@ -35,7 +35,7 @@ from ._progress import start_progress
 from ._recommended import finish
 from ._results import ComparisonResult, save_result
 from ._run import run_tasks
-from ._verdict import RULES
+from ._scoring import RULES
 
 __all__ = ["compare"]
 

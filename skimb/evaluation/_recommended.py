@@ -16,8 +16,8 @@ from sklearn.model_selection import FixedThresholdClassifier
 from ..datasets._builtin import label_counts
 from ..estimators._persistence import save
 from ._prepare import prepare
-from ._scoring import at_data_prior, final_step
-from ._verdict import RULES, _trained_balanced, better_rule, recommend
+from ._scoring import RULES, at_data_prior, final_step, fitted_for_equal_priors
+from ._verdict import better_rule, recommend
 
 __all__ = ["MODEL_FILE", "at_threshold", "chosen", "finish", "with_rule"]
 
@@ -43,7 +43,7 @@ def with_rule(model, rule):
     final = final_step(model)
     if rule == "balanced" and "prior" in final.get_params():
         final.set_params(prior="balanced")
-    elif rule == "balanced" and not _trained_balanced(final):
+    elif rule == "balanced" and not fitted_for_equal_priors(final):
         warnings.warn(
             f"the balanced rule of a {type(final).__name__} divides its "
             "probabilities by the training frequencies, which the saved model "
@@ -119,7 +119,9 @@ def _decide(model, pick, plan, thresholds):
     model = at_threshold(model, threshold, data.positive, prior)
     # A model fitted for equal class priors (class_weight='balanced', the
     # balanced forest) keeps answering at them: no prior to move it with.
-    proba = "balanced" if _trained_balanced(final_step(model.estimator)) else "data"
+    proba = (
+        "balanced" if fitted_for_equal_priors(final_step(model.estimator)) else "data"
+    )
     return model, {
         "rule": "threshold",
         "threshold": float(threshold),

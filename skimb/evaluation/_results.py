@@ -21,7 +21,7 @@ from .._utils.files import atomic_write
 from ..metrics._operating_point import POINT_METRICS
 from ..metrics._registry import METRICS
 from ._decisions import SCORES, STOP_SCORES
-from ._verdict import RULES, check_rule
+from ._scoring import RULES, check_rule
 
 __all__ = [
     "ComparisonResult",

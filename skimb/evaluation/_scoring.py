@@ -3,7 +3,7 @@ probability metrics, and the error rows of a task that failed.
 
 Both rows come from the same fit. The ``'trained'`` row scores the model as
 it predicts; the ``'balanced'`` row scores its probabilities moved to equal
-class priors (:func:`~._verdict.balanced_proba`). The threshold-free metrics
+class priors (:func:`balanced_proba`). The threshold-free metrics
 (AP, ROC-AUC) rank the cases the same under both rules, so the balanced row
 repeats the trained row's. A model without ``predict_proba`` has no
 probabilities to move: its balanced row is marked ``'n/a'``.
@@ -13,17 +13,37 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from .._utils.labels import label_codes
+from .._utils.validation import one_of
 from ..datasets._builtin import label_counts
 from ..metrics._operating_point import expected_cost_decisions
 from ..metrics._registry import METRICS, decision_metrics, probability_metrics
 from ..metrics._scores import pr_curve, reliability_curve
 from ._decisions import SCORES, STOP_SCORES
-from ._verdict import RULES, balanced_proba
 
-__all__ = ["NO_PROBA", "at_data_prior", "error_rows", "final_step", "score_rows"]
+__all__ = [
+    "NO_PROBA",
+    "RULES",
+    "at_data_prior",
+    "balanced_proba",
+    "check_rule",
+    "error_rows",
+    "final_step",
+    "fitted_for_equal_priors",
+    "score_rows",
+]
+
+#: The decision rules every method is scored under.
+RULES = ("trained", "balanced")
 
 #: The ``error`` text of a balanced row that cannot be scored.
 NO_PROBA = "n/a: the balanced rule moves probabilities; this model has no predict_proba"
+
+
+def check_rule(rule, name="rule"):
+    """``rule`` if it is one of :data:`RULES`; else a ValueError naming them."""
+    if isinstance(rule, str) and rule in RULES:
+        return rule
+    raise ValueError(f"{name} must be {one_of(RULES)}; got {rule!r}.")
 
 
 def final_step(estimator):
@@ -56,18 +76,55 @@ def at_data_prior(estimator, train_prior):
     return True
 
 
-def _data_prior_proba(estimator, X, proba, train_prior):
-    """The probabilities of ``X`` at the data's own prior (see
-    :func:`at_data_prior`): ``proba``, the model's own, for a model without
-    a prior (computed here when None)."""
+def _proba_at(estimator, X, prior):
+    """``estimator``'s probabilities of ``X`` with its net's ``prior`` set
+    for the call (restored after)."""
     final = final_step(estimator)
-    saved = final.get_params().get("prior")
-    if not at_data_prior(estimator, train_prior):
-        return estimator.predict_proba(X) if proba is None else proba
+    saved = final.get_params()["prior"]
+    final.set_params(prior=prior)
     try:
         return estimator.predict_proba(X)
     finally:
         final.set_params(prior=saved)
+
+
+def _data_prior_proba(estimator, X, proba, train_prior):
+    """The probabilities of ``X`` at the data's own prior (see
+    :func:`at_data_prior`): ``proba``, the model's own, for a model without
+    a prior (computed here when None)."""
+    if "prior" not in final_step(estimator).get_params():
+        return estimator.predict_proba(X) if proba is None else proba
+    return _proba_at(estimator, X, dict(train_prior))
+
+
+def fitted_for_equal_priors(model):
+    """Whether ``model`` was fitted for equal class priors: a
+    ``class_weight='balanced'`` model or one of imbalanced-learn's ensembles
+    (each member sees a balanced resample)."""
+    return getattr(model, "class_weight", None) == "balanced" or type(
+        model
+    ).__module__.startswith("imblearn.ensemble")
+
+
+def balanced_proba(model, X, proba, train_freq):
+    """``model``'s probabilities for ``X`` under the balanced rule: moved from
+    the prior it was trained under to equal class priors (Saerens et al.,
+    2002), from the same fit.
+
+    A skimb net (alone or last in a pipeline) moves its own output from its
+    ``training_prior_`` (for a resampler pipeline, the resampled class mix)
+    with ``prior='balanced'``; a model fitted for equal priors
+    (``class_weight='balanced'``, imbalanced-learn's ensembles) is returned as
+    is; any other model is divided by the training frequencies ``train_freq``
+    (in the order of ``model.classes_``) and renormalised.
+    """
+    final = final_step(model)
+    if "prior" in final.get_params():
+        return _proba_at(model, X, "balanced")
+    if fitted_for_equal_priors(final):
+        return proba
+    shifted = np.asarray(proba, dtype=float) / np.asarray(train_freq, dtype=float)
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def _positive_scores(estimator, y, calibrated, data):

@@ -14,32 +14,19 @@ import numpy as np
 
 from ..metrics._paired import corrected_resampled_ttest
 from ..metrics._registry import METRICS, metric_words, recommendable_metrics
+from ._scoring import RULES, check_rule
 
 __all__ = [
     "RULES",
-    "balanced_proba",
     "better_rule",
-    "check_rule",
     "describe",
     "recommend",
     "rule_label",
     "standings",
 ]
 
-#: The decision rules every method is scored under.
-RULES = ("trained", "balanced")
-
 #: A lead is called larger than the fold noise below this p-value.
 SIGNIFICANCE = 0.05
-
-
-def check_rule(rule, name="rule"):
-    """``rule`` if it is one of :data:`RULES`; else a ValueError naming them."""
-    if isinstance(rule, str) and rule in RULES:
-        return rule
-    raise ValueError(
-        f"{name} must be one of {', '.join(map(repr, RULES))}; got {rule!r}."
-    )
 
 
 def _threshold_free(metric):
@@ -224,37 +211,3 @@ def describe(verdict):
             )
         lines.append(line)
     return lines
-
-
-def _trained_balanced(model):
-    # class_weight='balanced' models and imbalanced-learn's ensembles (each
-    # member sees a balanced resample) are fitted for equal class priors.
-    return getattr(model, "class_weight", None) == "balanced" or type(
-        model
-    ).__module__.startswith("imblearn.ensemble")
-
-
-def balanced_proba(model, X, proba, train_freq):
-    """``model``'s probabilities for ``X`` under the balanced rule: moved from
-    the prior it was trained under to equal class priors (Saerens et al.,
-    2002), from the same fit.
-
-    A skimb net (alone or last in a pipeline) moves its own output from its
-    ``training_prior_`` (for a resampler pipeline, the resampled class mix)
-    with ``prior='balanced'``; a model fitted for equal priors
-    (``class_weight='balanced'``, imbalanced-learn's ensembles) is returned as
-    is; any other model is divided by the training frequencies ``train_freq``
-    (in the order of ``model.classes_``) and renormalised.
-    """
-    final = model[-1] if hasattr(model, "steps") else model
-    if "prior" in final.get_params():
-        saved = final.get_params()["prior"]
-        final.set_params(prior="balanced")
-        try:
-            return model.predict_proba(X)
-        finally:
-            final.set_params(prior=saved)
-    if _trained_balanced(final):
-        return proba
-    shifted = np.asarray(proba, dtype=float) / np.asarray(train_freq, dtype=float)
-    return shifted / shifted.sum(axis=1, keepdims=True)

@@ -96,7 +96,7 @@ def test_error_rows_and_missing_metrics_are_left_out():
 
 def test_balanced_proba_of_a_net_is_its_balanced_prior(rng):
     from skimb import NetClassifier
-    from skimb.evaluation._verdict import balanced_proba
+    from skimb.evaluation._scoring import balanced_proba
 
     X = rng.normal(size=(80, 3)).astype(np.float32)
     y = np.r_[np.zeros(70, int), np.ones(10, int)]
@@ -111,7 +111,7 @@ def test_balanced_proba_of_reference_models():
     from sklearn.dummy import DummyClassifier
     from sklearn.linear_model import LogisticRegression
 
-    from skimb.evaluation._verdict import balanced_proba
+    from skimb.evaluation._scoring import balanced_proba
 
     X = np.zeros((10, 1))
     y = np.r_[np.zeros(8, int), np.ones(2, int)]
