@@ -25,7 +25,6 @@ from pathlib import Path
 import pandas as pd
 
 from .._utils.docstring import Substitution
-from ._decisions import SCORES, STOP_SCORES, decide_at
 from ._execution import auto_workers, interrupts_stop_the_run, parallel_backend
 from ._groups import available_memory, data_bytes, plan_batches, training_work
 from ._methods import DEFAULT_METHODS
@@ -35,7 +34,7 @@ from ._progress import start_progress
 from ._recommended import finish
 from ._results import ComparisonResult, save_result
 from ._run import run_tasks
-from ._scoring import RULES
+from ._scoring import RULES, SCORES, STOP_SCORES, decide_at
 
 __all__ = ["compare"]
 

@@ -135,7 +135,7 @@ def finish(result, models, plan, options, thresholds=None):
 
     ``models`` maps a method to its fitted model on the whole training part
     of the first seed; ``thresholds`` maps ``(method, seed)`` to the
-    threshold its model decides at (:func:`~._decisions.decide_at`).
+    threshold its model decides at (:func:`~._scoring.decide_at`).
     """
     rows = result.rows
     if rows.empty or "rule" not in rows:

@@ -20,8 +20,7 @@ import pandas as pd
 from .._utils.files import atomic_write
 from ..metrics._operating_point import POINT_METRICS
 from ..metrics._registry import METRICS
-from ._decisions import SCORES, STOP_SCORES
-from ._scoring import RULES, check_rule
+from ._scoring import RULES, SCORES, STOP_SCORES, check_rule
 
 __all__ = [
     "ComparisonResult",

@@ -92,33 +92,3 @@ def test_error_rows_and_missing_metrics_are_left_out():
     assert list(verdict) == ["balanced_accuracy"]
     assert verdict["balanced_accuracy"]["method"] == "a"
     assert verdict["balanced_accuracy"]["runner_up"] is None
-
-
-def test_balanced_proba_of_a_net_is_its_balanced_prior(rng):
-    from skimb import NetClassifier
-    from skimb.evaluation._scoring import balanced_proba
-
-    X = rng.normal(size=(80, 3)).astype(np.float32)
-    y = np.r_[np.zeros(70, int), np.ones(10, int)]
-    net = NetClassifier(max_epochs=2, module__hidden_units=4, device="cpu").fit(X, y)
-    got = balanced_proba(net, X, net.predict_proba(X), [0.875, 0.125])
-    expected = net.set_params(prior="balanced").predict_proba(X)
-    np.testing.assert_array_equal(got, expected)
-    assert net.set_params(prior=None).prior is None  # restored by the call
-
-
-def test_balanced_proba_of_reference_models():
-    from sklearn.dummy import DummyClassifier
-    from sklearn.linear_model import LogisticRegression
-
-    from skimb.evaluation._scoring import balanced_proba
-
-    X = np.zeros((10, 1))
-    y = np.r_[np.zeros(8, int), np.ones(2, int)]
-    prior = DummyClassifier(strategy="prior").fit(X, y)
-    proba = prior.predict_proba(X)
-    # Dividing the training frequencies out leaves equal posteriors.
-    np.testing.assert_allclose(balanced_proba(prior, X, proba, [0.8, 0.2]), 0.5)
-    weighted = LogisticRegression(class_weight="balanced").fit(X, y)
-    proba = weighted.predict_proba(X)
-    assert balanced_proba(weighted, X, proba, [0.8, 0.2]) is proba

@@ -1,10 +1,12 @@
-"""A comparison's decisions at the operating point: each fold's threshold is
-chosen on the other folds' out-of-fold scores, never on its own rows."""
+"""A fit's rows under the two rules and the decisions at the operating point:
+the balanced rule moves a fit's probabilities to equal class priors; each
+fold's threshold is chosen on the other folds' out-of-fold scores, never on
+its own rows."""
 
 import numpy as np
 import pytest
 
-from skimb.evaluation._decisions import SCORES, STOP_SCORES, decide_at
+from skimb.evaluation._scoring import SCORES, STOP_SCORES, balanced_proba, decide_at
 from skimb.metrics._operating_point import check_operating_point, choose_threshold
 
 
@@ -168,3 +170,30 @@ def test_in_a_comparison_each_stopping_net_has_its_own_threshold(monkeypatch, ch
         assert r["threshold"] == choose_threshold(point, *r[STOP_SCORES])
         assert len(r[STOP_SCORES][0]) != len(r[SCORES][0])
     assert "_stop_scores" not in result.rows and "_scores" not in result.rows
+
+
+def test_balanced_proba_of_a_net_is_its_balanced_prior(rng):
+    from skimb import NetClassifier
+
+    X = rng.normal(size=(80, 3)).astype(np.float32)
+    y = np.r_[np.zeros(70, int), np.ones(10, int)]
+    net = NetClassifier(max_epochs=2, module__hidden_units=4, device="cpu").fit(X, y)
+    got = balanced_proba(net, X, net.predict_proba(X), [0.875, 0.125])
+    expected = net.set_params(prior="balanced").predict_proba(X)
+    np.testing.assert_array_equal(got, expected)
+    assert net.set_params(prior=None).prior is None  # restored by the call
+
+
+def test_balanced_proba_of_reference_models():
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.zeros((10, 1))
+    y = np.r_[np.zeros(8, int), np.ones(2, int)]
+    prior = DummyClassifier(strategy="prior").fit(X, y)
+    proba = prior.predict_proba(X)
+    # Dividing the training frequencies out leaves equal posteriors.
+    np.testing.assert_allclose(balanced_proba(prior, X, proba, [0.8, 0.2]), 0.5)
+    weighted = LogisticRegression(class_weight="balanced").fit(X, y)
+    proba = weighted.predict_proba(X)
+    assert balanced_proba(weighted, X, proba, [0.8, 0.2]) is proba
