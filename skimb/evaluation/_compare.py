@@ -5,7 +5,7 @@
 Every method trains the same net (same epochs, batch size, learning rate,
 width and seed) on the same preprocessed features; only the way it handles
 the imbalance differs. All of the nets train in one loop (in a few, when
-their resampled sets would fill the memory; :mod:`._groups`); in parallel,
+their resampled sets would fill the memory; :mod:`._plan`); in parallel,
 through joblib or on a Dask distributed cluster, each worker trains a share
 of them in one loop. Every method is scored under two decision rules from
 the same fit: as trained and under the balanced rule. Results are written
@@ -26,10 +26,15 @@ import pandas as pd
 
 from .._utils.docstring import Substitution
 from ._execution import auto_workers, interrupts_stop_the_run, parallel_backend
-from ._groups import available_memory, data_bytes, plan_batches, training_work
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
-from ._plan import plan_comparison
+from ._plan import (
+    available_memory,
+    data_bytes,
+    plan_batches,
+    plan_comparison,
+    training_work,
+)
 from ._progress import start_progress
 from ._recommended import finish
 from ._results import ComparisonResult, save_result

@@ -99,7 +99,7 @@ def parallel_backend(n_jobs, scheduler, dask):
 
 
 #: ``n_jobs='auto'`` starts workers above this many multiply-adds of
-#: training (:func:`~._groups.training_work`). Measured on 2 cores
+#: training (:func:`~._plan.training_work`). Measured on 2 cores
 #: (``benchmarks/engine.py --only parallel``): the default comparison of
 #: digits, about 2.6e10, runs 0.79x as fast on two workers as on one
 #: process (starting them and sending the data cost more than its 4 s of
@@ -120,7 +120,7 @@ def _cores():
 WORKER_BYTES = 850 * 2**20
 #: The part of the available memory the workers' own memory (their runtime
 #: and their copy of the data) may take; the nets' training sets have theirs
-#: (:data:`~._groups.MEMORY_FRACTION`).
+#: (:data:`~._plan.MEMORY_FRACTION`).
 WORKERS_MEMORY_FRACTION = 0.25
 
 

@@ -20,14 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._methods import METHODS, build
+from ._plan import take
 from ._scoring import final_step
 
-__all__ = ["Prepared", "eval_data", "prepare", "take"]
-
-
-def take(X, index):
-    """Rows ``index`` of an array, sparse matrix or DataFrame."""
-    return X.iloc[index] if hasattr(X, "iloc") else X[index]
+__all__ = ["Prepared", "eval_data", "prepare"]
 
 
 def _float32(X):

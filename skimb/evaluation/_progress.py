@@ -12,7 +12,7 @@ trained and the stopped nets' unused budget (:class:`_Loop`). The time
 still to come is
 
 - the nets' training still expected, in multiply-adds
-  (:func:`~._groups.training_work`'s unit: the running nets' to the epochs
+  (:func:`~._plan.training_work`'s unit: the running nets' to the epochs
   the plan expects, then those the finished nets took; the nets yet to
   start likewise), at the rate of the loops' training so far (the start of
   the workers and the making of the nets' sets are not training);
@@ -35,8 +35,8 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._groups import _n_features, _trained_rows, _work_per_row
 from ._methods import fits_in_one_loop
+from ._plan import n_features, trained_rows, work_per_row
 
 __all__ = ["Progress", "WorkerEpochs", "start_progress"]
 
@@ -126,7 +126,7 @@ class _Plan:
     def _read(self, plan, options):
         methods = plan.config["methods"]
         self.n_fits = len(methods) * len(options.seeds) * (options.cv + 1)
-        per_row = _work_per_row(plan, options)
+        per_row = work_per_row(plan, options)
         net = options.net_settings()
         self.cap = net["max_epochs"]
         # An early-stopping net is expected to train the epochs
@@ -140,7 +140,7 @@ class _Plan:
             for task in tasks:
                 data = plan.seeds[task.seed]
                 if fits_in_one_loop(method):
-                    rows = _trained_rows(task, data)
+                    rows = trained_rows(task, data)
                     if task.stop is not None:
                         budget, expected = self.cap, self.epochs
                     else:
@@ -155,7 +155,7 @@ class _Plan:
                     work = rows * expected * per_row[task.seed]
                 else:
                     if task.seed not in columns:
-                        columns[task.seed] = _n_features(data)
+                        columns[task.seed] = n_features(data)
                     cost = REFERENCE_WORK.get(
                         method, REFERENCE_WORK["balanced-random-forest"]
                     )

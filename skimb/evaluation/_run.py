@@ -14,9 +14,9 @@ import numpy as np
 from ..estimators import NetClassifier
 from ..estimators._fit_many import fit_many
 from ._execution import run_parallel, set_threads, worker_threads
-from ._groups import loop_step_work, worker_shares
 from ._methods import fits_in_one_loop
-from ._prepare import eval_data, prepare, take
+from ._plan import loop_step_work, take, worker_shares
+from ._prepare import eval_data, prepare
 from ._progress import Progress, WorkerEpochs
 from ._scoring import error_rows, score_rows
 

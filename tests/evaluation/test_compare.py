@@ -270,7 +270,7 @@ def test_fit_many_compare_equals_one_fit_at_a_time(
     """All of the nets train in one loop, or, when their sets would fill a
     quarter of the memory, in several split by method and fold; the rows
     are those of one fit at a time."""
-    import skimb.evaluation._groups as groups
+    import skimb.evaluation._plan as planning
 
     methods = METHODS_MIX
     kw = dict(methods=methods, output=None, seeds=[0, 1], **tiny)
@@ -278,13 +278,13 @@ def test_fit_many_compare_equals_one_fit_at_a_time(
     assert loops == []
     if bounded:  # room for the sets of about three oversampled fits
         plan = plan_comparison(churn(), None, RunConfig(target="label", **kw))
-        features = groups._n_features(plan.seeds[0])
+        features = planning.n_features(plan.seeds[0])
         biggest = max(
-            groups.task_bytes(t, plan.seeds[t.seed], features)
+            planning.task_bytes(t, plan.seeds[t.seed], features)
             for t in plan.tasks("random-over")
         )
-        memory = 3 * biggest / groups.MEMORY_FRACTION
-        monkeypatch.setattr(groups, "available_memory", lambda: memory)
+        memory = 3 * biggest / planning.MEMORY_FRACTION
+        monkeypatch.setattr(planning, "available_memory", lambda: memory)
     stacked = skimb.compare(churn(), target="label", fit_many=True, **kw).rows
     n_nets = 4 * 2 * (2 + 1)  # net methods x seeds x (folds + test)
     assert sum(map(len, loops)) == n_nets

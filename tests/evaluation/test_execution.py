@@ -207,36 +207,6 @@ def test_auto_workers_start_no_more_workers_than_the_memory_holds(monkeypatch):
     assert execution.auto_workers(work, "cpu", data_bytes=gib, memory=memory) == 1
 
 
-def test_data_bytes_counts_the_data_as_given_and_preprocessed(split, tiny):
-    from skimb.evaluation._groups import data_bytes
-    from skimb.evaluation._options import RunConfig
-    from skimb.evaluation._plan import plan_comparison
-
-    options = RunConfig(methods=["baseline"], output=None, **tiny)
-    plan = plan_comparison(split, None, options)
-    data = plan.seeds[0]
-    as_given = data.X.nbytes + plan.split.X_test.nbytes
-    preprocessed = 4 * data.X.shape[0] * data.X.shape[1]
-    assert data_bytes(plan) == as_given + preprocessed
-
-
-def test_training_work_counts_resampled_rows_and_nets_only(split, tiny):
-    from skimb.evaluation._groups import training_work
-    from skimb.evaluation._options import RunConfig
-    from skimb.evaluation._plan import plan_comparison
-
-    def work(methods, **kw):
-        options = RunConfig(methods=methods, output=None, **{**tiny, **kw})
-        return training_work(plan_comparison(split, None, options), options)
-
-    base = work(["baseline"])
-    assert base > 0
-    assert work(["logreg-balanced"]) == 0  # not a net
-    assert work(["random-over"]) > base > work(["random-under"])
-    assert work(["baseline", "weighted-loss"]) == pytest.approx(2 * base)
-    assert work(["baseline"], hidden_units=2 * tiny["hidden_units"]) > 1.9 * base
-
-
 def test_auto_n_jobs_resolves_before_the_run(split, tiny, monkeypatch):
     """Serial on small work; every core once the work is large enough, and
     on a Dask cluster every worker it has."""
@@ -257,72 +227,3 @@ def test_auto_n_jobs_resolves_before_the_run(split, tiny, monkeypatch):
     assert compare_module._resolve_workers(dask, plan).n_jobs == -1
     fixed = RunConfig(methods=["baseline"], output=None, n_jobs=2, **tiny)
     assert compare_module._resolve_workers(fixed, plan).n_jobs == 2
-
-
-def test_shares_are_whole_folds_of_about_equal_rows_or_every_nth_task():
-    from types import SimpleNamespace
-
-    from skimb.evaluation._groups import worker_shares
-
-    def task(method, fold, rows):
-        return SimpleNamespace(method=method, seed=0, fold=fold, train=range(rows))
-
-    tasks = [
-        task(m, f, 125 if f == "test" else 100)
-        for m in "ab"
-        for f in [0, 1, 2, 3, 4, "test"]
-    ]
-    shares = worker_shares(tasks, 2)
-    folds = [{t.fold for t in share} for share in shares]
-    assert folds[0].isdisjoint(folds[1]) and folds[0] | folds[1] == {
-        0,
-        1,
-        2,
-        3,
-        4,
-        "test",
-    }
-    loads = [sum(len(t.train) for t in share) for share in shares]
-    assert sorted(loads) == [600, 650]  # 3.25 and 3 folds' rows, two methods each
-    # Fewer folds than shares: every n-th task, each share a mix.
-    shares = worker_shares(tasks[:2] + tasks[6:8], 3)
-    assert [len(s) for s in shares] == [2, 1, 1]
-    # Whole folds would load 4 or 5 workers unevenly: every n-th task.
-    for n in (4, 5):
-        shares = worker_shares(tasks, n)
-        assert sorted(len(s) for s in shares) == sorted(
-            len(tasks[i::n]) for i in range(n)
-        )
-        assert any(len({t.fold for t in s}) == len(s) > 1 for s in shares)
-
-
-def test_large_folds_are_a_share_each_taken_by_the_next_free_worker(split, tiny):
-    from skimb.evaluation._groups import (
-        FOLD_STEP_WORK,
-        loop_step_work,
-        worker_shares,
-    )
-    from skimb.evaluation._options import RunConfig
-    from skimb.evaluation._plan import plan_comparison
-
-    options = RunConfig(methods=["baseline", "random-over"], output=None, **tiny)
-    plan = plan_comparison(split, None, options)
-    tasks = [t for m in options.methods for t in plan.tasks(m)]
-    n_folds = tiny["cv"] + 1
-    # A step: each net's batch x (3 x (64 x hidden + hidden x 10)) multiply-adds.
-    data = plan.seeds[0]
-    per_row = 3 * (64 * options.hidden_units + options.hidden_units * 10)
-    test = [t for t in tasks if t.fold == "test"]
-    step_work = loop_step_work(plan, options)
-    assert step_work(test) == sum(data.net["batch_size"] * per_row for _ in test)
-    # Digits' folds take far less than FOLD_STEP_WORK a step: two shares.
-    assert step_work(test) < FOLD_STEP_WORK
-    shares = worker_shares(tasks, 2, step_work)
-    assert len(shares) == 2
-    # Large folds: one share per fold, the whole training part's first.
-    shares = worker_shares(tasks, 2, lambda fold: FOLD_STEP_WORK)
-    assert len(shares) == n_folds
-    assert [{str(t.fold) for t in s} for s in shares][0] == {"test"}
-    assert all(len({t.fold for t in s}) == 1 and len(s) == 2 for s in shares)
-    # No more folds than workers: n shares.
-    assert len(worker_shares(tasks, n_folds, lambda fold: FOLD_STEP_WORK)) == n_folds
