@@ -19,9 +19,9 @@ from .datasets._builtin import DATASETS
 from .datasets._sources import check_data_name
 from .evaluation._benchmark import benchmark
 from .evaluation._compare import compare
-from .evaluation._execution import interrupted_message
 from .evaluation._options import RunConfig, run_options
 from .evaluation._report import format_leaderboard, format_table, format_verdict
+from .evaluation._run import interrupted_message
 
 __all__ = ["main"]
 

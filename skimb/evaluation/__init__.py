@@ -3,9 +3,9 @@
 
 from ._benchmark import RANKED_METRICS, BenchmarkResult, benchmark
 from ._compare import compare
-from ._execution import AUTO_WORKERS_WORK, auto_workers
 from ._methods import DEFAULT_METHODS, METHODS, Method
 from ._results import ComparisonResult
+from ._run import AUTO_WORKERS_WORK, auto_workers
 
 __all__ = [
     "AUTO_WORKERS_WORK",

@@ -37,11 +37,11 @@ from ..metrics._ranking import (
 )
 from ..metrics._registry import METRICS, metric_words, ranked_metrics
 from ._compare import compare
-from ._execution import parallel_backend, run_parallel, set_threads, worker_threads
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc, run_options
 from ._report import aligned
 from ._results import _jsonable, check_output_writable
+from ._run import parallel_backend, run_parallel, set_threads, worker_threads
 from ._scoring import RULES
 from ._verdict import rule_label
 

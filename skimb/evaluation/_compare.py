@@ -25,7 +25,6 @@ from pathlib import Path
 import pandas as pd
 
 from .._utils.docstring import Substitution
-from ._execution import auto_workers, interrupts_stop_the_run, parallel_backend
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc
 from ._plan import (
@@ -38,7 +37,12 @@ from ._plan import (
 from ._progress import start_progress
 from ._recommended import finish
 from ._results import ComparisonResult, save_result
-from ._run import run_tasks
+from ._run import (
+    auto_workers,
+    interrupts_stop_the_run,
+    parallel_backend,
+    run_tasks,
+)
 from ._scoring import RULES, SCORES, STOP_SCORES, decide_at
 
 __all__ = ["compare"]

@@ -15,7 +15,7 @@ from sklearn.model_selection import FixedThresholdClassifier
 
 from ..datasets._builtin import label_counts
 from ..estimators._persistence import save
-from ._prepare import prepare
+from ._run import prepare
 from ._scoring import RULES, at_data_prior, final_step, fitted_for_equal_priors
 from ._verdict import better_rule, recommend
 

@@ -1,27 +1,212 @@
-"""Running a comparison's tasks: one fit at a time through joblib, or nets
-in one loop (:func:`fit_many`).
+"""Running a comparison's tasks: each task's data made ready, its fit (one at
+a time through joblib, or nets in one loop: :func:`fit_many`), and where
+the tasks go and how a run stops.
 
 Each task gives its rows (one per decision rule) and, for the fit on the
 whole training part of the first seed, the fitted model itself: the
 recommended one is saved at the end without another fit.
+
+A net that stops early is scored each epoch on rows cut from the fold's
+training rows *before* any step runs (:attr:`~._plan.Task.stop`): the
+preprocessing is fitted on the remaining rows, the resampler runs on them
+only, and the validation rows go through the preprocessing alone (a
+resampler does not transform). No duplicate or synthetic neighbour of a
+validation row is trained on, which would make the stopping score
+optimistic for the oversamplers and stop them late. What the net trains on
+is float32 (its own dtype): a materialised, resampled training set of a
+large table then takes half the memory.
+
+Tasks go through joblib, on its default backend or on a Dask distributed
+cluster (a local one, or the user's scheduler). SIGTERM, and SIGINT unless a
+background job inherited it ignored, stop the run between two Python
+instructions even inside a fit, so no half-trained net is recorded.
 """
 
+import contextlib
+import os
+import signal
+import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import joblib
 import numpy as np
+import torch
 
+from .._utils.device import resolve_device
 from ..estimators import NetClassifier
 from ..estimators._fit_many import fit_many
-from ._execution import run_parallel, set_threads, worker_threads
-from ._methods import fits_in_one_loop
+from ._methods import METHODS, build, fits_in_one_loop
 from ._plan import loop_step_work, take, worker_shares
-from ._prepare import eval_data, prepare
 from ._progress import Progress, WorkerEpochs
-from ._scoring import error_rows, score_rows
+from ._scoring import error_rows, final_step, score_rows
 
-__all__ = ["run_tasks"]
+__all__ = [
+    "AUTO_WORKERS_WORK",
+    "WORKER_BYTES",
+    "WORKERS_MEMORY_FRACTION",
+    "Prepared",
+    "auto_workers",
+    "eval_data",
+    "interrupted_message",
+    "interrupts_stop_the_run",
+    "parallel_backend",
+    "prepare",
+    "run_group",
+    "run_parallel",
+    "run_tasks",
+    "set_threads",
+    "worker_threads",
+]
 
+
+# ---- a task's data made ready for its model ----------------------------------
+def _float32(X):
+    dtype = getattr(X, "dtype", None)
+    if dtype is None or dtype == np.float32 or dtype.kind not in "biuf":
+        return X
+    return X.astype(np.float32)
+
+
+def _is_sampler(step):
+    return hasattr(step, "fit_resample")
+
+
+def _steps(estimator):
+    """The steps before a pipeline's model (none for a bare estimator)."""
+    if not hasattr(estimator, "steps"):
+        return []
+    return [s for _, s in estimator.steps[:-1] if s is not None and s != "passthrough"]
+
+
+def fit_steps(estimator, X, y, shared=None, key=None):
+    """Fit the steps before ``estimator``'s model on ``(X, y)``, in order, as
+    its pipeline's ``fit`` does; return what the model trains on, float32.
+
+    With a ``shared`` dict, the first step, when it is the preprocessing
+    (not a resampler), is fitted once per ``key``: every method of a fold
+    then uses that one fitted step and its one output, as if each had fitted
+    its own copy on the same rows (it is deterministic), without the time
+    and memory of doing so.
+    """
+    steps = _steps(estimator)
+    if shared is not None and steps and not _is_sampler(steps[0]):
+        first = steps.pop(0)
+        fitted, X = _once(
+            shared, key, lambda: (first, _float32(first.fit_transform(X, y)))
+        )
+        estimator.steps[0] = (estimator.steps[0][0], fitted)
+    for step in steps:
+        if _is_sampler(step):
+            X, y = step.fit_resample(_float32(X), y)
+        else:
+            X = step.fit_transform(X, y)
+    return _float32(X), y
+
+
+def _once(shared, key, make):
+    """``shared[key]``, made by ``make()`` the first time (always made when
+    ``shared`` is None)."""
+    if shared is None:
+        return make()
+    if key not in shared:
+        shared[key] = make()
+    return shared[key]
+
+
+def transform_steps(estimator, X):
+    """``X`` through the fitted steps before the model, resamplers skipped
+    (as an imbalanced-learn pipeline predicts), float32."""
+    for step in _steps(estimator):
+        if not _is_sampler(step):
+            X = step.transform(X)
+    return _float32(X)
+
+
+@dataclass(eq=False)
+class Prepared:
+    """A task whose steps before the model are fitted.
+
+    ``model`` trains on ``X, y`` (with ``X_val, y_val`` for its early
+    stopping, or None): a net method's net, or a reference method's whole
+    estimator (its steps fit with it). ``y_train`` are the labels of the
+    task's training rows; ``before`` the seconds the steps took.
+    """
+
+    task: object
+    estimator: object
+    model: object
+    X: object
+    y: np.ndarray
+    y_train: np.ndarray
+    X_val: object = None
+    y_val: np.ndarray = None
+    before: float = 0.0
+    error: Exception | None = None
+
+    def fit(self):
+        """Fit the model alone, as its own ``fit``."""
+        if self.X_val is None:
+            self.model.fit(self.X, self.y)
+        else:
+            self.model.fit(self.X, self.y, X_val=self.X_val, y_val=self.y_val)
+        self.release()
+
+    def release(self):
+        """Drop the materialised training and validation sets."""
+        self.X = self.y = self.X_val = self.y_val = None
+
+
+def _build(task, data, y_train):
+    net = data.net
+    if task.stop is None and net.get("early_stopping"):
+        # Too few rows to stop on, or a schedule counted in epochs
+        # (Method.stops_early): the fixed budget's epochs (or the user's).
+        net = {**net, "early_stopping": False, "max_epochs": data.fixed_epochs}
+    preprocessor = data.preprocessor
+    if METHODS[task.method].native_categories and data.tree_preprocessor is not None:
+        preprocessor = data.tree_preprocessor
+    return build(
+        task.method, net=net, seed=task.seed, y=y_train, preprocessor=preprocessor
+    )
+
+
+def prepare(task, data, shared=None):
+    """:class:`Prepared` for ``task`` of seed data ``data``; ``shared``: a
+    dict in which the methods of one fold share its fitted preprocessing
+    (see :func:`fit_steps`), None to fit each task's own."""
+    X_train, y_train = take(data.X, task.train), data.y[task.train]
+    estimator = _build(task, data, y_train)
+    if not METHODS[task.method].net:
+        return Prepared(task, estimator, estimator, X_train, y_train, y_train)
+    start = time.perf_counter()
+    # A fold's methods share its preprocessing when they train on the same
+    # rows: those that stop early hold out the same validation part.
+    key = (task.seed, str(task.fold), METHODS[task.method].dense, task.stop is None)
+    X, y = fit_steps(estimator, X_train, y_train, shared, key)
+    del X_train
+    prepared = Prepared(task, estimator, final_step(estimator), X, y, y_train)
+    if task.stop is not None:
+        prepared.X_val = _once(
+            shared,
+            (*key, "stop"),
+            lambda: transform_steps(estimator, take(data.X, task.stop)),
+        )
+        prepared.y_val = data.y[task.stop]
+    prepared.before = time.perf_counter() - start
+    return prepared
+
+
+def eval_data(task, data, X_test, y_test):
+    """The rows ``task`` is scored on: its fold's validation rows, or the
+    held-out part."""
+    if task.fold == "test":
+        return X_test, y_test
+    return take(data.X, task.valid), data.y[task.valid]
+
+
+# ---- fitting and scoring the tasks -------------------------------------------
 _WARM = []
 
 
@@ -211,3 +396,145 @@ def run_tasks(tasks, plan, options, progress=None):
     ):
         progress.advance(1)
         yield result
+
+
+# ---- where the tasks go, and how a run stops ---------------------------------
+class _Interrupted(BaseException):
+    """Raised by the run's signal handler; skorch swallows KeyboardInterrupt
+    inside ``fit`` (to stop training early), which would record a half-trained
+    net as a result."""
+
+
+@contextlib.contextmanager
+def interrupts_stop_the_run():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Interrupted(signum)
+
+    # An inherited SIG_IGN for SIGINT is a background job's convention (nohup,
+    # many CI runners): keep it, so a Ctrl-C meant for the terminal does not
+    # stop the run; SIGTERM always stops it cleanly.
+    signals = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signals.append(signal.SIGINT)
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    except _Interrupted as exc:
+        raise KeyboardInterrupt(f"interrupted by signal {exc.args[0]}") from None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def interrupted_message(output, what):
+    """What an interrupted run says of its results: where its finished
+    ``what`` (methods, data sets) are saved, naming ``output`` only where a
+    ``results.csv`` was written there (by this run, or by the one it
+    resumes); a run stopped before its first one was saved says so."""
+    if output is not None and any(Path(output).rglob("results.csv")):
+        return (
+            f"interrupted; finished {what} are saved in {output}/. Rerun with "
+            "--resume to finish the rest."
+        )
+    return f"interrupted before any of the {what} finished: nothing was saved."
+
+
+@contextlib.contextmanager
+def parallel_backend(n_jobs, scheduler, dask):
+    """joblib's default backend, or its Dask backend on a given or local cluster."""
+    if scheduler is None and not dask:
+        yield
+        return
+    from distributed import Client, LocalCluster
+
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            client = stack.enter_context(Client(scheduler))
+        else:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=joblib.effective_n_jobs(n_jobs),
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        stack.enter_context(joblib.parallel_backend("dask", client=client))
+        yield
+
+
+#: ``n_jobs='auto'`` starts workers above this many multiply-adds of
+#: training (:func:`~._plan.training_work`). Measured on 2 cores
+#: (``benchmarks/engine.py --only parallel``): the default comparison of
+#: digits, about 2.6e10, runs 0.79x as fast on two workers as on one
+#: process (starting them and sending the data cost more than its 4 s of
+#: training); a 30,000-row, 30-column table, about 2.1e11, 1.82x as fast.
+AUTO_WORKERS_WORK = 5e10
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+#: The resident memory of a worker before its share's data: the Python
+#: process with torch, scikit-learn, imbalanced-learn and skimb imported and
+#: one tiny net fitted (836 MiB measured on the 2-core CPU, 2026-12-03).
+WORKER_BYTES = 850 * 2**20
+#: The part of the available memory the workers' own memory (their runtime
+#: and their copy of the data) may take; the nets' training sets have theirs
+#: (:data:`~._plan.MEMORY_FRACTION`).
+WORKERS_MEMORY_FRACTION = 0.25
+
+
+def auto_workers(work, device, *, data_bytes=0, memory=None):
+    """The ``n_jobs`` that ``'auto'`` means for ``work`` multiply-adds of
+    training on ``device``: every core as a worker (each trains a share of
+    the nets in one loop, on one thread) when the work is at least
+    :data:`AUTO_WORKERS_WORK` and the nets train on a CPU of two cores or
+    more; else 1 (one process, its torch threads chosen by timing). A GPU
+    trains every net of one loop at once: one process.
+
+    Each worker holds :data:`WORKER_BYTES` and its copy of the data
+    (``data_bytes``): no more workers start than
+    :data:`WORKERS_MEMORY_FRACTION` of ``memory`` (bytes available; None:
+    no limit) holds, and none when not two."""
+    cores = _cores()
+    on_cpu = torch.device(resolve_device(device)).type == "cpu"
+    if cores < 2 or not on_cpu or work < AUTO_WORKERS_WORK:
+        return 1
+    if memory is not None:
+        fits = int(WORKERS_MEMORY_FRACTION * memory // (WORKER_BYTES + data_bytes))
+        cores = min(cores, fits)
+    return cores if cores >= 2 else 1
+
+
+def run_parallel(options, *, return_as="generator"):
+    """The ``joblib.Parallel`` of a run (with Dask, every worker it has)."""
+    dask = options.scheduler is not None or options.dask
+    return joblib.Parallel(n_jobs=-1 if dask else options.n_jobs, return_as=return_as)
+
+
+def worker_threads(options):
+    """torch threads per worker of a parallel run, None for a serial one.
+
+    Parallel workers share the cores: oversubscribed torch threads spin
+    against each other and can be tens of times slower.
+    """
+    if not options.parallel:
+        return None
+    return max(1, (os.cpu_count() or 1) // joblib.effective_n_jobs(options.n_jobs))
+
+
+def set_threads(threads):
+    """Give this worker ``threads`` torch threads (None: leave torch's own)."""
+    if threads is not None:
+        torch.set_num_threads(threads)
