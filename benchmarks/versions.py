@@ -6,6 +6,8 @@ the two, with ``PYTHONPATH`` pointing at that version's source (a
 
 - ``compare``: the default comparison on digits (``skimb.compare()`` with
   its defaults, no output), wall time, best of ``--repeats``;
+- ``fit_many``: ``benchmarks/fit_many.py`` of each version (K = 1, 5, 15,
+  50 nets stacked against one at a time);
 - ``engine``: ``benchmarks/engine.py --only threads,overhead`` of each
   version (a single fit against the compute limit, idle and beside one
   CPU-bound process; a small fit against the raw loop);
@@ -62,19 +64,23 @@ def bench_compare(trees, repeats):
     return {name: {"best_s": min(t), "all_s": t} for name, t in times.items()}
 
 
-def bench_script(trees, script, args):
+def bench_script(trees, script, args, out=True):
     found = {}
     for name, tree in trees.items():
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "out.json"
-            text = _run(tree, [f"benchmarks/{script}", *args, "--out", str(out)])
+            path = Path(tmp) / "out.json"
+            extra = ["--out", str(path)] if out else []
+            text = _run(tree, [f"benchmarks/{script}", *args, *extra])
             print(f"---- {script} [{name}]\n{text}", flush=True)
-            found[name] = json.loads(out.read_text()) if out.exists() else None
+            found[name] = json.loads(path.read_text()) if path.exists() else text
     return found
 
 
 BENCHES = {
     "compare": lambda trees, a: bench_compare(trees, a.repeats),
+    "fit_many": lambda trees, a: bench_script(
+        trees, "fit_many.py", ["--ks", "1,5,15,50"], out=False
+    ),
     "engine": lambda trees, a: bench_script(
         trees, "engine.py", ["--only", "threads,overhead"]
     ),
