@@ -16,7 +16,7 @@ The job reads in four steps: plan (:mod:`._plan`: the options, the data,
 each seed's draw and folds, every check before any fit), run
 (:mod:`._run`: the tasks, one fit each or in one loop), score
 (:mod:`._scoring`: one row per task and rule) and the verdict
-(:mod:`._recommended`: the recommendation and the recommended model saved).
+(:mod:`._verdict`: the recommendation and the recommended model saved).
 """
 
 import dataclasses
@@ -35,7 +35,6 @@ from ._plan import (
     training_work,
 )
 from ._progress import start_progress
-from ._recommended import finish
 from ._results import ComparisonResult, save_result
 from ._run import (
     auto_workers,
@@ -44,6 +43,7 @@ from ._run import (
     run_tasks,
 )
 from ._scoring import RULES, SCORES, STOP_SCORES, decide_at
+from ._verdict import finish
 
 __all__ = ["compare"]
 
