@@ -6,6 +6,7 @@ import pytest
 from imblearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skimb import compare
 from skimb.evaluation import DEFAULT_METHODS, METHODS
 from skimb.evaluation._methods import build
 
@@ -104,3 +105,14 @@ def test_gradient_boosting_splits_on_the_categories_and_missing_values_itself(
     np.testing.assert_array_equal(
         skimb.load(path).predict_proba(X), hgb.predict_proba(X)
     )
+
+
+def test_strong_references_are_defaults_and_posthoc_la_is_replaced():
+    assert "logit-adjusted" in DEFAULT_METHODS
+    # A tree ensemble of each kind and a linear model: the default verdict
+    # holds the models that win on tables.
+    assert {"hgb", "balanced-random-forest", "logreg"} <= set(DEFAULT_METHODS)
+    assert not {"easy-ensemble", "rusboost", "balanced-bagging"} & set(DEFAULT_METHODS)
+    assert "posthoc-la" not in METHODS
+    with pytest.raises(ValueError, match="'posthoc-la' is no longer a method"):
+        compare(methods=["posthoc-la"], output=None, progress=False)
