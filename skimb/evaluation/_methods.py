@@ -58,7 +58,7 @@ class Method:
         Unfitted; cloned for every fit.
     resampler : imblearn sampler or None
         Resamples the (preprocessed) training fold before the estimator.
-    net : bool
+    is_net : bool
         Whether the comparison's net settings (epochs, batch size, learning
         rate, width, device) apply.
     dense : bool
@@ -84,7 +84,7 @@ class Method:
 
     estimator: object
     resampler: object = None
-    net: bool = True
+    is_net: bool = True
     dense: bool = False
     per_fit: dict = field(default_factory=dict)
     stops_early: bool = True
@@ -95,7 +95,7 @@ class Method:
 def _reference(estimator, family, dense=False, native_categories=False):
     return Method(
         estimator,
-        net=False,
+        is_net=False,
         dense=dense,
         family=family,
         native_categories=native_categories,
@@ -145,7 +145,7 @@ METHODS = {
         WeightedLossClassifier(
             criterion=LDAMLoss, criterion__s=1.0, class_weight="effective"
         ),
-        per_fit={"reweight_epoch": lambda net: int(0.8 * net["max_epochs"])},
+        per_fit={"reweight_epoch": lambda settings: int(0.8 * settings["max_epochs"])},
         stops_early=False,
     ),
     # imbalanced-learn's ensembles, balanced by construction (each member
@@ -204,14 +204,14 @@ def _dense_steps(preprocessor):
     ]
 
 
-def build(name, *, net, seed, y, preprocessor=None):
+def build(name, *, net_settings, seed, y, preprocessor=None):
     """A fresh, configured estimator for method ``name``.
 
     Parameters
     ----------
     name : str
         A key of :data:`METHODS`.
-    net : dict
+    net_settings : dict
         The net settings (``max_epochs``, ``batch_size``, ``lr``,
         ``module__hidden_units``, ``device``, ...).
     seed : int
@@ -228,9 +228,9 @@ def build(name, *, net, seed, y, preprocessor=None):
     """
     method = METHODS[name]
     estimator = clone(method.estimator)
-    if method.net:
-        derived = {k: f(net) for k, f in method.per_fit.items()}
-        estimator.set_params(**{**net, **derived}, random_state=seed)
+    if method.is_net:
+        derived = {k: f(net_settings) for k, f in method.per_fit.items()}
+        estimator.set_params(**{**net_settings, **derived}, random_state=seed)
     else:
         estimator.set_params(random_state=seed)
     steps = []

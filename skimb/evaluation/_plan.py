@@ -104,7 +104,7 @@ class Task:
 class SeedData:
     """One seed's imbalanced training data, its folds and how rows are scored.
 
-    ``net`` holds the settings every net gets and ``preprocessor`` the
+    ``net_settings`` holds the settings every net gets and ``preprocessor`` the
     unfitted tabular preprocessing (None for built-in data); ``majority``,
     ``minority`` and ``positive`` name the classes of this seed's draw.
     ``stopping`` maps a fold (or ``'test'``) to the ``(train, stop)`` rows
@@ -119,7 +119,7 @@ class SeedData:
     majority: object
     minority: list
     positive: object
-    net: dict
+    net_settings: dict
     preprocessor: object
     stopping: dict
     fixed_epochs: int = BUDGET.max_epochs  # a net without early stopping
@@ -168,7 +168,7 @@ class Plan:
             train, valid = data.folds[fold]
         stop = None
         if (
-            METHODS[method].net
+            METHODS[method].is_net
             and METHODS[method].stops_early
             and fold in data.stopping
         ):
@@ -260,12 +260,12 @@ def _recipe(split, builtin, options):
     return imbalance
 
 
-def _stopping(y, folds, seed, net):
+def _stopping(y, folds, seed, net_settings):
     """Per fold (and ``'test'``), its training rows split into those a net
     trains on and those its early stopping scores: stratified, every class
     in both parts, seeded by ``seed``; ``(train, None)`` where a class would
     have fewer than :data:`MIN_STOPPING_ROWS` validation rows."""
-    if not net["early_stopping"]:
+    if not net_settings["early_stopping"]:
         return {}
     everything = np.arange(len(y))
     parts = [*((i, train) for i, (train, _) in enumerate(folds)), ("test", everything)]
@@ -299,7 +299,7 @@ def _warn_no_stopping(seed, stopping):
         )
 
 
-def _seed_data(split, seed, imbalance, options, net, preprocessors, point):
+def _seed_data(split, seed, imbalance, options, net_settings, preprocessors, point):
     """One seed's :class:`SeedData`; ``preprocessors`` the shared tabular
     preprocessing and gradient boosting's (both None for built-in data)."""
     X, y = make_imbalanced(split.X_train, split.y_train, random_state=seed, **imbalance)
@@ -321,7 +321,7 @@ def _seed_data(split, seed, imbalance, options, net, preprocessors, point):
         folds = list(
             StratifiedKFold(options.cv, shuffle=True, random_state=seed).split(X, y)
         )
-    stopping = _stopping(y, folds, seed, net)
+    stopping = _stopping(y, folds, seed, net_settings)
     _warn_no_stopping(seed, stopping)
     return SeedData(
         X=X,
@@ -331,7 +331,7 @@ def _seed_data(split, seed, imbalance, options, net, preprocessors, point):
         majority=majority,
         minority=[c for c in classes if counts[c] <= counts[majority] / 2],
         positive=_resolve_positive(options.positive_label, classes, counts),
-        net=net,
+        net_settings=net_settings,
         preprocessor=preprocessors[0],
         tree_preprocessor=preprocessors[1],
         stopping=stopping,
@@ -368,7 +368,7 @@ def plan_comparison(data, y, options):
     split, builtin = _load(data, y, options)
     imbalance = _recipe(split, builtin, options)
     preprocessors = _preprocessor(split, builtin, options.scaling)
-    net = options.net_settings()
+    net_settings = options.net_settings()
     point = check_operating_point(
         options.operating_point, n_classes=len(label_counts(split.y_train))
     )
@@ -381,7 +381,7 @@ def plan_comparison(data, y, options):
         "cv": options.cv,
         "seeds": list(options.seeds),
         "budget": options.budget,
-        "net": net,
+        "net": net_settings,
         "test_size": options.test_size,
         "preprocessing": "none (pixels in [0, 1])"
         if builtin
@@ -395,7 +395,7 @@ def plan_comparison(data, y, options):
     seeds = {}
     for seed in options.seeds:  # a loop: the warning's stacklevel counts frames
         seeds[seed] = _seed_data(
-            split, seed, imbalance, options, net, preprocessors, point
+            split, seed, imbalance, options, net_settings, preprocessors, point
         )
     first = seeds[options.seeds[0]]
     config.update(
@@ -481,7 +481,7 @@ def loop_step_work(plan, options):
         work = 0.0
         for task in tasks:
             data = plan.seeds[task.seed]
-            batch = data.net.get("batch_size", "auto")
+            batch = data.net_settings.get("batch_size", "auto")
             if batch == "auto":
                 batch = auto_batch_size(trained_rows(task, data))
             work += batch * per_row[task.seed]

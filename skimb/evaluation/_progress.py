@@ -127,8 +127,8 @@ class _Plan:
         methods = plan.config["methods"]
         self.n_fits = len(methods) * len(options.seeds) * (options.cv + 1)
         per_row = work_per_row(plan, options)
-        net = options.net_settings()
-        self.cap = net["max_epochs"]
+        settings = options.net_settings()
+        self.cap = settings["max_epochs"]
         # An early-stopping net is expected to train the epochs
         # training_work counts; most stop sooner, some later.
         self.epochs = float(min(options.unstopped_epochs, self.cap))
@@ -144,7 +144,7 @@ class _Plan:
                     if task.stop is not None:
                         budget, expected = self.cap, self.epochs
                     else:
-                        budget = expected = self._fixed_epochs(data, net)
+                        budget = expected = self._fixed_epochs(data, settings)
                     if in_loop:
                         self.loop_nets += 1
                         self.loop_rows += rows
@@ -166,8 +166,10 @@ class _Plan:
             self.per_row = loop_work / self.loop_budget
 
     @staticmethod
-    def _fixed_epochs(data, net):
-        return data.fixed_epochs if net["early_stopping"] else net["max_epochs"]
+    def _fixed_epochs(data, settings):
+        return (
+            data.fixed_epochs if settings["early_stopping"] else settings["max_epochs"]
+        )
 
     def share(self, epochs):
         """The part of a budget not started yet its nets are expected to

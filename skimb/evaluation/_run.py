@@ -159,16 +159,24 @@ class Prepared:
 
 
 def _build(task, data, y_train):
-    net = data.net
-    if task.stop is None and net.get("early_stopping"):
+    settings = data.net_settings
+    if task.stop is None and settings.get("early_stopping"):
         # Too few rows to stop on, or a schedule counted in epochs
         # (Method.stops_early): the fixed budget's epochs (or the user's).
-        net = {**net, "early_stopping": False, "max_epochs": data.fixed_epochs}
+        settings = {
+            **settings,
+            "early_stopping": False,
+            "max_epochs": data.fixed_epochs,
+        }
     preprocessor = data.preprocessor
     if METHODS[task.method].native_categories and data.tree_preprocessor is not None:
         preprocessor = data.tree_preprocessor
     return build(
-        task.method, net=net, seed=task.seed, y=y_train, preprocessor=preprocessor
+        task.method,
+        net_settings=settings,
+        seed=task.seed,
+        y=y_train,
+        preprocessor=preprocessor,
     )
 
 
@@ -178,7 +186,7 @@ def prepare(task, data, shared=None):
     (see :func:`fit_steps`), None to fit each task's own."""
     X_train, y_train = take(data.X, task.train), data.y[task.train]
     estimator = _build(task, data, y_train)
-    if not METHODS[task.method].net:
+    if not METHODS[task.method].is_net:
         return Prepared(task, estimator, estimator, X_train, y_train, y_train)
     start = time.perf_counter()
     # A fold's methods share its preprocessing when they train on the same

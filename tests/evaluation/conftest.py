@@ -35,7 +35,7 @@ def failing_method(monkeypatch):
 
     def add(name, error, failures=None):
         cls = type("Failing", (_Failing,), {"error": error, "failures": failures})
-        monkeypatch.setitem(METHODS, name, Method(cls(), net=False))
+        monkeypatch.setitem(METHODS, name, Method(cls(), is_net=False))
 
     return add
 

@@ -20,39 +20,39 @@ def test_default_methods_are_methods():
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_every_method_is_built_seeded_and_fresh(name):
     y = np.repeat([0, 1], [40, 10])
-    a = build(name, net=NET, seed=3, y=y)
-    b = build(name, net=NET, seed=3, y=y)
+    a = build(name, net_settings=NET, seed=3, y=y)
+    b = build(name, net_settings=NET, seed=3, y=y)
     assert a is not b
     final = a[-1] if isinstance(a, Pipeline) else a
     assert final.get_params()["random_state"] == 3
-    if METHODS[name].net:
+    if METHODS[name].is_net:
         assert final.get_params()["module__hidden_units"] == 8
         assert final.get_params()["lr"] == 0.01
 
 
 def test_the_net_settings_derive_ldam_drw_reweight_epoch():
-    est = build("ldam-drw", net=NET, seed=0, y=np.repeat([0, 1], 5))
+    est = build("ldam-drw", net_settings=NET, seed=0, y=np.repeat([0, 1], 5))
     assert est.get_params()["reweight_epoch"] == 8  # 80 % of 10 epochs
     assert est.get_params()["max_epochs"] == 10
 
 
 def test_neighbours_are_capped_by_the_smallest_class():
     y = np.repeat([0, 1, 2], [50, 20, 3])
-    smote = build("smote", net=NET, seed=0, y=y)
+    smote = build("smote", net_settings=NET, seed=0, y=y)
     assert smote.named_steps["resample"].k_neighbors == 2
-    adasyn = build("adasyn", net=NET, seed=0, y=np.repeat([0, 1], [50, 30]))
+    adasyn = build("adasyn", net_settings=NET, seed=0, y=np.repeat([0, 1], [50, 30]))
     assert adasyn.named_steps["resample"].n_neighbors == 5
 
 
 def test_the_preprocessor_comes_first_and_dense_methods_get_dense_input():
     y = np.repeat([0, 1], 5)
     scaler = StandardScaler()
-    net = build("random-over", net=NET, seed=0, y=y, preprocessor=scaler)
+    net = build("random-over", net_settings=NET, seed=0, y=y, preprocessor=scaler)
     assert list(net.named_steps) == ["preprocess", "resample", "model"]
     assert net.named_steps["preprocess"] is not scaler  # cloned: fitted per fold
-    hgb = build("hgb-balanced", net=NET, seed=0, y=y, preprocessor=scaler)
+    hgb = build("hgb-balanced", net_settings=NET, seed=0, y=y, preprocessor=scaler)
     assert list(hgb.named_steps) == ["preprocess", "dense", "model"]
-    assert not isinstance(build("baseline", net=NET, seed=0, y=y), Pipeline)
+    assert not isinstance(build("baseline", net_settings=NET, seed=0, y=y), Pipeline)
 
 
 def test_the_tabular_preprocessing_gives_dense_methods_dense_output():
@@ -63,7 +63,9 @@ def test_the_tabular_preprocessing_gives_dense_methods_dense_output():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "c": ["x", "y", "x", "z"]})
     y = np.array([0, 1, 0, 1])
     preprocessor = make_preprocessor(X)
-    hgb = build("hgb-balanced", net=NET, seed=0, y=y, preprocessor=preprocessor)
+    hgb = build(
+        "hgb-balanced", net_settings=NET, seed=0, y=y, preprocessor=preprocessor
+    )
     # No function step: the pipeline holds library types only (skimb.save).
     assert list(hgb.named_steps) == ["preprocess", "model"]
     assert isinstance(hgb[:-1].fit_transform(X, y), np.ndarray)
@@ -89,7 +91,7 @@ def test_gradient_boosting_splits_on_the_categories_and_missing_values_itself(
     )
     y = (X["channel"] == "web").to_numpy() & (rng.random(n) < 0.3)
     preprocessor = make_preprocessor(X, native_categories=True).fit(X)
-    hgb = build("hgb", net=NET, seed=0, y=y, preprocessor=preprocessor)
+    hgb = build("hgb", net_settings=NET, seed=0, y=y, preprocessor=preprocessor)
     # The codes come first: two categorical columns, then the amount, unscaled
     # and still missing where it was.
     assert hgb[-1].categorical_features == [0, 1]

@@ -162,7 +162,9 @@ def test_large_folds_are_a_share_each_taken_by_the_next_free_worker(split, tiny)
     per_row = 3 * (64 * options.hidden_units + options.hidden_units * 10)
     test = [t for t in tasks if t.fold == "test"]
     step_work = loop_step_work(plan, options)
-    assert step_work(test) == sum(data.net["batch_size"] * per_row for _ in test)
+    assert step_work(test) == sum(
+        data.net_settings["batch_size"] * per_row for _ in test
+    )
     # Digits' folds take far less than FOLD_STEP_WORK a step: two shares.
     assert step_work(test) < FOLD_STEP_WORK
     shares = worker_shares(tasks, 2, step_work)

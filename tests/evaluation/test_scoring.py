@@ -37,7 +37,7 @@ def _refit(task, data):
     y_train = data.y[task.train]
     model = build(
         task.method,
-        net=data.net,
+        net_settings=data.net_settings,
         seed=task.seed,
         y=y_train,
         preprocessor=data.preprocessor,
@@ -129,7 +129,7 @@ def test_no_fit_runs_for_the_balanced_rule(split, tiny, monkeypatch, fit_many):
 def test_a_model_without_probabilities_gets_n_a_rows(
     split, tiny, monkeypatch, tmp_path
 ):
-    monkeypatch.setitem(METHODS, "perceptron", Method(Perceptron(), net=False))
+    monkeypatch.setitem(METHODS, "perceptron", Method(Perceptron(), is_net=False))
     result = compare(split, methods=["perceptron", "baseline"], output=tmp_path, **tiny)
     rows = result.rows[result.rows["method"] == "perceptron"]
     trained, balanced = (
