@@ -30,8 +30,8 @@ from ._options import RunConfig, options_doc
 from ._plan import (
     available_memory,
     data_bytes,
-    plan_batches,
     plan_comparison,
+    task_groups,
     training_work,
 )
 from ._progress import start_progress
@@ -142,7 +142,7 @@ def compare(
         interrupts_stop_the_run(),
         parallel_backend(options.n_jobs, options.scheduler, options.dask),
     ):
-        for tasks in plan_batches(plan, methods, options):
+        for tasks in task_groups(plan, methods, options):
             for task, task_rows, model in run_tasks(tasks, plan, options, progress):
                 rows.extend(task_rows)
                 if model is not None:

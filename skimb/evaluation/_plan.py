@@ -56,10 +56,10 @@ __all__ = [
     "data_bytes",
     "loop_step_work",
     "n_features",
-    "plan_batches",
     "plan_comparison",
     "take",
     "task_bytes",
+    "task_groups",
     "trained_rows",
     "training_work",
     "work_per_row",
@@ -542,13 +542,13 @@ def _net_groups(by_method, plan, budget):
     return _pack(units, budget)
 
 
-def plan_batches(plan, methods, options, *, memory=None):
-    """The tasks still to run, in batches that run and are saved in turn.
+def task_groups(plan, methods, options, *, memory=None):
+    """The tasks still to run, in groups that run and are saved in turn.
 
-    With ``fit_many``, every net method's tasks first, in as few batches
+    With ``fit_many``, every net method's tasks first, in as few groups
     as ``MEMORY_FRACTION`` of ``memory`` (bytes; None: what is available
     now) allows; then each other method's tasks; without ``fit_many``,
-    one batch per method.
+    one group per method.
     """
     pending = [(m, plan.tasks(m)) for m in methods]
     pending = [(m, tasks) for m, tasks in pending if tasks]

@@ -314,7 +314,7 @@ class Progress:
     many fits run at once.
 
     :meth:`advance` counts fits run one at a time, in the order of the
-    plan's batches; :meth:`loop` a loop of nets. The bar is counted in
+    plan's groups of tasks; :meth:`loop` a loop of nets. The bar is counted in
     seconds: the time elapsed out of it and the time remaining, so that
     its fill and its remaining time agree.
     """

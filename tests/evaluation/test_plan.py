@@ -19,9 +19,9 @@ from skimb.evaluation._plan import (
     data_bytes,
     loop_step_work,
     n_features,
-    plan_batches,
     plan_comparison,
     task_bytes,
+    task_groups,
     training_work,
     worker_shares,
 )
@@ -40,19 +40,19 @@ def planned(split, tiny):
         return plan_comparison(split, None, options), options
 
 
-def _methods(batches):
-    return [[t.method for t in batch] for batch in batches]
+def _methods(groups):
+    return [[t.method for t in group] for group in groups]
 
 
-def test_all_nets_in_one_batch_then_the_other_methods(planned):
+def test_all_nets_in_one_group_then_the_other_methods(planned):
     plan, options = planned
-    batches = plan_batches(plan, METHODS, options, memory=10**12)
-    assert _methods(batches) == [
+    groups = task_groups(plan, METHODS, options, memory=10**12)
+    assert _methods(groups) == [
         ["baseline"] * 3 + ["random-over"] * 3,
         ["logreg-balanced"] * 3,
     ]
     alone = dataclasses.replace(options, fit_many=False)
-    assert _methods(plan_batches(plan, METHODS, alone)) == [[m] * 3 for m in METHODS]
+    assert _methods(task_groups(plan, METHODS, alone)) == [[m] * 3 for m in METHODS]
 
 
 def test_a_small_memory_splits_by_method_then_by_fold(planned):
@@ -63,9 +63,9 @@ def test_a_small_memory_splits_by_method_then_by_fold(planned):
         for m in METHODS[:2]
     }
     per_method = max(map(sum, sizes.values())) / MEMORY_FRACTION
-    batches = plan_batches(plan, METHODS, options, memory=per_method)
-    assert _methods(batches) == [[m] * 3 for m in METHODS]
-    tiny_memory = plan_batches(plan, METHODS, options, memory=1)
+    groups = task_groups(plan, METHODS, options, memory=per_method)
+    assert _methods(groups) == [[m] * 3 for m in METHODS]
+    tiny_memory = task_groups(plan, METHODS, options, memory=1)
     assert _methods(tiny_memory) == [
         *([m] for m in ["baseline"] * 3 + ["random-over"] * 3),
         ["logreg-balanced"] * 3,
