@@ -380,7 +380,7 @@ def _summarise(summaries, skipped, methods, reference):
     rules = _choose_rules(scores, methods)
     ranks = pd.DataFrame(index=pd.Index(methods, name="method"))
     ranks["rule"] = [rules[m]["rule"] for m in methods]
-    chosen = (
+    at_rule = (
         scores[scores["rule"] == scores["method"].map(ranks["rule"])]
         if not scores.empty
         else scores
@@ -389,9 +389,9 @@ def _summarise(summaries, skipped, methods, reference):
     for m in ranked_metrics():
         metric, higher = m.name, m.higher_is_better
         column = f"{metric}_mean"
-        if chosen.empty or column not in chosen:
+        if at_rule.empty or column not in at_rule:
             continue
-        table = chosen.pivot_table(
+        table = at_rule.pivot_table(
             index="dataset", columns="method", values=column, dropna=False
         ).reindex(columns=methods)
         # A method never scored (no probabilities for a probability metric)
@@ -413,8 +413,8 @@ def _summarise(summaries, skipped, methods, reference):
                 .reset_index(names="method")
                 .to_dict(orient="records")
             )
-    if not chosen.empty and "fit_time_mean" in chosen:
-        per_fit = chosen.groupby("method")["fit_time_mean"]
+    if not at_rule.empty and "fit_time_mean" in at_rule:
+        per_fit = at_rule.groupby("method")["fit_time_mean"]
         ranks["median_fit_time"] = per_fit.median()
         ranks["total_fit_time"] = per_fit.sum()
     if RULE_METRIC in ranks:

@@ -43,7 +43,7 @@ from ._run import (
     run_tasks,
 )
 from ._scoring import RULES, SCORES, STOP_SCORES, decide_at
-from ._verdict import finish
+from ._verdict import record_verdict
 
 __all__ = ["compare"]
 
@@ -154,7 +154,7 @@ def compare(
         thresholds = decide_at(rows, point, options.cv)
         rows = [{k: v for k, v in r.items() if k not in _SCORE_KEYS} for r in rows]
         result.rows = _ordered(pd.DataFrame(rows), methods)
-        finish(result, models, plan, options, thresholds)
+        record_verdict(result, models, plan, options, thresholds)
     progress.close()
     if output is not None:
         save_result(result, output)

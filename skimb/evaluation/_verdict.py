@@ -39,10 +39,10 @@ __all__ = [
     "RULES",
     "at_threshold",
     "better_rule",
-    "chosen",
     "describe",
-    "finish",
+    "pick_for",
     "recommend",
+    "record_verdict",
     "rule_label",
     "standings",
     "with_rule",
@@ -241,7 +241,7 @@ def describe(verdict):
 MODEL_FILE = "model.skimb"
 
 
-def chosen(verdict, rows, metric):
+def pick_for(verdict, rows, metric):
     """``(method, rule)`` of the model to save for ``metric``, or None."""
     entry = verdict.get(metric)
     if entry is None:
@@ -345,7 +345,7 @@ def _decide(model, pick, plan, thresholds):
     }
 
 
-def finish(result, models, plan, options, thresholds=None):
+def record_verdict(result, models, plan, options, thresholds=None):
     """Fill ``result``'s recommendation and recommended model, and save the
     model to the output folder (when there is one).
 
@@ -357,7 +357,7 @@ def finish(result, models, plan, options, thresholds=None):
     if rows.empty or "rule" not in rows:
         return result
     result.recommendation = recommend(rows, cv=options.cv)
-    pick = chosen(result.recommendation, rows, options.recommend_for)
+    pick = pick_for(result.recommendation, rows, options.recommend_for)
     if pick is None:
         return result
     model = _model(pick[0], models, plan)

@@ -83,15 +83,17 @@ def test_each_method_is_ranked_at_its_better_rule_over_all_data_sets(run):
 def test_ranks_follow_the_per_dataset_means(run):
     _, result = run
     rule = result.ranks.set_index("method")["rule"]
-    chosen = result.scores[result.scores["rule"] == result.scores["method"].map(rule)]
+    at_rule = result.scores[result.scores["rule"] == result.scores["method"].map(rule)]
     for metric, higher in RANKED_METRICS.items():
-        table = chosen.pivot(index="dataset", columns="method", values=f"{metric}_mean")
+        table = at_rule.pivot(
+            index="dataset", columns="method", values=f"{metric}_mean"
+        )
         expected = table.rank(axis=1, ascending=not higher).mean()
         got = result.ranks.set_index("method")[metric]
         pd.testing.assert_series_equal(
             got.sort_index(), expected.sort_index(), check_names=False
         )
-    seconds = chosen.groupby("method")["fit_time_mean"].median()
+    seconds = at_rule.groupby("method")["fit_time_mean"].median()
     pd.testing.assert_series_equal(
         result.ranks.set_index("method")["median_fit_time"].sort_index(),
         seconds.sort_index(),

@@ -16,7 +16,7 @@ from skimb.estimators import NetClassifier as BaseNetClassifier
 from skimb.evaluation._options import RunConfig
 from skimb.evaluation._plan import plan_comparison
 from skimb.evaluation._report import format_verdict
-from skimb.evaluation._verdict import chosen, describe, recommend
+from skimb.evaluation._verdict import describe, pick_for, recommend
 from skimb.metrics._paired import corrected_resampled_ttest
 
 
@@ -140,7 +140,7 @@ def test_the_recommendation_is_stored_and_described(split, tiny, tmp_path):
     pick = verdict["average_precision"]
     assert saved["model"]["method"] == pick["method"]
     assert (
-        saved["model"]["rule"] == chosen(verdict, result.rows, "average_precision")[1]
+        saved["model"]["rule"] == pick_for(verdict, result.rows, "average_precision")[1]
     )
     assert saved["model"]["operating_point"] == "balanced"
     text = format_verdict(result)
@@ -234,8 +234,8 @@ def test_a_threshold_free_pick_uses_the_better_rule():
         ]
     )
     verdict = {"average_precision": {"method": "a", "rule": "any"}}
-    assert chosen(verdict, rows, "average_precision") == ("a", "balanced")
-    assert chosen(verdict, rows, "log_loss") is None
+    assert pick_for(verdict, rows, "average_precision") == ("a", "balanced")
+    assert pick_for(verdict, rows, "log_loss") is None
 
 
 def test_resume_refits_the_recommended_model_once(split, tiny, tmp_path, monkeypatch):
