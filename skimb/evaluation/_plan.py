@@ -57,7 +57,6 @@ __all__ = [
     "loop_step_work",
     "n_features",
     "plan_comparison",
-    "take",
     "task_bytes",
     "task_groups",
     "trained_rows",
@@ -125,6 +124,12 @@ class SeedData:
     fixed_epochs: int = BUDGET.max_epochs  # a net without early stopping
     operating_point: object = None  # the OperatingPoint decisions are taken at
     tree_preprocessor: object = None  # gradient boosting's, native categories
+
+    def rows(self, index):
+        """``(X, y)`` of the rows ``index`` (``X`` an array, a sparse matrix or
+        a DataFrame)."""
+        X = self.X.iloc[index] if hasattr(self.X, "iloc") else self.X[index]
+        return X, self.y[index]
 
 
 @dataclass(frozen=True, eq=False)
@@ -410,16 +415,11 @@ def plan_comparison(data, y, options):
 
 
 # ---- estimates of a task's size and of the nets' work ------------------------
-def take(X, index):
-    """Rows ``index`` of an array, sparse matrix or DataFrame."""
-    return X.iloc[index] if hasattr(X, "iloc") else X[index]
-
-
 def n_features(data):
     """The number of columns the nets train on."""
     if data.preprocessor is None:
         return int(np.prod(np.shape(data.X)[1:]))
-    return int(data.preprocessor.transform(take(data.X, [0])).shape[1])
+    return int(data.preprocessor.transform(data.rows([0])[0]).shape[1])
 
 
 def _rows_after(sampler, counts):

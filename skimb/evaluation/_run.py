@@ -38,7 +38,7 @@ from .._utils.device import resolve_device
 from ..estimators import NetClassifier
 from ..estimators._fit_many import fit_many
 from ._methods import METHODS, build, fits_in_one_loop
-from ._plan import loop_step_work, take, worker_shares
+from ._plan import loop_step_work, worker_shares
 from ._progress import Progress, WorkerEpochs
 from ._scoring import error_rows, final_step, score_rows
 
@@ -184,7 +184,7 @@ def prepare(task, data, shared=None):
     """:class:`Prepared` for ``task`` of seed data ``data``; ``shared``: a
     dict in which the methods of one fold share its fitted preprocessing
     (see :func:`fit_steps`), None to fit each task's own."""
-    X_train, y_train = take(data.X, task.train), data.y[task.train]
+    X_train, y_train = data.rows(task.train)
     estimator = _build(task, data, y_train)
     if not METHODS[task.method].is_net:
         return Prepared(task, estimator, estimator, X_train, y_train, y_train)
@@ -199,7 +199,7 @@ def prepare(task, data, shared=None):
         prepared.X_val = _once(
             shared,
             (*key, "stop"),
-            lambda: transform_steps(estimator, take(data.X, task.stop)),
+            lambda: transform_steps(estimator, data.rows(task.stop)[0]),
         )
         prepared.y_val = data.y[task.stop]
     prepared.before = time.perf_counter() - start
@@ -211,7 +211,7 @@ def eval_data(task, data, X_test, y_test):
     held-out part."""
     if task.fold == "test":
         return X_test, y_test
-    return take(data.X, task.valid), data.y[task.valid]
+    return data.rows(task.valid)
 
 
 # ---- fitting and scoring the tasks -------------------------------------------
@@ -232,7 +232,7 @@ def _score(p, fit_time, seeds, X_test, y_test):
     X_eval, y_eval = eval_data(p.task, data, X_test, y_test)
     stop = None
     if p.task.stop is not None:  # the rows its early stopping scored
-        stop = (take(data.X, p.task.stop), data.y[p.task.stop])
+        stop = data.rows(p.task.stop)
     return score_rows(
         p.task, p.estimator, fit_time, p.y_train, X_eval, y_eval, data, stop
     )

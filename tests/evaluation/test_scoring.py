@@ -28,13 +28,9 @@ from skimb.metrics._operating_point import check_operating_point, choose_thresho
 
 
 # ---- the two rules' rows --------------------------------------------------------
-def _take(X, index):
-    return X.iloc[index] if hasattr(X, "iloc") else X[index]
-
-
 def _refit(task, data):
     """The task's fit redone here, one at a time, as compare builds it."""
-    y_train = data.y[task.train]
+    X_train, y_train = data.rows(task.train)
     model = build(
         task.method,
         net_settings=data.net_settings,
@@ -42,7 +38,7 @@ def _refit(task, data):
         y=y_train,
         preprocessor=data.preprocessor,
     )
-    return model.fit(_take(data.X, task.train), y_train)
+    return model.fit(X_train, y_train)
 
 
 def test_balanced_rows_are_the_same_net_with_a_balanced_prior(tiny, churn):
@@ -62,7 +58,7 @@ def test_balanced_rows_are_the_same_net_with_a_balanced_prior(tiny, churn):
             if task.fold == "test":
                 X, y = plan.split.X_test, plan.split.y_test
             else:
-                X, y = _take(data.X, task.valid), data.y[task.valid]
+                X, y = data.rows(task.valid)
             trained = model.predict_proba(X)
             model[-1].set_params(prior="balanced")
             proba = model.predict_proba(X)
