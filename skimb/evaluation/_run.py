@@ -131,7 +131,7 @@ class Prepared:
     ``model`` trains on ``X, y`` (with ``X_val, y_val`` for its early
     stopping, or None): a net method's net, or a reference method's whole
     estimator (its steps fit with it). ``y_train`` are the labels of the
-    task's training rows; ``before`` the seconds the steps took.
+    task's training rows; ``steps_seconds`` the seconds the steps took.
     """
 
     task: object
@@ -142,7 +142,7 @@ class Prepared:
     y_train: np.ndarray
     X_val: object = None
     y_val: np.ndarray = None
-    before: float = 0.0
+    steps_seconds: float = 0.0
     error: Exception | None = None
 
     def fit(self):
@@ -202,7 +202,7 @@ def prepare(task, data, shared=None):
             lambda: transform_steps(estimator, data.rows(task.stop)[0]),
         )
         prepared.y_val = data.y[task.stop]
-    prepared.before = time.perf_counter() - start
+    prepared.steps_seconds = time.perf_counter() - start
     return prepared
 
 
@@ -316,7 +316,7 @@ def run_group(tasks, seeds, X_test, y_test, first, threads=None, on_epoch=None):
             rows[i] = error_rows(p.task, p.error)
             continue
         try:
-            rows[i] = _score(p, p.before + share, seeds, X_test, y_test)
+            rows[i] = _score(p, p.steps_seconds + share, seeds, X_test, y_test)
         except Exception as exc:
             rows[i] = error_rows(p.task, exc)
         else:

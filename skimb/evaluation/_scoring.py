@@ -246,7 +246,8 @@ def _trained_and_balanced(estimator, X, y, data, *, train_prior, test):
     return trained, balanced
 
 
-def _head(task, rule, status, error=""):
+def _row_status(task, rule, status, error=""):
+    """The columns that name a row's fit and rule, and say how it went."""
     return {
         "method": task.method,
         "rule": rule,
@@ -289,16 +290,16 @@ def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data, stop=No
         samples_per_epoch=_samples_per_epoch(estimator),
         epochs=_epochs_trained(estimator),
     )
-    first = _head(task, RULES[0], "ok") | trained | common
+    first = _row_status(task, RULES[0], "ok") | trained | common
     if balanced is None:
-        return [first, _head(task, RULES[1], "n/a", NO_PROBA) | common]
-    return [first, _head(task, RULES[1], "ok") | balanced | common]
+        return [first, _row_status(task, RULES[1], "n/a", NO_PROBA) | common]
+    return [first, _row_status(task, RULES[1], "ok") | balanced | common]
 
 
 def error_rows(task, exc):
     """The rows (one per rule) of a task whose fit or scoring raised ``exc``."""
     error = f"{type(exc).__name__}: {exc}"
-    return [_head(task, rule, "error", error) for rule in RULES]
+    return [_row_status(task, rule, "error", error) for rule in RULES]
 
 
 # ---- the decisions at the operating point -------------------------------------
