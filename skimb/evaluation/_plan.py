@@ -83,7 +83,8 @@ class Task:
     held-out part. A net that stops early trains on ``train`` and scores
     its epochs on ``stop``, both cut from the fold's training rows before
     any step runs (``stop`` None: no early stopping, ``train`` is all of
-    them).
+    them). ``net_settings`` are those its net trains with (the plan's
+    :meth:`Plan.task` decides them).
     """
 
     method: str
@@ -92,6 +93,7 @@ class Task:
     train: np.ndarray
     valid: np.ndarray | None
     stop: np.ndarray | None = None
+    net_settings: dict | None = None
 
     @property
     def key(self):
@@ -121,7 +123,7 @@ class SeedData:
     net_settings: dict
     preprocessor: object
     stopping: dict
-    fixed_epochs: int = BUDGET.max_epochs  # a net without early stopping
+    unstopped_epochs: int = BUDGET.max_epochs  # a net without early stopping
     operating_point: object = None  # the OperatingPoint decisions are taken at
     tree_preprocessor: object = None  # gradient boosting's, native categories
 
@@ -165,20 +167,33 @@ class Plan:
 
     def task(self, method, seed, fold):
         """The :class:`Task` of ``method`` on ``fold`` (or ``'test'``) of
-        seed ``seed``."""
+        seed ``seed``.
+
+        Whether its net stops early is decided here, once: under the data's
+        budget it does where its method's schedule allows it
+        (``Method.stops_early``) and its fold has the rows to stop on
+        (``SeedData.stopping``); else it trains ``SeedData.unstopped_epochs``
+        without stopping.
+        """
         data = self.seeds[seed]
         if fold == "test":
             train, valid = np.arange(len(data.y)), None
         else:
             train, valid = data.folds[fold]
-        stop = None
+        stop, settings = None, data.net_settings
         if (
             METHODS[method].is_net
             and METHODS[method].stops_early
             and fold in data.stopping
         ):
             train, stop = data.stopping[fold]
-        return Task(method, seed, fold, train, valid, stop)
+        if stop is None and settings["early_stopping"]:
+            settings = {
+                **settings,
+                "early_stopping": False,
+                "max_epochs": data.unstopped_epochs,
+            }
+        return Task(method, seed, fold, train, valid, stop, settings)
 
 
 def _label(value):
@@ -340,7 +355,7 @@ def _seed_data(split, seed, imbalance, options, net_settings, preprocessors, poi
         preprocessor=preprocessors[0],
         tree_preprocessor=preprocessors[1],
         stopping=stopping,
-        fixed_epochs=options.unstopped_epochs,
+        unstopped_epochs=options.unstopped_epochs,
         operating_point=point,
     )
 

@@ -127,11 +127,11 @@ class _Plan:
         methods = plan.config["methods"]
         self.n_fits = len(methods) * len(options.seeds) * (options.cv + 1)
         per_row = work_per_row(plan, options)
-        settings = options.net_settings()
-        self.cap = settings["max_epochs"]
+        self.cap = options.net_settings()["max_epochs"]
         # An early-stopping net is expected to train the epochs
-        # training_work counts; most stop sooner, some later.
-        self.epochs = float(min(options.unstopped_epochs, self.cap))
+        # training_work counts (never above the cap); most stop sooner,
+        # some later.
+        self.epochs = float(options.unstopped_epochs)
         loop_work, n_tasks, columns = 0.0, 0, {}
         for method in methods:
             tasks = plan.tasks(method)
@@ -141,10 +141,8 @@ class _Plan:
                 data = plan.seeds[task.seed]
                 if fits_in_one_loop(method):
                     rows = trained_rows(task, data)
-                    if task.stop is not None:
-                        budget, expected = self.cap, self.epochs
-                    else:
-                        budget = expected = self._fixed_epochs(data, settings)
+                    budget = task.net_settings["max_epochs"]
+                    expected = budget if task.stop is None else self.epochs
                     if in_loop:
                         self.loop_nets += 1
                         self.loop_rows += rows
@@ -164,12 +162,6 @@ class _Plan:
         self.fits_done = self.n_fits - n_tasks
         if self.loop_budget:
             self.per_row = loop_work / self.loop_budget
-
-    @staticmethod
-    def _fixed_epochs(data, settings):
-        return (
-            data.fixed_epochs if settings["early_stopping"] else settings["max_epochs"]
-        )
 
     def share(self, epochs):
         """The part of a budget not started yet its nets are expected to

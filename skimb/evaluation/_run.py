@@ -159,21 +159,12 @@ class Prepared:
 
 
 def _build(task, data, y_train):
-    settings = data.net_settings
-    if task.stop is None and settings.get("early_stopping"):
-        # Too few rows to stop on, or a schedule counted in epochs
-        # (Method.stops_early): the fixed budget's epochs (or the user's).
-        settings = {
-            **settings,
-            "early_stopping": False,
-            "max_epochs": data.fixed_epochs,
-        }
     preprocessor = data.preprocessor
     if METHODS[task.method].native_categories and data.tree_preprocessor is not None:
         preprocessor = data.tree_preprocessor
     return build(
         task.method,
-        net_settings=settings,
+        net_settings=task.net_settings,
         seed=task.seed,
         y=y_train,
         preprocessor=preprocessor,
