@@ -326,7 +326,7 @@ def benchmark(
     summaries, skipped = [], []
     bar = tqdm(total=len(names), desc="data sets", disable=not progress)
     result = None
-    with parallel_backend(n_jobs, scheduler, dask):
+    with parallel_backend(options):
         for name, summary, reason in run_parallel(
             options, return_as="generator_unordered"
         )(

@@ -140,7 +140,7 @@ def compare(
     models = {}  # method -> its fit on the whole training part, first seed
     with (
         interrupts_stop_the_run(),
-        parallel_backend(options.n_jobs, options.scheduler, options.dask),
+        parallel_backend(options),
     ):
         for tasks in task_groups(plan, methods, options):
             for task, task_rows, model in run_tasks(tasks, plan, options, progress):
@@ -187,7 +187,7 @@ def _resolve_workers(options, plan):
     the memory available."""
     if options.n_jobs != "auto":
         return options
-    if options.dask or options.scheduler is not None:
+    if options.on_dask:
         n_jobs = -1
     else:
         n_jobs = auto_workers(

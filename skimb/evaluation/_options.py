@@ -13,6 +13,7 @@ import numbers
 import os
 from dataclasses import MISSING, dataclass, field, fields
 
+import joblib
 import torch
 
 from .._utils.device import resolve_device
@@ -524,10 +525,24 @@ class RunConfig:
         return min(self.max_epochs, BUDGET.max_epochs)
 
     @property
+    def on_dask(self):
+        """Whether tasks go to a Dask cluster (a local one, or the user's)."""
+        return self.dask or self.scheduler is not None
+
+    @property
     def parallel(self):
         """Whether tasks leave this process (joblib workers or Dask)."""
         jobs = self.n_jobs not in (1, "auto")  # 'auto' is resolved by the run
-        return jobs or self.dask or self.scheduler is not None
+        return jobs or self.on_dask
+
+    @property
+    def n_workers(self):
+        """How many tasks run at once: 1 in a serial run; on Dask every
+        worker of the cluster (inside its joblib backend; outside it, as
+        many as this machine's cores)."""
+        if not self.parallel:
+            return 1
+        return joblib.effective_n_jobs(-1 if self.on_dask else self.n_jobs)
 
 
 def run_options(command):

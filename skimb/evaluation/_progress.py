@@ -31,7 +31,6 @@ import time
 from collections import deque
 from multiprocessing.managers import SyncManager
 
-import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -498,15 +497,7 @@ def start_progress(plan, options):
         disable=not options.progress,
         bar_format=_BAR,
     )
-    return Progress(bar, expected, _workers(options))
-
-
-def _workers(options):
-    """How many fits run at once (a Dask cluster's: as many as cores here)."""
-    if not options.parallel:
-        return 1
-    dask = options.dask or options.scheduler is not None
-    return joblib.effective_n_jobs(-1 if dask else options.n_jobs)
+    return Progress(bar, expected, options.n_workers)
 
 
 class _EpochsToQueue:

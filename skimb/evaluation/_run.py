@@ -316,18 +316,11 @@ def run_group(tasks, seeds, X_test, y_test, first, threads=None, on_epoch=None):
     return [(task, rows[i], models.get(i)) for i, task in enumerate(tasks)]
 
 
-def _n_workers(options):
-    """How many workers a parallel run has (a Dask cluster's, when on one:
-    run under its joblib backend)."""
-    dask = options.dask or options.scheduler is not None
-    return joblib.effective_n_jobs(-1 if dask else options.n_jobs)
-
-
 def _run_shares(tasks, plan, options, first, progress):
     """The nets of ``tasks`` shared among the workers, each training its
     share in one loop."""
     split = plan.split
-    n = max(1, min(len(tasks), _n_workers(options)))
+    n = max(1, min(len(tasks), options.n_workers))
     shares = worker_shares(tasks, n, loop_step_work(plan, options))
     threads = worker_threads(options)
     epochs = WorkerEpochs(
@@ -443,20 +436,21 @@ def interrupted_message(output, what):
 
 
 @contextlib.contextmanager
-def parallel_backend(n_jobs, scheduler, dask):
-    """joblib's default backend, or its Dask backend on a given or local cluster."""
-    if scheduler is None and not dask:
+def parallel_backend(options):
+    """joblib's default backend, or its Dask backend on a given or local
+    cluster (``options``: a :class:`~._options.RunConfig`)."""
+    if not options.on_dask:
         yield
         return
     from distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
-        if scheduler is not None:
-            client = stack.enter_context(Client(scheduler))
+        if options.scheduler is not None:
+            client = stack.enter_context(Client(options.scheduler))
         else:
             cluster = stack.enter_context(
                 LocalCluster(
-                    n_workers=joblib.effective_n_jobs(n_jobs),
+                    n_workers=joblib.effective_n_jobs(options.n_jobs),
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",
@@ -518,8 +512,8 @@ def auto_workers(work, device, *, data_bytes=0, memory=None):
 
 def run_parallel(options, *, return_as="generator"):
     """The ``joblib.Parallel`` of a run (with Dask, every worker it has)."""
-    dask = options.scheduler is not None or options.dask
-    return joblib.Parallel(n_jobs=-1 if dask else options.n_jobs, return_as=return_as)
+    n_jobs = -1 if options.on_dask else options.n_jobs
+    return joblib.Parallel(n_jobs=n_jobs, return_as=return_as)
 
 
 def worker_threads(options):
