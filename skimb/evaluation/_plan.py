@@ -45,6 +45,7 @@ from ._preprocessing import (
     warn_unusable,
 )
 from ._results import check_output_writable, load_previous
+from ._scoring import fit_key
 
 __all__ = [
     "FOLD_STEP_WORK",
@@ -147,7 +148,18 @@ class Plan:
     @property
     def operating_point(self):
         """The :class:`~skimb.metrics.OperatingPoint` decisions are taken at."""
-        return next(iter(self.seeds.values())).operating_point
+        return self.seeds[self.first_seed].operating_point
+
+    @property
+    def first_seed(self):
+        """The first seed: its fits on the whole training part give the
+        recommended model."""
+        return next(iter(self.seeds))
+
+    @property
+    def done_keys(self):
+        """The :attr:`Task.key` of every fit an earlier run finished."""
+        return {fit_key(r) for r in self.done}
 
     @property
     def classes(self):
@@ -156,7 +168,7 @@ class Plan:
 
     def tasks(self, method):
         """``method``'s tasks not done yet, seed by seed, folds then test."""
-        done = {(r["method"], r["seed"], str(r["fold"])) for r in self.done}
+        done = self.done_keys
         tasks = []
         for seed, data in self.seeds.items():
             for fold in [*range(len(data.folds)), "test"]:

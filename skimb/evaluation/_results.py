@@ -20,7 +20,7 @@ import pandas as pd
 from .._utils.files import atomic_write
 from ..metrics._operating_point import POINT_METRICS
 from ..metrics._registry import METRICS
-from ._scoring import RULES, SCORES, STOP_SCORES, check_rule
+from ._scoring import RULES, SCORES, STOP_SCORES, check_rule, fit_key
 
 __all__ = [
     "ComparisonResult",
@@ -240,15 +240,9 @@ def _finished(rows):
     rules = {}
     for r in rows:
         if r.get("status") in ("ok", "n/a"):
-            key = (r.get("method"), r.get("seed"), str(r.get("fold")))
-            rules.setdefault(key, set()).add(r.get("rule"))
+            rules.setdefault(fit_key(r), set()).add(r.get("rule"))
     done = {key for key, found in rules.items() if found >= set(RULES)}
-    return [
-        r
-        for r in rows
-        if (r.get("method"), r.get("seed"), str(r.get("fold"))) in done
-        and r.get("status") in ("ok", "n/a")
-    ]
+    return [r for r in rows if fit_key(r) in done and r.get("status") in ("ok", "n/a")]
 
 
 def load_previous(output, config):

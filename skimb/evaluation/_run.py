@@ -361,7 +361,7 @@ def run_tasks(tasks, plan, options, progress=None):
     """
     progress = progress or Progress()
     split = plan.split
-    first = next(iter(plan.seeds))
+    first = plan.first_seed
     stacked = options.fit_many and all(fits_in_one_loop(t.method) for t in tasks)
     if stacked and options.parallel:
         yield from _run_shares(tasks, plan, options, first, progress)

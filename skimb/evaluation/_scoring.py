@@ -59,9 +59,11 @@ __all__ = [
     "at_data_prior",
     "balanced_proba",
     "check_rule",
+    "class_frequencies",
     "decide_at",
     "error_rows",
     "final_step",
+    "fit_key",
     "fitted_for_equal_priors",
     "score_rows",
 ]
@@ -82,6 +84,18 @@ def check_rule(rule, name="rule"):
     if isinstance(rule, str) and rule in RULES:
         return rule
     raise ValueError(f"{name} must be {one_of(RULES)}; got {rule!r}.")
+
+
+def fit_key(row):
+    """``(method, seed, fold)`` of the fit a row scores, as
+    :attr:`~._plan.Task.key` names it (the fold as text, as ``resume``
+    reads it back)."""
+    return (row.get("method"), row.get("seed"), str(row.get("fold")))
+
+
+def class_frequencies(y):
+    """Label -> its share of the rows ``y``."""
+    return {c: n / len(y) for c, n in label_counts(y).items()}
 
 
 def final_step(estimator):
@@ -274,7 +288,7 @@ def score_rows(task, estimator, fit_time, y_train, X_eval, y_eval, data, stop=No
     ``stop`` the features and labels of the rows its net's early stopping
     scored (None: no such rows), where a threshold of its own is chosen.
     """
-    train_prior = {c: n / len(y_train) for c, n in label_counts(y_train).items()}
+    train_prior = class_frequencies(y_train)
     trained, balanced = _trained_and_balanced(
         estimator,
         X_eval,
@@ -337,7 +351,7 @@ def decide_at(rows, point, n_folds):
     scores = defaultdict(dict)  # (method, seed) -> fold -> (y, s)
     own = {}  # (method, seed, fold) -> its net's scores on its stopping rows
     for row in rows:
-        key = (row["method"], row["seed"], str(row["fold"]))
+        key = fit_key(row)
         if row.get(SCORES) is not None:
             scores[key[:2]][key[2]] = row[SCORES]
         if row.get(STOP_SCORES) is not None:
@@ -359,7 +373,7 @@ def decide_at(rows, point, n_folds):
             if fold == "test":
                 thresholds[key] = threshold
     for row in rows:
-        found = decided.get((row["method"], row["seed"], str(row["fold"])))
+        found = decided.get(fit_key(row))
         if found is not None and row.get("status") == "ok":
             row.update(found)
     return thresholds

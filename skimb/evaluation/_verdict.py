@@ -21,7 +21,6 @@ import warnings
 import numpy as np
 from sklearn.model_selection import FixedThresholdClassifier
 
-from ..datasets._builtin import label_counts
 from ..estimators._persistence import save
 from ..metrics._paired import corrected_resampled_ttest
 from ..metrics._registry import METRICS, metric_words, recommendable_metrics
@@ -30,6 +29,7 @@ from ._scoring import (
     RULES,
     at_data_prior,
     check_rule,
+    class_frequencies,
     final_step,
     fitted_for_equal_priors,
 )
@@ -273,7 +273,7 @@ def with_rule(model, rule):
 def _refit(method, plan):
     """``method`` fitted on the whole training part of the first seed, as
     the run fits it."""
-    seed = next(iter(plan.seeds))
+    seed = plan.first_seed
     prepared = prepare(plan.task(method, seed, "test"), plan.seeds[seed])
     prepared.fit()
     return prepared.estimator
@@ -282,9 +282,7 @@ def _refit(method, plan):
 def _model(method, models, plan):
     if method in models:
         return models[method]
-    first = next(iter(plan.seeds))
-    resumed = {(r["method"], r["seed"], str(r["fold"])) for r in plan.done}
-    if (method, first, "test") not in resumed:
+    if (method, plan.first_seed, "test") not in plan.done_keys:
         return None  # its fit failed in this run: a refit would fail again
     try:
         return _refit(method, plan)
@@ -317,7 +315,7 @@ def at_threshold(model, threshold, positive, train_prior):
 def _decide(model, pick, plan, thresholds):
     """The saved model and how it decides: at the operating point's
     threshold when there is one, under the pick's rule otherwise."""
-    point, first = plan.operating_point, next(iter(plan.seeds))
+    point, first = plan.operating_point, plan.first_seed
     threshold = (thresholds or {}).get((pick[0], first))
     if point is None or not point.thresholded:
         return with_rule(model, pick[1]), {"rule": pick[1]}
@@ -331,8 +329,7 @@ def _decide(model, pick, plan, thresholds):
         )
         return with_rule(model, pick[1]), {"rule": pick[1]}
     data = plan.seeds[first]
-    prior = {c: n / len(data.y) for c, n in label_counts(data.y).items()}
-    model = at_threshold(model, threshold, data.positive, prior)
+    model = at_threshold(model, threshold, data.positive, class_frequencies(data.y))
     # A model fitted for equal class priors (class_weight='balanced', the
     # balanced forest) keeps answering at them: no prior to move it with.
     proba = (
