@@ -46,9 +46,7 @@ __all__ = [
     "AUTO_WORKERS_WORK",
     "WORKER_BYTES",
     "WORKERS_MEMORY_FRACTION",
-    "Prepared",
     "auto_workers",
-    "eval_data",
     "interrupted_message",
     "interrupts_stop_the_run",
     "parallel_backend",
@@ -197,14 +195,6 @@ def prepare(task, data, shared=None):
     return prepared
 
 
-def eval_data(task, data, X_test, y_test):
-    """The rows ``task`` is scored on: its fold's validation rows, or the
-    held-out part."""
-    if task.fold == "test":
-        return X_test, y_test
-    return data.rows(task.valid)
-
-
 # ---- fitting and scoring the tasks -------------------------------------------
 _WARM = []
 
@@ -218,14 +208,14 @@ def _warm_up():
         NetClassifier(max_epochs=1, device="cpu").fit(X, np.array([0, 1, 0, 1]))
 
 
-def _score(p, fit_time, seeds, X_test, y_test):
-    data = seeds[p.task.seed]
-    X_eval, y_eval = eval_data(p.task, data, X_test, y_test)
-    stop = None
-    if p.task.stop is not None:  # the rows its early stopping scored
-        stop = data.rows(p.task.stop)
+def _score(p, fit_time, data, X_test, y_test):
+    """The rows of prepared and fitted ``p``, scored on its fold's validation
+    rows or the held-out part (and its net's early-stopping rows)."""
+    task = p.task
+    X_eval, y_eval = (X_test, y_test) if task.fold == "test" else data.rows(task.valid)
+    stop = None if task.stop is None else data.rows(task.stop)
     return score_rows(
-        p.task, p.estimator, fit_time, p.y_train, X_eval, y_eval, data, stop
+        task, p.estimator, fit_time, p.y_train, X_eval, y_eval, data, stop
     )
 
 
@@ -239,7 +229,7 @@ def _run_task(task, data, X_test, y_test, threads=None, keep=False):
         p = prepare(task, data)
         p.fit()
         fit_time = time.perf_counter() - start
-        rows = _score(p, fit_time, {task.seed: data}, X_test, y_test)
+        rows = _score(p, fit_time, data, X_test, y_test)
     except Exception as exc:  # one failing method must not stop the others
         return task, error_rows(task, exc), None
     return task, rows, p.estimator if keep else None
@@ -307,7 +297,8 @@ def run_group(tasks, seeds, X_test, y_test, first, threads=None, on_epoch=None):
             rows[i] = error_rows(p.task, p.error)
             continue
         try:
-            rows[i] = _score(p, p.steps_seconds + share, seeds, X_test, y_test)
+            data = seeds[p.task.seed]
+            rows[i] = _score(p, p.steps_seconds + share, data, X_test, y_test)
         except Exception as exc:
             rows[i] = error_rows(p.task, exc)
         else:
