@@ -103,7 +103,7 @@ class _Bar(tqdm):
         return values
 
 
-class _Plan:
+class _Expected:
     """The work a comparison's plan expects, read before any fit.
 
     ``loop_nets`` nets train in loops on ``loop_rows`` training rows,
@@ -300,25 +300,25 @@ class Progress:
     (see the module), and its bar.
 
     ``bar`` is a tqdm bar or None (nothing shown; a disabled tqdm bar
-    counts as none); ``plan`` the work expected (:func:`start_progress`;
-    None: nothing expected beyond what the loops report); ``workers`` how
-    many fits run at once.
+    counts as none); ``expected`` the work the plan expects
+    (:func:`start_progress`; None: nothing expected beyond what the loops
+    report); ``workers`` how many fits run at once.
 
     :meth:`advance` counts fits run one at a time, in the order of the
-    plan's groups of tasks; :meth:`loop` a loop of nets. The bar is counted in
-    seconds: the time elapsed out of it and the time remaining, so that
+    plan's groups of tasks; :meth:`loop` a loop of nets. The bar is counted
+    in seconds: the time elapsed out of it and the time remaining, so that
     its fill and its remaining time agree.
     """
 
-    def __init__(self, bar=None, plan=None, workers=1):
+    def __init__(self, bar=None, expected=None, workers=1):
         self.bar = None if getattr(bar, "disable", False) else bar
-        self.plan = plan if plan is not None else _Plan()
+        self.expected = expected if expected is not None else _Expected()
         self.workers = max(1, workers)
         # Workers' epochs arrive on a thread while the main one ends shares.
         self.lock = threading.RLock()
         self.loops = []
-        self.unclaimed = self.plan.loop_nets  # loop nets no loop has taken yet
-        self.fits_done = self.plan.fits_done
+        self.unclaimed = self.expected.loop_nets  # loop nets no loop has taken yet
+        self.fits_done = self.expected.fits_done
         self.created = self.alone_start = time.monotonic()
         # The nets' training, timed while a loop trains: (work, seconds),
         # and the time of the last report of a loop.
@@ -335,7 +335,7 @@ class Progress:
         with self.lock:
             fit = self._fit_seconds()
             for _ in range(n):
-                work = self.plan.alone.popleft() if self.plan.alone else 0.0
+                work = self.expected.alone.popleft() if self.expected.alone else 0.0
                 self.alone[0] += work / WORKER_RATE + fit
                 self.alone[1] += 1
             self.fits_done += n
@@ -345,7 +345,7 @@ class Progress:
         """``(on_epoch, done)`` for a loop of ``k`` nets: ``on_epoch(done,
         total)`` as :func:`~skimb.estimators.fit_many` calls it, ``done()``
         once the loop is over."""
-        loop = _Loop(k, self.plan.cap)
+        loop = _Loop(k, self.expected.cap)
         with self.lock:
             self.loops.append(loop)
             self.unclaimed = max(self.unclaimed - k, 0)
@@ -366,7 +366,7 @@ class Progress:
                 if training and self.last is not None:
                     self.trained[1] += now - self.last
                 if not first:
-                    self.trained[0] += (loop.done() - before) * self.plan.per_row
+                    self.trained[0] += (loop.done() - before) * self.expected.per_row
                 self.last = loop.last = now
                 self._show()
 
@@ -393,14 +393,14 @@ class Progress:
         one batch size, often of one resampler, so the first to finish
         tells only part of the others), at least what a running group's
         nets have trained."""
-        rows = self.plan.loop_rows * _PRIOR
-        epochs = rows * self.plan.epochs
+        rows = self.expected.loop_rows * _PRIOR
+        epochs = rows * self.expected.epochs
         least = 0.0
         for loop in self.loops:
             for r, e in loop.learned:
                 rows, epochs = rows + r, epochs + r * e
             least = max(least, loop.least_epochs())
-        return max(epochs / rows if rows else self.plan.epochs, least)
+        return max(epochs / rows if rows else self.expected.epochs, least)
 
     def _fit_seconds(self):
         """A fit's seconds besides its training, as the loops' were."""
@@ -411,10 +411,12 @@ class Progress:
         """Seconds still to run, None until some work is timed: the nets'
         training at its rate so far, their fits' other seconds, and the fits
         run one at a time (at the pace of those done, else as estimated)."""
-        plan, now = self.plan, time.monotonic()
+        expected, now = self.expected, time.monotonic()
         epochs = self._epochs()
-        share = plan.share(epochs)
-        per_net = plan.loop_budget / plan.loop_nets if plan.loop_nets else 0.0
+        share = expected.share(epochs)
+        per_net = (
+            expected.loop_budget / expected.loop_nets if expected.loop_nets else 0.0
+        )
         rows, fits = self.unclaimed * per_net * share, self.unclaimed
         for loop in self.loops:
             left = loop.remaining(epochs, share)
@@ -423,16 +425,16 @@ class Progress:
         work, seconds = self.trained
         estimated, done = self.alone
         if rows and not (work and seconds) or not (rows or work or done):
-            return None if rows or fits or plan.alone else 0.0
+            return None if rows or fits or expected.alone else 0.0
         fit = self._fit_seconds()
-        alone = sum(w / WORKER_RATE + fit for w in plan.alone)
+        alone = sum(w / WORKER_RATE + fit for w in expected.alone)
         if done:  # at the pace of those done (a worker each, the others idle)
             alone *= (now - self.alone_start) * min(done, self.workers) / estimated
-        train = rows * plan.per_row * seconds / work if rows else 0.0
+        train = rows * expected.per_row * seconds / work if rows else 0.0
         return train + (fits * fit + alone) / self.workers
 
     def fits_text(self):
-        return f"{self.fits_done}/{self.plan.n_fits}"
+        return f"{self.fits_done}/{self.expected.n_fits}"
 
     def _show(self):
         self.eta = self.remaining()
@@ -485,7 +487,7 @@ def start_progress(plan, options):
     """The :class:`Progress` of a comparison's run: its bar (stderr) when
     ``options.progress``, after a first line saying what was loaded and how
     many fits will run."""
-    expected = _Plan(plan, options)
+    expected = _Expected(plan, options)
     if options.progress:
         tqdm.write(
             _first_line(plan, expected.n_fits, expected.fits_done), file=sys.stderr

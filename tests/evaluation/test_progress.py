@@ -12,7 +12,7 @@ import pytest
 
 import skimb.evaluation._progress as progress_module
 from skimb import compare
-from skimb.evaluation._progress import Progress, WorkerEpochs, _Bar, _Loop, _Plan
+from skimb.evaluation._progress import Progress, WorkerEpochs, _Bar, _Expected, _Loop
 
 
 def _reports(groups, cap):
@@ -34,7 +34,7 @@ def _reports(groups, cap):
 
 def _plan(groups, cap=100, epochs=30.0):
     """The work a plan of ``groups``' nets expects (a multiply-add a row)."""
-    plan = _Plan()
+    plan = _Expected()
     plan.loop_nets = sum(len(g) for g in groups)
     plan.loop_rows = float(sum(rows for g in groups for rows, _ in g))
     plan.loop_budget = plan.loop_rows * cap
@@ -170,7 +170,7 @@ def test_fits_run_one_at_a_time_go_at_the_pace_of_those_done(monkeypatch):
     is done, the others are expected to take three each."""
     clock = [0.0]
     monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
-    plan = _Plan()
+    plan = _Expected()
     plan.alone.extend([progress_module.WORKER_RATE * 0.9] * 4)
     progress = Progress(_FakeBar(), plan)
     assert progress.remaining() is None  # nothing timed yet
