@@ -40,7 +40,7 @@ from ._compare import compare
 from ._methods import DEFAULT_METHODS
 from ._options import RunConfig, options_doc, run_options
 from ._report import aligned
-from ._results import _jsonable, check_output_writable
+from ._results import check_output_writable, jsonable
 from ._run import parallel_backend, run_parallel, set_threads, worker_threads
 from ._scoring import RULES
 from ._verdict import rule_label
@@ -445,7 +445,7 @@ def _save(result, config, output):
         "skipped": [{"dataset": n, "reason": r} for n, r in result.skipped],
         "per_dataset": per_dataset,
     }
-    atomic_write(output / "benchmark.json", json.dumps(_jsonable(payload), indent=1))
+    atomic_write(output / "benchmark.json", json.dumps(jsonable(payload), indent=1))
     stat = result.stats.get("balanced_accuracy", {})
     if "critical_difference" in stat and "balanced_accuracy" in result.ranks:
         from ..plotting import plot_critical_difference  # figures sit above

@@ -25,6 +25,7 @@ from ._scoring import RULES, SCORES, STOP_SCORES, check_rule, fit_key
 __all__ = [
     "ComparisonResult",
     "check_output_writable",
+    "jsonable",
     "load_previous",
     "save_result",
 ]
@@ -125,7 +126,7 @@ class ComparisonResult:
             for r in rules:
                 group = rows[(rows["method"] == method) & (rows["rule"] == r)]
                 if not group.empty:
-                    out.append(_summarise(group, method, r, wanted, held_out))
+                    out.append(_summary_record(group, method, r, wanted, held_out))
         return pd.DataFrame(out)
 
     def table(self, wide=False):
@@ -145,7 +146,7 @@ class ComparisonResult:
         return leaderboard(self)
 
 
-def _summarise(group, method, rule, wanted, held_out):
+def _summary_record(group, method, rule, wanted, held_out):
     """One (method, rule)'s summary record."""
     rec = {"method": method, "rule": rule}
     errors = group[group["status"] == "error"]["error"]
@@ -164,13 +165,15 @@ def _summarise(group, method, rule, wanted, held_out):
     return rec
 
 
-def _jsonable(value):
+def jsonable(value):
+    """``value`` with numpy types, tuples and non-finite floats made into
+    what ``json`` writes (NaN and infinities as null)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+        return jsonable(value.tolist())
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
@@ -223,14 +226,14 @@ def _save_result(result, output):
     )
     atomic_write(output / "summary.csv", summary.to_csv(index=False))
     payload = {
-        "config": _jsonable(result.config),
+        "config": jsonable(result.config),
         "dataset": result.config.get("dataset"),
-        "class_counts": _jsonable(result.config.get("class_counts")),
-        "classes": _jsonable(result.classes),
-        "rows": _jsonable(rows.to_dict(orient="records")),
-        "summary": _jsonable(summary.to_dict(orient="records")),
-        "recommendation": _jsonable(result.recommendation),
-        "model": _jsonable(result.model_info) or None,
+        "class_counts": jsonable(result.config.get("class_counts")),
+        "classes": jsonable(result.classes),
+        "rows": jsonable(rows.to_dict(orient="records")),
+        "summary": jsonable(summary.to_dict(orient="records")),
+        "recommendation": jsonable(result.recommendation),
+        "model": jsonable(result.model_info) or None,
     }
     atomic_write(output / "results.json", json.dumps(payload, indent=1))
 
@@ -257,7 +260,7 @@ def load_previous(output, config):
     except (OSError, ValueError) as exc:
         raise ValueError(f"resume: cannot read {path}: {exc}") from None
     old = previous.get("config", {})
-    new = _jsonable({k: config.get(k) for k in _RESUME_KEYS})
+    new = jsonable({k: config.get(k) for k in _RESUME_KEYS})
     if any(old.get(k) != new[k] for k in _RESUME_KEYS):
         differs = [k for k in _RESUME_KEYS if old.get(k) != new[k]]
         raise ValueError(
