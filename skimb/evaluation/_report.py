@@ -13,7 +13,7 @@ from tabulate import tabulate
 
 from ..metrics._registry import METRICS, metric_words
 from ._methods import METHODS
-from ._verdict import SIGNIFICANCE, describe, standings
+from ._verdict import SIGNIFICANCE, describe, lead_words, standings
 
 __all__ = [
     "NOTE",
@@ -321,12 +321,6 @@ def _p(p):
     return "n/a" if np.isnan(p) else f"{p:.2g}"
 
 
-def _noise(p):
-    if not p < SIGNIFICANCE:
-        return "within the fold noise"
-    return "a lead larger than the fold noise"
-
-
 def _kinds_line(result, metric):
     """Whether a net or another kind of model leads, and by how much."""
     placed = standings(result.rows, metric, cv=result.config.get("cv", 5))
@@ -345,17 +339,18 @@ def _kinds_line(result, metric):
     if other is None:
         return None
     p = other["p_value"]  # the paired test against the first
-    name = metric_words(metric)
+    scored = (
+        f"has CV {metric_words(metric)} {other['cv_mean']:.3f} "
+        f"(p = {_p(p)}: {lead_words(p < SIGNIFICANCE)})"
+    )
     if family[first["method"]] == "net":
         return (
             f"a net leads: {first['method']}; the best other model, "
-            f"{other['method']} ({_FAMILIES[family[other['method']]]}), has CV "
-            f"{name} {other['cv_mean']:.3f} (p = {_p(p)}: {_noise(p)})"
+            f"{other['method']} ({_FAMILIES[family[other['method']]]}), {scored}"
         )
     return (
         f"{_FAMILIES[family[first['method']]]} leads every net: "
-        f"{first['method']}; the best net, {other['method']}, has CV {name} "
-        f"{other['cv_mean']:.3f} (p = {_p(p)}: {_noise(p)})"
+        f"{first['method']}; the best net, {other['method']}, {scored}"
     )
 
 

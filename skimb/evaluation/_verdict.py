@@ -40,6 +40,7 @@ __all__ = [
     "at_threshold",
     "better_rule",
     "describe",
+    "lead_words",
     "pick_for",
     "recommend",
     "record_verdict",
@@ -211,6 +212,14 @@ def recommend(rows, *, cv, metrics=None):
     return verdict
 
 
+def lead_words(significant):
+    """How a lead reads: larger than the fold noise when ``significant``
+    (its paired test's p-value below :data:`SIGNIFICANCE`), else within it."""
+    if significant:
+        return "a lead larger than the fold noise"
+    return "within the fold noise"
+
+
 def describe(verdict):
     """The recommendation in words, one line per metric."""
     lines = []
@@ -222,15 +231,10 @@ def describe(verdict):
         )
         if e["runner_up"] is not None:
             other = "" if e["rule"] == "any" else f" ({e['runner_up_rule']})"
-            lead = (
-                "a lead larger than the fold noise"
-                if e["significant"]
-                else "within the fold noise"
-            )
             p = "n/a" if np.isnan(e["p_value"]) else f"{e['p_value']:.3g}"
             line += (
                 f"; runner-up {e['runner_up']}{other} {e['runner_up_cv_mean']:.3f}"
-                f" (paired corrected t-test p = {p}: {lead})"
+                f" (paired corrected t-test p = {p}: {lead_words(e['significant'])})"
             )
         lines.append(line)
     return lines
