@@ -138,10 +138,7 @@ def compare(
     result = ComparisonResult(pd.DataFrame(rows), plan.config, output, plan.classes)
     progress = start_progress(plan, options)  # counts the fits already done
     models = {}  # method -> its fit on the whole training part, first seed
-    with (
-        interrupts_stop_the_run(),
-        parallel_backend(options),
-    ):
+    with interrupts_stop_the_run(), parallel_backend(options):
         for tasks in task_groups(plan, methods, options):
             for task, task_rows, model in run_tasks(tasks, plan, options, progress):
                 rows.extend(task_rows)

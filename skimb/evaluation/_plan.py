@@ -292,12 +292,13 @@ def _recipe(split, builtin, options):
     return imbalance
 
 
-def _stopping(y, folds, seed, net_settings):
+def _stopping(y, folds, seed, early_stopping):
     """Per fold (and ``'test'``), its training rows split into those a net
     trains on and those its early stopping scores: stratified, every class
     in both parts, seeded by ``seed``; ``(train, None)`` where a class would
-    have fewer than :data:`MIN_STOPPING_ROWS` validation rows."""
-    if not net_settings["early_stopping"]:
+    have fewer than :data:`MIN_STOPPING_ROWS` validation rows. Empty without
+    ``early_stopping``."""
+    if not early_stopping:
         return {}
     everything = np.arange(len(y))
     parts = [*((i, train) for i, (train, _) in enumerate(folds)), ("test", everything)]
@@ -307,9 +308,8 @@ def _stopping(y, folds, seed, net_settings):
         try:
             fit, stop = validation_split(y_enc, BUDGET.validation_fraction, seed)
         except ValueError:
-            stopping[fold] = (train, None)
-            continue
-        if np.bincount(y_enc[stop]).min() < MIN_STOPPING_ROWS:
+            stop = None
+        if stop is None or np.bincount(y_enc[stop]).min() < MIN_STOPPING_ROWS:
             stopping[fold] = (train, None)
         else:
             stopping[fold] = (train[fit], train[stop])
@@ -353,7 +353,7 @@ def _seed_data(split, seed, imbalance, options, net_settings, preprocessors, poi
         folds = list(
             StratifiedKFold(options.cv, shuffle=True, random_state=seed).split(X, y)
         )
-    stopping = _stopping(y, folds, seed, net_settings)
+    stopping = _stopping(y, folds, seed, net_settings["early_stopping"])
     _warn_no_stopping(seed, stopping)
     return SeedData(
         X=X,
