@@ -175,6 +175,11 @@ _FRACTION = _number(
 )
 
 
+def _recommendable(value, name):
+    # Read at each call: a metric added to the table is a choice at once.
+    return _one_of([m.name for m in recommendable_metrics()])(value, name)
+
+
 def _device(value, name):
     allowed = "'auto', 'cpu', 'cuda', 'cuda:<index>', 'mps' or a torch.device"
     if not isinstance(value, (str, torch.device)):
@@ -464,7 +469,7 @@ class RunConfig:
         "training part (first seed) with its preprocessing, deciding at the "
         "operating point. The default, average precision, does not depend on "
         "the threshold.",
-        _one_of([m.name for m in recommendable_metrics()]),
+        _recommendable,
         commands=_COMPARE,
     )
     fit_many: bool = _option(
