@@ -192,7 +192,11 @@ def _load_digits(test_size, random_state):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=random_state
     )
-    info = {"source": "sklearn.datasets.load_digits", "split": "stratified hold-out"}
+    info = {
+        "source": "sklearn.datasets.load_digits",
+        "split": "stratified hold-out",
+        "image_shape": [1, 8, 8],
+    }
     return X_train, X_test, y_train, y_test, info
 
 
@@ -279,6 +283,7 @@ def _load_torchvision(name, data_dir, download):
     X_train, y_train = to_arrays(train)
     X_test, y_test = to_arrays(test)
     info = {
+        "image_shape": [1, 28, 28],
         "source": f"torchvision.datasets.{folder}",
         "split": "official",
         "data_dir": data_dir,

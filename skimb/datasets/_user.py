@@ -178,6 +178,14 @@ def user_split(X, y, *, test_size, random_state=0, name="data"):
     checks then sort them 12 times faster).
     """
     y = compact_labels(y)
+    image_shape = None
+    if hasattr(X, "detach"):  # a torch tensor
+        X = X.detach().cpu().numpy()
+    if isinstance(X, np.ndarray) and X.ndim > 2:
+        # Images (n, channels, height, width): flat pixels for the
+        # preprocessing and the resamplers; a CNN reads their shape back.
+        image_shape = [int(s) for s in X.shape[1:]]
+        X = X.reshape(len(X), -1)
     if len(y) != len(X):
         raise ValueError(
             f"X and y must have the same number of rows; got {len(X)} and {len(y)}."
@@ -202,4 +210,6 @@ def user_split(X, y, *, test_size, random_state=0, name="data"):
         "train_counts": label_counts(y_train),
         "test_counts": label_counts(y_test),
     }
+    if image_shape is not None:
+        info["image_shape"] = image_shape
     return DataSplit(X_train, y_train, X_test, y_test, name=name, info=info)

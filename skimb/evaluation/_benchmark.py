@@ -38,7 +38,7 @@ from ..metrics._ranking import (
 from ..metrics._registry import METRICS, metric_words, ranked_metrics
 from ._compare import compare
 from ._methods import DEFAULT_METHODS
-from ._options import RunConfig, options_doc, run_options
+from ._options import RunConfig, net_record, options_doc, run_options
 from ._report import aligned
 from ._results import check_output_writable, jsonable
 from ._run import parallel_backend, run_parallel, set_threads, worker_threads
@@ -265,6 +265,7 @@ def benchmark(
     scaling="smooth-clip",
     lr=1e-3,
     hidden_units=256,
+    net="simple",
     device="auto",
     test_size=0.25,
     reference="baseline",
@@ -318,7 +319,7 @@ def benchmark(
         "cv": options.cv,
         "seeds": list(options.seeds),
         "budget": options.budget,
-        "net": options.net_settings(),
+        "net": net_record(options.net_settings()),
         "test_size": options.test_size,
         "reference": reference,
     }

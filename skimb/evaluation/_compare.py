@@ -73,6 +73,7 @@ def compare(
     scaling="smooth-clip",
     lr=1e-3,
     hidden_units=256,
+    net="simple",
     device="auto",
     test_size=0.25,
     data_dir=None,

@@ -22,7 +22,7 @@ from ..datasets._imbalance import IMBALANCE_RECIPES, check_imbalance_options
 from ..estimators import BUDGET
 from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_point
 from ..metrics._registry import recommendable_metrics
-from ..nn import SimpleNet
+from ..nn import SimpleNet, SmallCNN
 from ._methods import DEFAULT_METHODS, METHODS, REPLACED
 from ._preprocessing import SCALINGS
 
@@ -98,6 +98,34 @@ def _recipe_number(value, name):
 
 def _instance(types, words):
     return lambda value, name: check_param(name, value, [InstanceOf(types, words)])
+
+
+#: The nets ``net`` names; any torch module class or instance goes too.
+NETS = {"simple": SimpleNet, "cnn": SmallCNN}
+
+
+def _net(value, name):
+    if isinstance(value, torch.nn.Module) or (
+        isinstance(value, type) and issubclass(value, torch.nn.Module)
+    ):
+        return value
+    if isinstance(value, str) and value in NETS:
+        return value
+    allowed = ", ".join(repr(n) for n in NETS)
+    kind = TypeError if not isinstance(value, str) else ValueError
+    raise kind(
+        f"{name} must be one of {allowed}, or a torch module class or instance; "
+        f"got {value!r}."
+    )
+
+
+def net_record(settings):
+    """Net settings as the results record them: the module by its name."""
+    module = settings["module"]
+    name = (
+        module.__name__ if isinstance(module, type) else f"{type(module).__name__}(...)"
+    )
+    return {**settings, "module": name}
 
 
 def _flag(value, name):
@@ -361,8 +389,17 @@ class RunConfig:
     hidden_units: int = _option(
         HIDDEN_UNITS,
         "int",
-        "Width of every net's hidden layer.",
+        "Width of every net's hidden layer (of the 'simple' net).",
         _number(numbers.Integral, min_val=1),
+    )
+    net: object = _option(
+        "simple",
+        "{'simple', 'cnn'}, torch module class or instance",
+        "The net every net method trains: 'simple' (SimpleNet, the seed's "
+        "perceptron), 'cnn' (SmallCNN, on images: the data's image shape, or "
+        "a square of flat pixels), or a module of your own (a class is sized "
+        "at fit where it takes n_features, n_classes or input_shape).",
+        _net,
     )
     device: object = _option(
         "auto",
@@ -497,20 +534,29 @@ class RunConfig:
         (a mapping that may hold other names too)."""
         return cls(**{f.name: values[f.name] for f in run_options(command)})
 
-    def net_settings(self):
+    def net_settings(self, image_shape=None):
         """The settings every net of the run gets (``max_epochs`` and
-        ``batch_size`` resolved from ``budget``)."""
+        ``batch_size`` resolved from ``budget``, the module from ``net``,
+        sized to ``image_shape`` where it takes ``input_shape``)."""
         auto = self.budget == "auto"
         epochs, batch = self.max_epochs, self.batch_size
         if epochs is None:
             epochs = CAP_EPOCHS if auto else BUDGET.max_epochs
         if batch is None:
             batch = "auto" if auto else BUDGET.batch_size
+        module = NETS.get(self.net, self.net) if isinstance(self.net, str) else self.net
+        shape = {}
+        if module is SimpleNet:
+            shape["module__hidden_units"] = self.hidden_units
+        elif isinstance(module, type) and image_shape is not None:
+            if "input_shape" in inspect.signature(module).parameters:
+                shape["module__input_shape"] = tuple(image_shape)
         return dict(
             max_epochs=epochs,
             batch_size=batch,
             lr=self.lr,
-            module__hidden_units=self.hidden_units,
+            module=module,
+            **shape,
             device=self.device,
             early_stopping=auto,
             verbose=0,

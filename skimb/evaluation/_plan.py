@@ -37,7 +37,9 @@ from ..estimators import BUDGET
 from ..estimators._budget import auto_batch_size
 from ..estimators._early_stopping import validation_split
 from ..metrics._operating_point import check_operating_point
+from ..nn import SimpleNet
 from ._methods import METHODS, fits_in_one_loop
+from ._options import net_record
 from ._preprocessing import (
     check_encodable,
     make_preprocessor,
@@ -244,6 +246,27 @@ def _load(data, y, options):
     )
 
 
+# Resamplers that make new rows between neighbours: on images, new pixels.
+_INTERPOLATING = ("smote", "adasyn", "borderline", "svm-smote", "kmeans-smote")
+
+
+def _warn_interpolation(split, methods):
+    """On images a net reads as images, say which resamplers interpolate
+    flat pixels."""
+    if "image_shape" not in split.info:
+        return
+    found = [m for m in methods if m.startswith(_INTERPOLATING)]
+    if found:
+        warnings.warn(
+            f"{', '.join(found)} interpolate{'s' if len(found) == 1 else ''} "
+            f"between neighbouring images of {split.name} pixel by pixel (the "
+            f"images as {int(np.prod(split.info['image_shape']))} flat columns): "
+            "their new images are blends, not shapes a camera would take.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def _preprocessor(split, builtin, scaling):
     """The tabular preprocessing of a user's data, and the one of gradient
     boosting with native categories (both None for built-in data)."""
@@ -400,7 +423,9 @@ def plan_comparison(data, y, options):
     split, builtin = _load(data, y, options)
     imbalance = _recipe(split, builtin, options)
     preprocessors = _preprocessor(split, builtin, options.scaling)
-    net_settings = options.net_settings()
+    net_settings = options.net_settings(image_shape=split.info.get("image_shape"))
+    if net_settings["module"] is not SimpleNet:  # the nets see images
+        _warn_interpolation(split, options.methods)
     point = check_operating_point(
         options.operating_point, n_classes=len(label_counts(split.y_train))
     )
@@ -413,7 +438,7 @@ def plan_comparison(data, y, options):
         "cv": options.cv,
         "seeds": list(options.seeds),
         "budget": options.budget,
-        "net": net_settings,
+        "net": net_record(net_settings),
         "test_size": options.test_size,
         "preprocessing": "none (pixels in [0, 1])"
         if builtin

@@ -36,6 +36,7 @@ BAD = {
     "scaling": ("minmax", ValueError),
     "lr": (0, ValueError),
     "hidden_units": (2.5, TypeError),
+    "net": ("resnet", ValueError),
     "device": ("tpu", ValueError),
     "test_size": (1.0, ValueError),
     "data_dir": (3, TypeError),
