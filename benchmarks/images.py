@@ -99,8 +99,9 @@ def bench_mnist(args):
     X_train, y_train = make_imbalanced(
         split.X_train, split.y_train, recipe="step", ratio=50
     )
-    images = (X_train / 255.0).astype(np.float32).reshape(-1, 1, 28, 28)
-    test = (split.X_test / 255.0).astype(np.float32).reshape(-1, 1, 28, 28)
+    # The loader gives pixels in [0, 1] already.
+    images = np.asarray(X_train, dtype=np.float32).reshape(-1, 1, 28, 28)
+    test = np.asarray(split.X_test, dtype=np.float32).reshape(-1, 1, 28, 28)
     print("mnist train counts", np.bincount(y_train).tolist(), flush=True)
     augment = transforms.RandomAffine(degrees=10, translate=(0.1, 0.1))
     common = dict(max_epochs=args.epochs, device=args.device, random_state=0)
