@@ -10,7 +10,8 @@ classes, and torch Datasets against arrays, side by side in one run.
    reported: held-out balanced accuracy, the rare classes' mean recall and
    the fit time. Augmentation: the weighted sampler over a Dataset whose
    rare-class items get a random shift and rotation at every draw
-   (torchvision's ``RandomAffine``).
+   (torchvision's ``RandomAffine``), and the sampler's own shifts of up to
+   2 pixels drawn on the device (``augment_shift=2``).
 2. ``folder``: an ``ImageFolder`` of 20,000 PNG images (28 x 28, written to
    a temporary folder), one epoch of ``SmallCNN``; the peak resident memory
    the fit added, against the size of the images decoded as float32.
@@ -115,6 +116,8 @@ def bench_mnist(args):
         ),
         "weighted-sampler": (WeightedSamplerClassifier, {}, False),
         "sampler+augment": (WeightedSamplerClassifier, {}, True),
+        # The comparison's augmented-sampler: shifts drawn on the device.
+        "sampler+shift": (WeightedSamplerClassifier, dict(augment_shift=2), False),
     }
     rows = []
     for net in ("SimpleNet", "SmallCNN"):

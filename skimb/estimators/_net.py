@@ -1150,6 +1150,11 @@ class NetClassifier(NeuralNetClassifier):
             return self.module_(x, **fit_params)
         return super().infer(x, **fit_params)
 
+    def _batch_augmenter(self):
+        """``augment(X, y)`` that the training loop applies to each training
+        batch before the forward pass, or None (none here)."""
+        return None
+
     def _plain_cross_entropy(self):
         """``(class weight or None, label smoothing, logit offset or None)``
         when this net's loss is a cross-entropy of its logits plus a fixed

@@ -298,11 +298,15 @@ class _Loop:
         own = [j for j in range(len(running)) if plain is None or j not in plain.nets]
         order = own if plain is None else plain.nets + own  # of each step's losses
         get_loss = [members[running[j]].est.get_loss for j in own]
+        augment = [members[k].est._batch_augmenter() for k in running]
         losses = []
         if tuner is not None:
             tuner.begin()
         for s in range(self.n_steps):
             X = self._gather(sources, s)
+            for j, aug in enumerate(augment):
+                if aug is not None:
+                    X[j] = aug(X[j], labels[j][s])
             logits = stack.forward(X)
             step = []
             for j, loss in zip(own, get_loss, strict=True):

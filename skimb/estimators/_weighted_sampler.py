@@ -10,6 +10,7 @@ from torch.utils.data import DataLoader
 from .._utils.docstring import NET_DOCS, Substitution
 from .._utils.validation import Boolean, Interval, Options
 from ..nn._simple_net import SimpleNet
+from ._augment import image_shape, shift_rare_rows
 from ._batches import WeightedSamplerBatches
 from ._budget import BUDGET
 from ._net import NetClassifier
@@ -52,6 +53,14 @@ class WeightedSamplerClassifier(NetClassifier):
         fit before the draws reach the target: for the whole schedule set
         ``early_stopping=False`` (as ``skimb compare`` does for the
         ``progressive-sampler`` method).
+
+    augment_shift : int >= 0, default=0
+        Augment the rare classes' images: at every draw, shift each
+        training image of a class with at most half the largest class's
+        count by a random offset of up to ``augment_shift`` pixels in each
+        direction (zeros come in at the border), on the training device.
+        The images are ``X``'s samples (``(n, channels, height, width)``
+        arrays, or flat rows of a square number of pixels). 0 turns it off.
 
     {net_params}
 
@@ -96,6 +105,7 @@ class WeightedSamplerClassifier(NetClassifier):
         "num_samples": [None, Interval(Integral, 1, None, closed="left")],
         "replacement": [Boolean()],
         "schedule": [Options("constant", "progressive")],
+        "augment_shift": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -106,6 +116,7 @@ class WeightedSamplerClassifier(NetClassifier):
         num_samples=None,
         replacement=True,
         schedule="constant",
+        augment_shift=0,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=BUDGET.lr,
@@ -164,8 +175,19 @@ class WeightedSamplerClassifier(NetClassifier):
         self.num_samples = num_samples
         self.replacement = replacement
         self.schedule = schedule
+        self.augment_shift = augment_shift
 
     _FITTED_ATTRS = (*NetClassifier._FITTED_ATTRS, "num_samples_")
+
+    def _batch_augmenter(self):
+        """``augment(X, y)`` for the training batches, or None."""
+        if not self.augment_shift:
+            return None
+        counts = torch.as_tensor(self.class_counts_)
+        rare = (counts <= counts.max() / 2).to(self.device)
+        shape = image_shape(self._input_shape)
+        generator, shift = self._generator, int(self.augment_shift)
+        return lambda X, y: shift_rare_rows(X, y, rare, shape, shift, generator)
 
     def _check_params(self):
         device = super()._check_params()
@@ -177,6 +199,8 @@ class WeightedSamplerClassifier(NetClassifier):
 
     def _check_train_data(self, dataset):
         self.num_samples_ = self._resolve_num_samples(dataset, None)
+        if self.augment_shift:
+            image_shape(self._input_shape)  # a clear error before training
 
     def _resolve_num_samples(self, dataset, index):
         """Draws per epoch on the training part (the whole data, or the

@@ -134,6 +134,9 @@ METHODS = {
     "progressive-sampler": Method(
         WeightedSamplerClassifier(schedule="progressive"), stops_early=False
     ),
+    # Images only: the sampler's rare-class draws, each shifted anew by up
+    # to 2 pixels (augmentation, the seed's third remedy).
+    "augmented-sampler": Method(WeightedSamplerClassifier(augment_shift=2)),
     # tau = 1: logit adjustment (Menon et al., 2021), the same as Balanced Softmax.
     "logit-adjusted": Method(
         WeightedLossClassifier(criterion=LogitAdjustedLoss, class_weight=None)

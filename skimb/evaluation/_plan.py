@@ -250,6 +250,18 @@ def _load(data, y, options):
 _INTERPOLATING = ("smote", "adasyn", "borderline", "svm-smote", "kmeans-smote")
 
 
+def _check_images(split, methods):
+    """A method that shifts images needs data that are images."""
+    shifting = [m for m in methods if getattr(METHODS[m].estimator, "augment_shift", 0)]
+    if shifting and "image_shape" not in split.info:
+        raise ValueError(
+            f"{', '.join(shifting)} shift{'s' if len(shifting) == 1 else ''} "
+            f"images, and {split.name} is a table: give images as (n, channels, "
+            "height, width) arrays, or a built-in image data set ('digits', "
+            "'mnist'), or leave the method out."
+        )
+
+
 def _warn_interpolation(split, methods):
     """On images a net reads as images, say which resamplers interpolate
     flat pixels."""
@@ -426,6 +438,7 @@ def plan_comparison(data, y, options):
     net_settings = options.net_settings(image_shape=split.info.get("image_shape"))
     if net_settings["module"] is not SimpleNet:  # the nets see images
         _warn_interpolation(split, options.methods)
+    _check_images(split, options.methods)
     point = check_operating_point(
         options.operating_point, n_classes=len(label_counts(split.y_train))
     )

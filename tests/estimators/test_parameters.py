@@ -40,6 +40,7 @@ BAD = {
     "num_samples": (2.5, 0),
     "replacement": ("yes", 1),
     "schedule": (1, "cosine"),
+    "augment_shift": (1.5, -1),
     "early_stopping": (1, "yes"),
     "validation_fraction": ("0.1", 1.0),
     "n_iter_no_change": (2.5, 0),

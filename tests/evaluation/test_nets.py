@@ -87,3 +87,15 @@ def test_the_command_line_takes_net(tmp_path, capsys):
     )
     assert rc == 0
     assert '"module": "SmallCNN"' in (tmp_path / "out" / "results.json").read_text()
+
+
+def test_augmented_sampler_shifts_images_and_refuses_tables(images, tiny, rng):
+    X, y = images
+    result = compare(
+        X, y, methods=["augmented-sampler"], net="cnn", output=None, **tiny
+    )
+    assert (result.rows["status"] == "ok").all()
+    table = rng.random((80, 5))
+    labels = np.r_[np.zeros(70, int), np.ones(10, int)]
+    with pytest.raises(ValueError, match="augmented-sampler shifts images"):
+        compare(table, labels, methods=["augmented-sampler"], output=None, **tiny)
