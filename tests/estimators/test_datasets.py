@@ -61,15 +61,18 @@ def test_a_dataset_trains_as_the_same_arrays(cls, early_stopping, images):
     assert from_dataset.n_features_in_ == from_arrays.n_features_in_
 
 
-def test_string_labels_from_targets_and_transforms_drawn_every_epoch(images):
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_string_labels_from_targets_and_transforms_drawn_every_epoch(cls, images):
     X, y = images
     names = np.array(["cat", "dog", "rare-bird"])[y]
     ds = Counted(X, names, noise=0.1)
-    est = WeightedSamplerClassifier(random_state=0, **TINY).fit(ds)
+    est = cls(random_state=0, **TINY).fit(ds)
     # Labels came from targets: the items were read once per draw (three
-    # epochs of num_samples draws), plus the two rows of the output check
-    # and one for the item shape; never in a pass of their own.
-    assert ds.calls == 3 * est.num_samples_ + 3
+    # epochs of one draw per training row, or the sampler's num_samples),
+    # plus the two rows of the output check and one for the item shape;
+    # never in a pass of their own.
+    draws = getattr(est, "num_samples_", len(X))
+    assert ds.calls == 3 * draws + 3
     assert est.classes_.tolist() == ["cat", "dog", "rare-bird"]
     assert set(est.predict(ds)) <= set(est.classes_)
     # The noise is drawn at every access: two predictions differ.
