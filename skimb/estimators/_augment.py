@@ -8,34 +8,9 @@ training device, for a whole batch at once: the images are zero-padded by
 offset; the other rows are left as they are.
 """
 
-import math
-
 import torch
 
-__all__ = ["image_shape", "shift_rare_rows"]
-
-
-def image_shape(shape):
-    """``(channels, height, width)`` of one sample of ``shape``: an image's
-    own, or a square single-channel one for a flat square number of values.
-
-    Raises
-    ------
-    ValueError
-        If flat ``shape`` is not a square number of values.
-    """
-    shape = tuple(int(s) for s in shape)
-    if len(shape) == 1:
-        side = math.isqrt(shape[0])
-        if side * side != shape[0]:
-            raise ValueError(
-                f"rows of {shape[0]} values are not a square image; give images "
-                "as (n, channels, height, width) arrays."
-            )
-        return (1, side, side)
-    if len(shape) == 2:
-        return (1, *shape)
-    return shape
+__all__ = ["shift_rare_rows"]
 
 
 def shift_rare_rows(X, y, rare, shape, max_shift, generator):

@@ -20,6 +20,8 @@ __all__ = [
     "LabelledDataset",
     "UnlabelledDataset",
     "dataset_labels",
+    "first_rows",
+    "item_shape",
     "labelled_index",
     "SequentialBatches",
     "SparseRows",
@@ -199,6 +201,20 @@ def dataset_labels(dataset):
 
 def _first(item):
     return item[0] if isinstance(item, (tuple, list)) else item
+
+
+def item_shape(dataset):
+    """The shape of the first item's ``x`` of a user's Dataset."""
+    return tuple(torch.as_tensor(_host(_first(dataset[0]))).shape)
+
+
+def first_rows(dataset, device):
+    """Up to two rows of a fit's training data, as one batch on ``device``."""
+    inner = resolve_dataset(dataset)[0]
+    if inner is not None:
+        return inner.X[:2]
+    rows = [_host(_first(dataset[i])) for i in range(min(2, len(dataset)))]
+    return torch.as_tensor(np.stack(rows), dtype=torch.float32, device=device)
 
 
 class LabelledDataset(Dataset):

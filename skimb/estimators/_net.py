@@ -78,7 +78,9 @@ from ._batches import (
     UnlabelledDataset,
     dataset_arrays,
     dataset_labels,
+    first_rows,
     is_internal_dataset,
+    item_shape,
     labelled_index,
     resolve_dataset,
     to_device,
@@ -622,7 +624,7 @@ class NetClassifier(NeuralNetClassifier):
     def _check_module_output(self, dataset):
         """The module must give one output per class: a forward pass over
         two rows in eval mode (no dropout drawn) before training starts."""
-        X = _first_rows(dataset, self.device)
+        X = first_rows(dataset, self.device)
         module = self.module_
         training = module.training
         module.eval()
@@ -727,17 +729,14 @@ class NetClassifier(NeuralNetClassifier):
             raise ValueError(f"X has {len(X)} items and y {len(y)} labels.")
         check_targets(y)
         y_enc = self._encode_labels(y, fresh=fresh, classes=classes)
-        shape = tuple(torch.as_tensor(_host_first(X[0])).shape)
         if fresh:
+            shape = item_shape(X)
             self._n_flat_features = int(np.prod(shape))
             self._input_shape = shape
             self.n_features_in_ = shape[0] if shape else 1
             self.__dict__.pop("feature_names_in_", None)
-        elif int(np.prod(shape)) != self._n_flat_features:
-            raise ValueError(
-                f"X's items have shape {shape}; the net was fitted on items of "
-                f"{self._n_flat_features} values."
-            )
+        else:
+            self._check_item_shape(X)
         self._class_statistics(y, None, fresh=fresh, partial=partial)
         dataset = LabelledDataset(X, y_enc, device)
         self._check_train_data(dataset)
@@ -1409,18 +1408,22 @@ class NetClassifier(NeuralNetClassifier):
         self._check_input_size(X, self.device)
         return validate_data(self, X, reset=False, **X_CHECKS)
 
+    def _check_item_shape(self, X):
+        """A Dataset's items must hold as many values as those fitted on."""
+        shape = item_shape(X)
+        if int(np.prod(shape)) != self._n_flat_features:
+            raise ValueError(
+                f"X's items have shape {shape}; {type(self).__name__} was "
+                f"fitted on items of {self._n_flat_features} values."
+            )
+
     def _as_dataset(self, X):
         if is_internal_dataset(X):
             return X
         check_is_fitted(self)
         if _user_dataset(X) and not _holds_arrays(X):
             # Streamed through a DataLoader with its transforms, as in fit.
-            shape = tuple(torch.as_tensor(_host_first(X[0])).shape)
-            if int(np.prod(shape)) != self._n_flat_features:
-                raise ValueError(
-                    f"X's items have shape {shape}; {type(self).__name__} was "
-                    f"fitted on items of {self._n_flat_features} values."
-                )
+            self._check_item_shape(X)
             return UnlabelledDataset(X)
         if isinstance(X, torch.utils.data.Dataset):
             # A skorch Dataset, as scoring callbacks hand the validation set.
@@ -1584,18 +1587,3 @@ def _holds_arrays(X):
     while isinstance(X, Subset):
         X = X.dataset
     return isinstance(X, SkorchDataset)
-
-
-def _host_first(item):
-    x = item[0] if isinstance(item, (tuple, list)) else item
-    return x.detach().cpu() if isinstance(x, torch.Tensor) else np.asarray(x)
-
-
-def _first_rows(dataset, device):
-    """Up to two rows of training data, as one batch on ``device``."""
-    inner = resolve_dataset(dataset)[0]
-    if inner is not None:
-        return inner.X[:2]
-    n = min(2, len(dataset))
-    rows = [torch.as_tensor(_host_first(dataset[i])) for i in range(n)]
-    return torch.stack(rows).to(device=device, dtype=torch.float32)

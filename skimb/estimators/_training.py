@@ -298,15 +298,17 @@ class _Loop:
         own = [j for j in range(len(running)) if plain is None or j not in plain.nets]
         order = own if plain is None else plain.nets + own  # of each step's losses
         get_loss = [members[running[j]].est.get_loss for j in own]
-        augment = [members[k].est._batch_augmenter() for k in running]
+        augment = [
+            (j, members[k].est._batch_augmenter()) for j, k in enumerate(running)
+        ]
+        augment = [(j, aug) for j, aug in augment if aug is not None]
         losses = []
         if tuner is not None:
             tuner.begin()
         for s in range(self.n_steps):
             X = self._gather(sources, s)
-            for j, aug in enumerate(augment):
-                if aug is not None:
-                    X[j] = aug(X[j], labels[j][s])
+            for j, aug in augment:
+                X[j] = aug(X[j], labels[j][s])
             logits = stack.forward(X)
             step = []
             for j, loss in zip(own, get_loss, strict=True):
@@ -452,11 +454,9 @@ class _PlainCrossEntropy:
         offsets = None
         if any(o is not None for _, _, o in chosen):
             offsets = stacked([o for _, _, o in chosen], 0.0).unsqueeze(1)
-        y = torch.stack([labels[j] for j in nets], dim=1).clone()  # (S, P, batch)
+        y = torch.stack([labels[j] for j in nets], dim=1)  # (S, P, batch), a copy
         for p, j in enumerate(nets):
-            for s, n in enumerate(rows[j]):
-                if n < y.shape[2]:
-                    y[s, p, n:] = -100
+            y[-1, p, rows[j][-1] :] = -100  # only the last batch is short
         index = None
         if len(nets) < len(loop.running):
             index = torch.tensor(nets, device=device)

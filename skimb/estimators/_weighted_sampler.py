@@ -10,7 +10,8 @@ from torch.utils.data import DataLoader
 from .._utils.docstring import NET_DOCS, Substitution
 from .._utils.validation import Boolean, Interval, Options
 from ..nn._simple_net import SimpleNet
-from ._augment import image_shape, shift_rare_rows
+from ..nn._small_cnn import image_shape
+from ._augment import shift_rare_rows
 from ._batches import WeightedSamplerBatches
 from ._budget import BUDGET
 from ._net import NetClassifier
@@ -185,7 +186,7 @@ class WeightedSamplerClassifier(NetClassifier):
             return None
         counts = torch.as_tensor(self.class_counts_)
         rare = (counts <= counts.max() / 2).to(self.device)
-        shape = image_shape(self._input_shape)
+        shape = image_shape(self._input_shape, "X's samples")
         generator, shift = self._generator, int(self.augment_shift)
         return lambda X, y: shift_rare_rows(X, y, rare, shape, shift, generator)
 
@@ -200,7 +201,7 @@ class WeightedSamplerClassifier(NetClassifier):
     def _check_train_data(self, dataset):
         self.num_samples_ = self._resolve_num_samples(dataset, None)
         if self.augment_shift:
-            image_shape(self._input_shape)  # a clear error before training
+            image_shape(self._input_shape, "X's samples")  # an error before training
 
     def _resolve_num_samples(self, dataset, index):
         """Draws per epoch on the training part (the whole data, or the

@@ -7,7 +7,7 @@ from torch import nn
 
 from .._utils.validation import check_number
 
-__all__ = ["SmallCNN"]
+__all__ = ["SmallCNN", "image_shape"]
 
 
 class SmallCNN(nn.Module):
@@ -49,7 +49,7 @@ class SmallCNN(nn.Module):
         self, input_shape=(1, 28, 28), n_classes=10, channels=(16, 32), hidden_units=64
     ):
         super().__init__()
-        self.input_shape = _image_shape(input_shape)
+        self.input_shape = image_shape(input_shape)
         self.n_classes = check_number(
             n_classes, "n_classes", numbers.Integral, min_val=1
         )
@@ -84,29 +84,36 @@ class SmallCNN(nn.Module):
         return self.head(self.features(X))
 
 
-def _image_shape(shape):
+def image_shape(shape, name="input_shape"):
     """``(channels, height, width)`` from a 3-D shape, a 2-D ``(height,
-    width)`` or a flat square ``(n_values,)``."""
+    width)`` or a flat square ``(n_values,)``: one image's shape, read as the
+    CNN and the sampler's shifts read it.
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple of ints.
+    ValueError
+        If a flat ``shape`` is not a square number of values, or a size is
+        not positive.
+    """
     try:
         shape = tuple(int(s) for s in shape)
     except TypeError:
-        raise TypeError(
-            f"input_shape must be a tuple of ints; got {shape!r}."
-        ) from None
+        raise TypeError(f"{name} must be a tuple of ints; got {shape!r}.") from None
     if len(shape) == 1:
         side = math.isqrt(shape[0])
         if side * side != shape[0]:
             raise ValueError(
-                f"input_shape={shape!r} is flat and {shape[0]} is not a square "
-                "number of pixels; give the image's (channels, height, width) as "
-                "module__input_shape."
+                f"{name}={shape!r} is flat and its {shape[0]} values are not a "
+                "square image; give the image's (channels, height, width)."
             )
         shape = (1, side, side)
     elif len(shape) == 2:
         shape = (1, *shape)
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(
-            "input_shape must be (channels, height, width) of positive sizes; "
+            f"{name} must be (channels, height, width) of positive sizes; "
             f"got {shape!r}."
         )
     return shape

@@ -7,7 +7,8 @@ from torch.nn.functional import pad
 
 from skimb import WeightedSamplerClassifier
 from skimb.estimators import fit_many
-from skimb.estimators._augment import image_shape, shift_rare_rows
+from skimb.estimators._augment import shift_rare_rows
+from skimb.nn._small_cnn import image_shape
 
 TINY = dict(max_epochs=3, batch_size=16, module__hidden_units=8, device="cpu")
 
