@@ -28,8 +28,13 @@ from skimb.evaluation._report import format_leaderboard, format_verdict
 POINT = "alert-rate=0.01"
 
 
-def write_payments(path, rows=60_000, seed=0):
-    """The payments table; about 1 % of its rows are fraud."""
+def write_payments(path, rows=60_000, seed=0, merchant_risk=0.0):
+    """The payments table; about 1 % of its rows are fraud.
+
+    ``merchant_risk`` > 0 gives each merchant a fraud log-odds of its own
+    (normal, of that standard deviation), so the merchant column carries
+    signal; at 0 (the example) it is noise.
+    """
     rng = np.random.default_rng(seed)
     amount = np.round(rng.lognormal(3.5, 1.2, rows), 2)
     card_age_days = rng.gamma(1.2, 300, rows)
@@ -76,6 +81,11 @@ def write_payments(path, rows=60_000, seed=0):
         + 1.0 * np.tanh(np.log(frame["amount_ratio"]))
         + 80.0 * frame["merchant_fraud_rate"]
     )
+    if merchant_risk:  # its own generator: the example's draws stay as they are
+        risk = np.random.default_rng(seed + 1).normal(0.0, merchant_risk, 1500)
+        logit = (
+            logit + risk[frame["merchant"].str[1:].astype(int)] - merchant_risk**2 / 2
+        )
     fraud = rng.random(rows) < 1 / (1 + np.exp(-logit))
     # Missing values, as card payments have them.
     for column, share in [

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import FixedThresholdClassifier
+from sklearn.model_selection import BaseCrossValidator, FixedThresholdClassifier
 from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -235,7 +235,11 @@ def _trusted_type(name, trusted):
         cls = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError):
         return False
-    return isinstance(cls, type) and issubclass(cls, BaseEstimator)
+    # Estimators, and the cross-validation splitters they hold (a
+    # TargetEncoder's cross-fitting folds).
+    return isinstance(cls, type) and issubclass(
+        cls, (BaseEstimator, BaseCrossValidator)
+    )
 
 
 def _skops_step(data, where, trusted):

@@ -24,7 +24,7 @@ from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_po
 from ..metrics._registry import recommendable_metrics
 from ..nn import SimpleNet, SmallCNN
 from ._methods import DEFAULT_METHODS, METHODS, REPLACED
-from ._preprocessing import SCALINGS
+from ._preprocessing import ENCODINGS, MAX_CATEGORIES, SCALINGS
 
 __all__ = [
     "CAP_EPOCHS",
@@ -379,6 +379,17 @@ class RunConfig:
         "(skimb.SmoothClipScaler), standard scaling, or a normal-output "
         "quantile transform.",
         _one_of(SCALINGS),
+    )
+    encoding: str = _option(
+        "one-hot",
+        "{'one-hot', 'target'}",
+        f"How a table's categorical column of more than {MAX_CATEGORIES} "
+        "levels is encoded for every method but gradient boosting: one-hot on "
+        f"its {MAX_CATEGORIES} most frequent levels (the rest one column), or "
+        "scikit-learn's TargetEncoder (each level as its shrunk, cross-fitted "
+        "mean of the labels), scaled as the numeric columns. Columns with "
+        "fewer levels are one-hot encoded either way.",
+        _one_of(ENCODINGS),
     )
     lr: float = _option(
         BUDGET.lr,

@@ -279,7 +279,7 @@ def _warn_interpolation(split, methods):
         )
 
 
-def _preprocessor(split, builtin, scaling):
+def _preprocessor(split, builtin, options):
     """The tabular preprocessing of a user's data, and the one of gradient
     boosting with native categories (both None for built-in data)."""
     if builtin:
@@ -289,13 +289,17 @@ def _preprocessor(split, builtin, scaling):
     warn_unusable(unusable, split.name, stacklevel=4)  # the caller of compare
     preprocessors = [
         make_preprocessor(
-            split.X_train, drop=unusable, native_categories=native, scaling=scaling
+            split.X_train,
+            drop=unusable,
+            native_categories=native,
+            scaling=options.scaling,
+            encoding=options.encoding,
         )
         for native in (False, True)
     ]
     try:
         for preprocessor in preprocessors:
-            preprocessor.fit(split.X_train)
+            preprocessor.fit(split.X_train, split.y_train)
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"the features of {split.name} cannot be preprocessed: {exc}"
@@ -434,7 +438,7 @@ def plan_comparison(data, y, options):
     """
     split, builtin = _load(data, y, options)
     imbalance = _recipe(split, builtin, options)
-    preprocessors = _preprocessor(split, builtin, options.scaling)
+    preprocessors = _preprocessor(split, builtin, options)
     net_settings = options.net_settings(image_shape=split.info.get("image_shape"))
     if net_settings["module"] is not SimpleNet:  # the nets see images
         _warn_interpolation(split, options.methods)
@@ -455,7 +459,9 @@ def plan_comparison(data, y, options):
         "test_size": options.test_size,
         "preprocessing": "none (pixels in [0, 1])"
         if builtin
-        else f"tabular ({options.scaling})",
+        else f"tabular ({options.scaling})"
+        if options.encoding == "one-hot"
+        else f"tabular ({options.scaling}, {options.encoding} encoding)",
         "operating_point": str(point),
         "recommend_for": options.recommend_for,
     }

@@ -18,15 +18,19 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import sklearn
+from packaging.version import Version
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import (
     OneHotEncoder,
     OrdinalEncoder,
     QuantileTransformer,
     StandardScaler,
+    TargetEncoder,
 )
 from sklearn.utils.validation import check_is_fitted
 
@@ -275,6 +279,8 @@ def native_categorical_features(preprocessor):
 
 #: The scalings of the numeric columns, by name.
 SCALINGS = ("smooth-clip", "standard", "quantile")
+#: The encodings of a categorical column of more than MAX_CATEGORIES levels.
+ENCODINGS = ("one-hot", "target")
 
 
 def _scaler(scaling):
@@ -289,7 +295,22 @@ def _scaler(scaling):
     )
 
 
-def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-clip"):
+def _target_encoder():
+    """scikit-learn's TargetEncoder, its cross-fitting folds drawn with a
+    fixed seed (through ``cv`` from 1.9 on, ``random_state`` before)."""
+    if Version(sklearn.__version__) >= Version("1.9"):
+        return TargetEncoder(cv=StratifiedKFold(5, shuffle=True, random_state=0))
+    return TargetEncoder(random_state=0)
+
+
+def make_preprocessor(
+    X,
+    *,
+    drop=None,
+    native_categories=False,
+    scaling="smooth-clip",
+    encoding="one-hot",
+):
     """The preprocessing for ``X``: a ``ColumnTransformer`` that imputes and
     scales the numeric columns and one-hot encodes the categorical ones (an
     array's columns are all numeric), leaving out the columns in ``drop``.
@@ -308,6 +329,15 @@ def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-
         robust scaling with smooth clipping
         (:class:`~skimb.preprocessing.SmoothClipScaler`), standard scaling,
         or a normal-output quantile transform.
+    encoding : {'one-hot', 'target'}, default='one-hot'
+        How a categorical column of more than :data:`MAX_CATEGORIES` levels
+        is encoded: one-hot on its most frequent levels (the rest folded
+        into one column), or scikit-learn's ``TargetEncoder`` (each level
+        as its shrunk mean of the labels: one column for two classes, one
+        per class for more; cross-fitted when fitted, so a training row's
+        own label does not leak into its value), followed by the numeric
+        scaling. Columns
+        with fewer levels are one-hot encoded either way.
     native_categories : bool, default=False
         For gradient boosting, which splits on categories and missing values
         itself: the categorical columns as codes (the first columns; at
@@ -327,6 +357,11 @@ def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-
     >>> make_preprocessor(df).fit_transform(df).shape  # amount, its flag, 2 levels
     (3, 4)
     """
+    if encoding not in ENCODINGS:
+        raise ValueError(
+            f"encoding must be one of {', '.join(map(repr, ENCODINGS))}; "
+            f"got {encoding!r}."
+        )
     numeric = make_pipeline(
         SimpleImputer(strategy="median", add_indicator=True), _scaler(scaling)
     )
@@ -351,6 +386,14 @@ def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-
     ]
     numeric_columns = [c for c, is_categorical in kept if not is_categorical]
     categorical_columns = [c for c, is_categorical in kept if is_categorical]
+    many_levels = []
+    if encoding == "target" and not native_categories:
+        many_levels = [
+            c
+            for c in categorical_columns
+            if X[c if by_name else X.columns[c]].nunique() > MAX_CATEGORIES
+        ]
+        categorical_columns = [c for c in categorical_columns if c not in many_levels]
     if native_categories:
         # Gradient boosting splits on categories and on missing values
         # itself: codes (the first columns), numbers as they are.
@@ -372,6 +415,11 @@ def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-
             remainder="drop",
             sparse_threshold=0,
         )
+    target_encoded = make_pipeline(
+        ColumnTypeCheck(),
+        _target_encoder(),  # missing values: a level of their own
+        _scaler(scaling),
+    )
     return ColumnTransformer(
         [
             (
@@ -390,7 +438,8 @@ def make_preprocessor(X, *, drop=None, native_categories=False, scaling="smooth-
                 ),
                 categorical_columns,
             ),
-        ],
+        ]
+        + ([("target-encoded", target_encoded, many_levels)] if many_levels else []),
         remainder="drop",
         sparse_threshold=0.3,
     )

@@ -34,6 +34,7 @@ BAD = {
     "max_epochs": (-1, ValueError),
     "batch_size": ("big", ValueError),
     "scaling": ("minmax", ValueError),
+    "encoding": ("ordinal", ValueError),
     "lr": (0, ValueError),
     "hidden_units": (2.5, TypeError),
     "net": ("resnet", ValueError),

@@ -208,3 +208,89 @@ def test_a_column_of_the_wrong_type_at_predict_is_named():
     # Every value missing (a csv row with an empty field) is no wrong type.
     one = df.head(1).assign(country=[np.nan], amount=[None])
     assert pre.transform(one).shape[0] == 1
+
+
+def _shops(n=600, seed=0):
+    """A 200-level shop column whose level sets the label, and a 2-level one."""
+    rng = np.random.default_rng(seed)
+    shop = rng.integers(0, 200, n)
+    df = pd.DataFrame(
+        {
+            "shop": [f"shop{i}" for i in shop],
+            "channel": rng.choice(["web", "app"], n),
+            "amount": rng.normal(size=n),
+        }
+    )
+    return df, np.where(shop < 20, "fraud", "ok")
+
+
+def test_target_encoding_gives_a_many_level_column_one_scaled_column():
+    df, y = _shops()
+    pre = make_preprocessor(df, encoding="target").fit(df, y)
+    names = list(pre.get_feature_names_out())
+    assert names == [
+        "numeric__amount",
+        "categorical__channel_app",
+        "categorical__channel_web",
+        "target-encoded__shop",
+    ]
+    Xt = pre.transform(df)
+    shop = Xt[:, names.index("target-encoded__shop")]
+    # The risky shops apart from the others (as the share of the second
+    # label, 'ok': below them).
+    assert shop[y == "fraud"].max() < shop[y == "ok"].min()
+    # An unseen shop lands between the two.
+    unseen = pre.transform(df.head(1).assign(shop="never-seen"))[0, -1]
+    assert shop[y == "fraud"].max() < unseen < shop[y == "ok"].min()
+    # Three classes: one column per class.
+    three = np.where(df["amount"] > 1, "chargeback", y)
+    assert make_preprocessor(df, encoding="target").fit_transform(df, three).shape == (
+        600,
+        6,
+    )
+    # Gradient boosting's native categories are unchanged by it.
+    native = make_preprocessor(df, encoding="target", native_categories=True)
+    assert native.fit_transform(df, y).shape == (600, 3)
+
+
+def test_target_encoding_is_cross_fitted_so_a_rows_own_label_does_not_leak():
+    from sklearn.metrics import roc_auc_score
+
+    # 200 shops of 3 rows each; the labels are noise, so a row's encoded
+    # shop says something of its label only through the row's own label.
+    rng = np.random.default_rng(0)
+    shops = rng.permutation(np.arange(600) % 200)
+    df = pd.DataFrame({"shop": [f"s{i}" for i in shops], "x": rng.normal(size=600)})
+    y = rng.random(600) < 0.3
+    pre = make_preprocessor(df, encoding="target")
+    leaked = pre.fit(df, y).transform(df)[:, -1]
+    assert roc_auc_score(y, leaked) > 0.75  # fitted, then applied to itself
+    crossed = make_preprocessor(df, encoding="target").fit_transform(df, y)[:, -1]
+    assert roc_auc_score(y, crossed) < 0.62
+
+
+def test_bad_encoding_is_named():
+    df, _ = _shops(20)
+    with pytest.raises(ValueError, match=r"encoding must be one of 'one-hot', "):
+        make_preprocessor(df, encoding="ordinal")
+
+
+def test_compare_with_target_encoding_saves_a_model_that_loads(tmp_path):
+    df, y = _shops(400)
+    result = skimb.compare(
+        df.assign(label=y),
+        target="label",
+        methods=["weighted-loss", "logreg"],
+        encoding="target",
+        cv=2,
+        max_epochs=2,
+        hidden_units=8,
+        output=tmp_path / "out",
+        progress=False,
+        plots=False,
+    )
+    assert result.config["preprocessing"] == "tabular (smooth-clip, target encoding)"
+    model = skimb.load(tmp_path / "out" / "model.skimb")
+    pipeline = getattr(model, "estimator", model)  # under a set threshold
+    assert "target-encoded__shop" in pipeline[0].get_feature_names_out()
+    np.testing.assert_array_equal(model.predict(df), result.model.predict(df))

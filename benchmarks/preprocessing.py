@@ -1,19 +1,25 @@
-"""How a table's numeric columns are scaled, measured: standard scaling, a
-normal-output quantile transform, and robust scaling with smooth clipping
-(all after median imputation with missing-value indicators).
+"""How a table is preprocessed, measured: ``--what scaling`` compares the
+scalings of the numeric columns (standard scaling, a normal-output quantile
+transform, and robust scaling with smooth clipping, all after median
+imputation with missing-value indicators); ``--what encoding`` the
+encodings of a many-level categorical column (one-hot on its 32 most
+frequent levels, or a cross-fitted target encoding).
 
 Runs, each in a fresh process:
 
-- the fraud example (``examples/fraud.py``, 60,000 rows, 1.1 % fraud) with
-  the default methods at ``alert-rate=0.01``, once per scaling: the held-out
-  and CV average precision of every method;
+- the fraud example (``examples/fraud.py``, 60,000 rows, 1.1 % fraud, a
+  1,500-level merchant column; ``--merchant-risk S`` gives each merchant a
+  fraud log-odds of standard deviation S) with the default methods at
+  ``alert-rate=0.01``, once per value: the held-out and CV average
+  precision of every method;
 - ``skimb.benchmark`` on the first ``--keel`` of the 68 KEEL sets (default
-  24), once per scaling: each method's mean CV AP and balanced accuracy
-  over the sets.
+  24; 0 skips them), once per value: each method's mean CV AP and balanced
+  accuracy over the sets.
 
-Printed and written to ``benchmarks/results/scaling.json``.
+Printed and written to ``benchmarks/results/<what>.json``.
 
-    .venv/bin/python benchmarks/scaling.py [--keel 24] [--rows 60000]
+    .venv/bin/python benchmarks/preprocessing.py [--what scaling|encoding]
+        [--keel 24] [--rows 60000] [--merchant-risk 0]
 """
 
 import argparse
@@ -27,15 +33,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCALINGS = ("standard", "quantile", "smooth-clip")
+VALUES = {
+    "scaling": ("standard", "quantile", "smooth-clip"),
+    "encoding": ("one-hot", "target"),
+}
 
 _FRAUD = """
 import json, sys, time, warnings
 import skimb
 warnings.simplefilter("ignore")
-path, scaling = sys.argv[1], sys.argv[2]
+path, what, value = sys.argv[1], sys.argv[2], sys.argv[3]
 start = time.perf_counter()
-r = skimb.compare(path, target="label", positive_label="fraud", scaling=scaling,
+r = skimb.compare(path, target="label", positive_label="fraud", **{what: value},
                   operating_point="alert-rate=0.01", output=None, progress=False)
 s = r.summary(rule="trained").set_index("method")
 print("RESULT " + json.dumps({
@@ -50,12 +59,12 @@ _KEEL = """
 import json, sys, time, warnings
 import skimb
 warnings.simplefilter("ignore")
-sys.path.insert(0, sys.argv[3])
+sys.path.insert(0, sys.argv[3])  # benchmarks/
 from keel_kinds import keel_68
-scaling, n = sys.argv[1], int(sys.argv[2])
+what, value, n = sys.argv[1], sys.argv[2], int(sys.argv[4])
 names = list(keel_68()["name"])[:n]
 start = time.perf_counter()
-r = skimb.benchmark(names, scaling=scaling, cv=5, output=None, progress=False)
+r = skimb.benchmark(names, **{what: value}, cv=5, output=None, progress=False)
 s = r.scores
 means = s[s["rule"] == "trained"].groupby("method")[
     ["average_precision_mean", "balanced_accuracy_mean"]].mean().round(4)
@@ -85,24 +94,30 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--keel", type=int, default=24)
+    parser.add_argument("--what", choices=sorted(VALUES), default="scaling")
+    parser.add_argument("--merchant-risk", type=float, default=0.0)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     import runpy
 
     write = runpy.run_path(str(ROOT / "examples" / "fraud.py"))["write_payments"]
-    path = write(Path(tempfile.mkdtemp()) / "payments.csv", rows=args.rows)
-    report = {"fraud": {}, "keel": {}}
-    for scaling in SCALINGS:
+    path = write(
+        Path(tempfile.mkdtemp()) / "payments.csv",
+        rows=args.rows,
+        merchant_risk=args.merchant_risk,
+    )
+    report = {"merchant_risk": args.merchant_risk, "fraud": {}, "keel": {}}
+    for value in VALUES[args.what]:
         start = time.perf_counter()
-        report["fraud"][scaling] = _run(_FRAUD, path, scaling)
-        print(scaling, "fraud", json.dumps(report["fraud"][scaling]), flush=True)
+        report["fraud"][value] = _run(_FRAUD, path, args.what, value)
+        print(value, "fraud", json.dumps(report["fraud"][value]), flush=True)
         if args.keel:
-            report["keel"][scaling] = _run(_KEEL, scaling, args.keel, HERE)
-            print(scaling, "keel", json.dumps(report["keel"][scaling]), flush=True)
-        print(f"{scaling}: {time.perf_counter() - start:.0f} s", flush=True)
+            report["keel"][value] = _run(_KEEL, args.what, value, HERE, args.keel)
+            print(value, "keel", json.dumps(report["keel"][value]), flush=True)
+        print(f"{value}: {time.perf_counter() - start:.0f} s", flush=True)
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "scaling.json").write_text(json.dumps(report, indent=1))
+    (out / f"{args.what}.json").write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":
