@@ -1,8 +1,9 @@
 """Regularising the nets, measured: logit adjustment and the weighted loss
 as they are and with AdamW's weight decay (0.01, 0.1, 1.0; ``--what
-decay``), and the plain net and the weighted loss with label smoothing
-(0.05, 0.1, 0.2; ``--what smoothing``), on the
-fraud example and on the first 24 of the 68 KEEL sets.
+decay``), and the plain net, the weighted loss, the weighted sampler and
+logit adjustment with label smoothing (``--smoothings 0.1,0.2``; ``--what
+smoothing``), on the fraud example and on the first 24 of the 68 KEEL
+sets: average precision, balanced accuracy and log loss.
 
 The variants are added to the comparison's methods for the run only.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import torch
 
 import skimb
-from skimb import NetClassifier, WeightedLossClassifier
+from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
 from skimb.evaluation import METHODS, Method
 from skimb.nn import LogitAdjustedLoss
 
@@ -28,13 +29,10 @@ HERE = Path(__file__).resolve().parent
 DECAYS = (0.01, 0.1, 1.0)
 
 
-SMOOTHINGS = (0.05, 0.1, 0.2)
-
-
-def _variants(what):
+def _variants(what, smoothings=(0.1, 0.2)):
     """The methods to run: for weight decay, logit adjustment and the
-    weighted loss; for label smoothing (which LogitAdjustedLoss does not
-    take), the plain net and the weighted loss."""
+    weighted loss; for label smoothing, the four nets with a
+    cross-entropy."""
     if what == "decay":
         names = ["logit-adjusted", "weighted-loss"]
         for v in DECAYS:
@@ -46,12 +44,20 @@ def _variants(what):
             METHODS[f"weighted-loss-wd{v:g}"] = Method(WeightedLossClassifier(**extra))
             names += [f"logit-adjusted-wd{v:g}", f"weighted-loss-wd{v:g}"]
         return names
-    names = ["baseline", "weighted-loss"]
-    for v in SMOOTHINGS:
+    names = ["baseline", "weighted-loss", "weighted-sampler", "logit-adjusted"]
+    for v in smoothings:
         extra = {"criterion__label_smoothing": v}
-        METHODS[f"baseline-ls{v:g}"] = Method(NetClassifier(**extra))
-        METHODS[f"weighted-loss-ls{v:g}"] = Method(WeightedLossClassifier(**extra))
-        names += [f"baseline-ls{v:g}", f"weighted-loss-ls{v:g}"]
+        variants = {
+            "baseline": NetClassifier(**extra),
+            "weighted-loss": WeightedLossClassifier(**extra),
+            "weighted-sampler": WeightedSamplerClassifier(**extra),
+            "logit-adjusted": WeightedLossClassifier(
+                criterion=LogitAdjustedLoss, class_weight=None, **extra
+            ),
+        }
+        for name, estimator in variants.items():
+            METHODS[f"{name}-ls{v:g}"] = Method(estimator)
+            names.append(f"{name}-ls{v:g}")
     return names
 
 
@@ -60,9 +66,10 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--keel", type=int, default=24)
     parser.add_argument("--what", choices=["decay", "smoothing"], default="decay")
+    parser.add_argument("--smoothings", default="0.1,0.2")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    names = _variants(args.what)
+    names = _variants(args.what, [float(v) for v in args.smoothings.split(",")])
     write = runpy.run_path(str(HERE.parent / "examples" / "fraud.py"))["write_payments"]
     path = write(Path(tempfile.mkdtemp()) / "payments.csv", rows=args.rows)
     start = time.perf_counter()
@@ -75,11 +82,16 @@ def main(argv=None):
         n_jobs=1,  # the variants live in this process only
     )
     s = result.summary(rule="trained").set_index("method")
-    print(f"fraud ({time.perf_counter() - start:.0f} s): CV AP / held-out AP")
+    print(
+        f"fraud ({time.perf_counter() - start:.0f} s): CV AP / held-out AP, "
+        "held-out balanced accuracy, log loss (at the training prior)"
+    )
     for m in names:
         print(
             f"  {m:24s} {s.loc[m, 'average_precision_mean']:.3f} / "
-            f"{s.loc[m, 'test_average_precision']:.3f}"
+            f"{s.loc[m, 'test_average_precision']:.3f}  "
+            f"{s.loc[m, 'test_balanced_accuracy']:.3f}  "
+            f"{s.loc[m, 'test_log_loss_corrected']:.4f}"
         )
     if args.keel:
         sys.path.insert(0, str(HERE))
@@ -94,14 +106,19 @@ def main(argv=None):
             progress=False,
         )
         scores = bench.scores[bench.scores["rule"] == "trained"]
-        means = scores.groupby("method")["average_precision_mean"].mean()
-        ranks = bench.ranks.set_index("method")["average_precision"]
+        columns = ["average_precision", "balanced_accuracy", "log_loss_corrected"]
+        means = scores.groupby("method")[[f"{c}_mean" for c in columns]].mean()
+        ranks = bench.ranks.set_index("method")
         print(
-            f"KEEL-{args.keel} ({time.perf_counter() - start:.0f} s): "
-            "mean CV AP, AP rank"
+            f"KEEL-{args.keel} ({time.perf_counter() - start:.0f} s): mean CV AP "
+            "(rank), balanced accuracy (rank), log loss (at the training prior)"
         )
         for m in names:
-            print(f"  {m:24s} {means[m]:.4f}  {ranks[m]:.2f}")
+            ap, ba, ll = means.loc[m]
+            print(
+                f"  {m:24s} {ap:.4f} ({ranks.loc[m, 'average_precision']:.2f})  "
+                f"{ba:.4f} ({ranks.loc[m, 'balanced_accuracy']:.2f})  {ll:.4f}"
+            )
 
 
 if __name__ == "__main__":

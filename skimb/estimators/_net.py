@@ -88,7 +88,13 @@ from ._batches import (
 from ._budget import BUDGET, auto_batch_size, auto_lr, auto_patience
 from ._callbacks import CallbackList, QuietPassthroughScoring, QuietPrintLog
 from ._early_stopping import AUTO_MIN_ROWS, EarlyStopper, score_key, validation_split
-from ._prior import PRIOR_CONSTRAINTS, check_prior, criterion_prior, shift_log_proba
+from ._prior import (
+    PRIOR_CONSTRAINTS,
+    check_prior,
+    criterion_prior,
+    shift_log_proba,
+    unsmooth_log_proba,
+)
 from ._stopping_scores import STOPPING_SCORES
 from ._training import Member, loop_reason, train
 from ._weighting import check_class_weight, class_counts
@@ -1458,7 +1464,9 @@ class NetClassifier(NeuralNetClassifier):
         source = self.training_prior_
         # Priors equal up to float32 rounding of the class weights would
         # shift the log-odds by less than the output's own rounding.
-        if prior is None or np.allclose(prior, source, rtol=1e-6, atol=0):
+        if prior is not None and np.allclose(prior, source, rtol=1e-6, atol=0):
+            prior = None
+        if prior is None and self._smoothing() is None:
             return super().predict_proba(dataset)
         probas = []
         for yp in self.forward_iter(dataset, training=False):
@@ -1469,16 +1477,42 @@ class NetClassifier(NeuralNetClassifier):
                     f"the net; its predict_nonlinearity gave shape "
                     f"{tuple(log_p.shape)}."
                 )
-            probas.append(to_numpy(shift_log_proba(log_p, prior, source)))
+            if prior is None:
+                probas.append(to_numpy(log_p.exp()))
+            else:
+                probas.append(to_numpy(shift_log_proba(log_p, prior, source)))
         return np.concatenate(probas, 0)
 
+    def _smoothing(self):
+        """The label smoothing of a cross-entropy criterion (plain or
+        logit-adjusted) and its log class multiplier (log weight minus logit
+        offset) for :func:`unsmooth_log_proba`; None without smoothing."""
+        criterion = getattr(self, "criterion_", None)
+        if type(criterion) not in (torch.nn.CrossEntropyLoss, LogitAdjustedLoss):
+            return None
+        if not 0 < criterion.label_smoothing < 1 or self.predict_nonlinearity != "auto":
+            return None
+        n_classes = len(self.classes_)
+        log_m = torch.zeros(n_classes, dtype=torch.float64)
+        if isinstance(criterion.weight, torch.Tensor):
+            tiny = torch.finfo(torch.float64).tiny
+            log_m += criterion.weight.detach().double().cpu().clamp_min(tiny).log()
+        if isinstance(criterion, LogitAdjustedLoss):
+            log_m -= criterion.tau * criterion.log_prior.detach().double().cpu()
+        return criterion.label_smoothing, log_m
+
     def _log_proba(self, yp):
-        """Log-probabilities of one forward pass's output ``yp``."""
+        """Log-probabilities of one forward pass's output ``yp`` (with label
+        smoothing undone: :func:`unsmooth_log_proba`)."""
         yp = yp[0] if isinstance(yp, tuple) else yp
         if self.predict_nonlinearity == "auto" and isinstance(
             self.criterion_, _LOGIT_LOSSES
         ):
-            return torch.log_softmax(yp, dim=-1)  # exact where softmax underflows
+            log_p = torch.log_softmax(yp, dim=-1)  # exact where softmax underflows
+            smoothing = self._smoothing()
+            if smoothing is not None and log_p.shape[-1] == len(smoothing[1]):
+                log_p = unsmooth_log_proba(log_p, *smoothing)
+            return log_p
         p = self._get_predict_nonlinearity()(yp)
         return torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
 

@@ -3,7 +3,7 @@
 
 from ._benchmark import RANKED_METRICS, BenchmarkResult, benchmark
 from ._compare import compare
-from ._methods import DEFAULT_METHODS, METHODS, Method
+from ._methods import DEFAULT_METHODS, METHODS, RECIPES, Method, Recipe
 from ._results import ComparisonResult
 from ._run import AUTO_WORKERS_WORK, auto_workers
 
@@ -12,9 +12,11 @@ __all__ = [
     "DEFAULT_METHODS",
     "METHODS",
     "RANKED_METRICS",
+    "RECIPES",
     "BenchmarkResult",
     "ComparisonResult",
     "Method",
+    "Recipe",
     "auto_workers",
     "benchmark",
     "compare",

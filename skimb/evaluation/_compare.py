@@ -71,7 +71,7 @@ def compare(
     max_epochs=None,
     batch_size=None,
     scaling="smooth-clip",
-    encoding="one-hot",
+    encoding="target",
     lr=1e-3,
     hidden_units=256,
     net="simple",

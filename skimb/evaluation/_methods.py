@@ -13,7 +13,9 @@ the balanced rule is the ``'baseline'`` method's balanced rows, not a method
 of its own (:data:`REPLACED` names such retired methods).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import torch
 
 from imblearn.ensemble import (
     BalancedBaggingClassifier,
@@ -41,8 +43,10 @@ from ._preprocessing import native_categorical_features
 __all__ = [
     "DEFAULT_METHODS",
     "METHODS",
+    "RECIPES",
     "REPLACED",
     "Method",
+    "Recipe",
     "build",
     "fits_in_one_loop",
 ]
@@ -102,65 +106,137 @@ def _reference(estimator, family, dense=False, native_categories=False):
     )
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """A way of training a net method's net, named after the method:
+    ``'weighted-loss+smooth'`` is the weighted loss trained with the
+    ``'smooth'`` recipe.
+
+    Attributes
+    ----------
+    description : str
+    params : dict
+        Estimator parameters set on the method's net.
+    criteria : tuple of classes
+        The criteria the recipe works with (empty: any).
+    """
+
+    description: str
+    params: dict
+    criteria: tuple = ()
+
+
+#: Recipe name -> :class:`Recipe` (``benchmarks/regularisation.py``
+#: measures them).
+RECIPES = {
+    "smooth": Recipe(
+        "label smoothing 0.2: each row's target keeps 0.8 on its class and "
+        "spreads 0.2 over all classes",
+        {"criterion__label_smoothing": 0.2},
+        criteria=(torch.nn.CrossEntropyLoss, LogitAdjustedLoss),
+    ),
+    "l2": Recipe(
+        "an L2 penalty of 0.01 on the weights (Adam's weight_decay), as "
+        "logistic regression has one",
+        {"optimizer__weight_decay": 0.01},
+    ),
+}
+
+
+class _MethodTable(dict):
+    """Method name -> :class:`Method`, where a net method's name followed
+    by ``+`` and a name of :data:`RECIPES` is that method trained with
+    the recipe (resolved on lookup, in any process)."""
+
+    def __missing__(self, name):
+        base, plus, recipe = str(name).rpartition("+")
+        if not plus or not dict.__contains__(self, base) or recipe not in RECIPES:
+            raise KeyError(name)
+        method = dict.__getitem__(self, base)
+        wanted = RECIPES[recipe].criteria
+        criterion = getattr(method.estimator, "criterion", None)
+        if not method.is_net or (wanted and criterion not in wanted):
+            raise KeyError(name)
+        estimator = clone(method.estimator).set_params(**RECIPES[recipe].params)
+        return replace(method, estimator=estimator)
+
+    def __contains__(self, name):
+        try:
+            self[name]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+
 _NET = NetClassifier()
 
-METHODS = {
-    "baseline": Method(_NET),
-    "weighted-loss": Method(WeightedLossClassifier()),
-    "weighted-sampler": Method(WeightedSamplerClassifier()),
-    "random-over": Method(_NET, RandomOverSampler()),
-    "smote": Method(_NET, SMOTE()),
-    "random-under": Method(_NET, RandomUnderSampler()),
-    "adasyn": Method(_NET, ADASYN()),
-    # The strong references: scikit-learn's gradient boosting (its own early
-    # stopping on tables over 10,000 rows) and logistic regression, as they
-    # come and with balanced class weights.
-    "hgb": _reference(
-        HistGradientBoostingClassifier(), "trees", dense=True, native_categories=True
-    ),
-    "hgb-balanced": _reference(
-        HistGradientBoostingClassifier(class_weight="balanced"),
-        "trees",
-        dense=True,
-        native_categories=True,
-    ),
-    "logreg": _reference(LogisticRegression(max_iter=2000), "linear"),
-    "logreg-balanced": _reference(
-        LogisticRegression(class_weight="balanced", max_iter=2000), "linear"
-    ),
-    # Long-tail methods.
-    "effective-number": Method(WeightedLossClassifier(class_weight="effective")),
-    "sqrt-sampler": Method(WeightedSamplerClassifier(class_weight="sqrt")),
-    "progressive-sampler": Method(
-        WeightedSamplerClassifier(schedule="progressive"), stops_early=False
-    ),
-    # Images only: the sampler's rare-class draws, each shifted anew by up
-    # to 2 pixels (augmentation, the seed's third remedy).
-    "augmented-sampler": Method(WeightedSamplerClassifier(augment_shift=2)),
-    # tau = 1: logit adjustment (Menon et al., 2021), the same as Balanced Softmax.
-    "logit-adjusted": Method(
-        WeightedLossClassifier(criterion=LogitAdjustedLoss, class_weight=None)
-    ),
-    "focal": Method(WeightedLossClassifier(criterion=FocalLoss)),
-    # SimpleNet's logits are not cosine-normalised, so LDAM's scale s is 1, not
-    # the 30 of Cao et al.; DRW switches effective-number weights on at 80 %.
-    "ldam-drw": Method(
-        WeightedLossClassifier(
-            criterion=LDAMLoss, criterion__s=1.0, class_weight="effective"
+METHODS = _MethodTable(
+    {
+        "baseline": Method(_NET),
+        "weighted-loss": Method(WeightedLossClassifier()),
+        "weighted-sampler": Method(WeightedSamplerClassifier()),
+        "random-over": Method(_NET, RandomOverSampler()),
+        "smote": Method(_NET, SMOTE()),
+        "random-under": Method(_NET, RandomUnderSampler()),
+        "adasyn": Method(_NET, ADASYN()),
+        # The strong references: scikit-learn's gradient boosting (its own early
+        # stopping on tables over 10,000 rows) and logistic regression, as they
+        # come and with balanced class weights.
+        "hgb": _reference(
+            HistGradientBoostingClassifier(),
+            "trees",
+            dense=True,
+            native_categories=True,
         ),
-        per_fit={"reweight_epoch": lambda settings: int(0.8 * settings["max_epochs"])},
-        stops_early=False,
-    ),
-    # imbalanced-learn's ensembles, balanced by construction (each member
-    # sees a balanced resample): references, at modest sizes.
-    "balanced-random-forest": _reference(
-        BalancedRandomForestClassifier(n_estimators=100), "trees"
-    ),
-    "easy-ensemble": _reference(EasyEnsembleClassifier(n_estimators=10), "trees"),
-    "rusboost": _reference(RUSBoostClassifier(n_estimators=50), "trees"),
-    "balanced-bagging": _reference(BalancedBaggingClassifier(n_estimators=10), "trees"),
-}
-"""Method name -> :class:`Method`."""
+        "hgb-balanced": _reference(
+            HistGradientBoostingClassifier(class_weight="balanced"),
+            "trees",
+            dense=True,
+            native_categories=True,
+        ),
+        "logreg": _reference(LogisticRegression(max_iter=2000), "linear"),
+        "logreg-balanced": _reference(
+            LogisticRegression(class_weight="balanced", max_iter=2000), "linear"
+        ),
+        # Long-tail methods.
+        "effective-number": Method(WeightedLossClassifier(class_weight="effective")),
+        "sqrt-sampler": Method(WeightedSamplerClassifier(class_weight="sqrt")),
+        "progressive-sampler": Method(
+            WeightedSamplerClassifier(schedule="progressive"), stops_early=False
+        ),
+        # Images only: the sampler's rare-class draws, each shifted anew by up
+        # to 2 pixels (augmentation, the seed's third remedy).
+        "augmented-sampler": Method(WeightedSamplerClassifier(augment_shift=2)),
+        # tau = 1: logit adjustment (Menon et al., 2021), the same as Balanced Softmax.
+        "logit-adjusted": Method(
+            WeightedLossClassifier(criterion=LogitAdjustedLoss, class_weight=None)
+        ),
+        "focal": Method(WeightedLossClassifier(criterion=FocalLoss)),
+        # SimpleNet's logits are not cosine-normalised, so LDAM's scale s is 1, not
+        # the 30 of Cao et al.; DRW switches effective-number weights on at 80 %.
+        "ldam-drw": Method(
+            WeightedLossClassifier(
+                criterion=LDAMLoss, criterion__s=1.0, class_weight="effective"
+            ),
+            per_fit={
+                "reweight_epoch": lambda settings: int(0.8 * settings["max_epochs"])
+            },
+            stops_early=False,
+        ),
+        # imbalanced-learn's ensembles, balanced by construction (each member
+        # sees a balanced resample): references, at modest sizes.
+        "balanced-random-forest": _reference(
+            BalancedRandomForestClassifier(n_estimators=100), "trees"
+        ),
+        "easy-ensemble": _reference(EasyEnsembleClassifier(n_estimators=10), "trees"),
+        "rusboost": _reference(RUSBoostClassifier(n_estimators=50), "trees"),
+        "balanced-bagging": _reference(
+            BalancedBaggingClassifier(n_estimators=10), "trees"
+        ),
+    }
+)
+"""Method name -> :class:`Method`; ``'<net method>+<recipe>'`` names a net
+method trained with a recipe of :data:`RECIPES` (``'logit-adjusted+smooth'``)."""
 
 #: Retired method names -> what replaces them (an error names it).
 REPLACED = {

@@ -23,7 +23,7 @@ from ..estimators import BUDGET
 from ..metrics._operating_point import OPERATING_POINT_FORMS, check_operating_point
 from ..metrics._registry import recommendable_metrics
 from ..nn import SimpleNet, SmallCNN
-from ._methods import DEFAULT_METHODS, METHODS, REPLACED
+from ._methods import DEFAULT_METHODS, METHODS, RECIPES, REPLACED
 from ._preprocessing import ENCODINGS, MAX_CATEGORIES, SCALINGS
 
 __all__ = [
@@ -166,9 +166,13 @@ def _methods(value, name):
     unknown = [m for m in names if m not in METHODS]
     if unknown or not names:
         raise ValueError(
-            f"{name} must be a non-empty subset of {list(METHODS)}; got "
+            f"{name} must be a non-empty subset of {list(METHODS)}, a net "
+            f"method followed by +{' or +'.join(RECIPES)} (a training recipe; "
+            "+smooth needs a cross-entropy loss); got "
             f"{names!r}" + (f" (unknown: {unknown})." if unknown else ".")
         )
+    if len(set(names)) < len(names):
+        raise ValueError(f"{name} must not repeat a method; got {names!r}.")
     return tuple(names)
 
 
@@ -269,7 +273,11 @@ class RunConfig:
         DEFAULT_METHODS,
         "sequence of str",
         "Names from skimb.evaluation.METHODS (comma-separated on the command "
-        f"line): {', '.join(METHODS)}.",
+        f"line): {', '.join(METHODS)}. A net method followed by +recipe trains "
+        "its net with a recipe of skimb.evaluation.RECIPES, and its rows carry "
+        "that name: "
+        + "; ".join(f"+{k}: {r.description}" for k, r in RECIPES.items())
+        + ".",
         _methods,
         shown="DEFAULT_METHODS",
         parse="names",
@@ -381,14 +389,14 @@ class RunConfig:
         _one_of(SCALINGS),
     )
     encoding: str = _option(
-        "one-hot",
-        "{'one-hot', 'target'}",
+        "target",
+        "{'target', 'one-hot'}",
         f"How a table's categorical column of more than {MAX_CATEGORIES} "
-        "levels is encoded for every method but gradient boosting: one-hot on "
-        f"its {MAX_CATEGORIES} most frequent levels (the rest one column), or "
+        "levels is encoded for every method but gradient boosting: "
         "scikit-learn's TargetEncoder (each level as its shrunk, cross-fitted "
-        "mean of the labels), scaled as the numeric columns. Columns with "
-        "fewer levels are one-hot encoded either way.",
+        "mean of the labels), scaled as the numeric columns, or one-hot on "
+        f"its {MAX_CATEGORIES} most frequent levels (the rest one column). "
+        "Columns with fewer levels are one-hot encoded either way.",
         _one_of(ENCODINGS),
     )
     lr: float = _option(

@@ -459,8 +459,6 @@ def plan_comparison(data, y, options):
         "test_size": options.test_size,
         "preprocessing": "none (pixels in [0, 1])"
         if builtin
-        else f"tabular ({options.scaling})"
-        if options.encoding == "one-hot"
         else f"tabular ({options.scaling}, {options.encoding} encoding)",
         "operating_point": str(point),
         "recommend_for": options.recommend_for,

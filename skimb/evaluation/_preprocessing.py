@@ -4,8 +4,9 @@ Numeric columns get median imputation (with an indicator column where
 values were missing) and robust scaling with smooth clipping (or standard
 scaling, or a quantile transform: ``scaling``); categorical
 columns (object, category, bool, string) get a one-hot encoding that ignores
-categories unseen at fit and folds the rare levels of a many-level column
-into one. Columns that carry no usable signal (identifiers, row numbers,
+categories unseen at fit, and a many-level column a cross-fitted target
+encoding (or one-hot on its frequent levels, the rare ones folded into one:
+``encoding``). Columns that carry no usable signal (identifiers, row numbers,
 free text) are left out, chosen once from the training part, so the fitted
 preprocessing (and a saved model that starts with it) leaves them out of
 every later table too. The transformer is the first step of each method's
@@ -280,7 +281,7 @@ def native_categorical_features(preprocessor):
 #: The scalings of the numeric columns, by name.
 SCALINGS = ("smooth-clip", "standard", "quantile")
 #: The encodings of a categorical column of more than MAX_CATEGORIES levels.
-ENCODINGS = ("one-hot", "target")
+ENCODINGS = ("target", "one-hot")
 
 
 def _scaler(scaling):
@@ -309,7 +310,7 @@ def make_preprocessor(
     drop=None,
     native_categories=False,
     scaling="smooth-clip",
-    encoding="one-hot",
+    encoding="target",
 ):
     """The preprocessing for ``X``: a ``ColumnTransformer`` that imputes and
     scales the numeric columns and one-hot encodes the categorical ones (an
@@ -329,10 +330,9 @@ def make_preprocessor(
         robust scaling with smooth clipping
         (:class:`~skimb.preprocessing.SmoothClipScaler`), standard scaling,
         or a normal-output quantile transform.
-    encoding : {'one-hot', 'target'}, default='one-hot'
+    encoding : {'target', 'one-hot'}, default='target'
         How a categorical column of more than :data:`MAX_CATEGORIES` levels
-        is encoded: one-hot on its most frequent levels (the rest folded
-        into one column), or scikit-learn's ``TargetEncoder`` (each level
+        is encoded: scikit-learn's ``TargetEncoder`` (each level
         as its shrunk mean of the labels: one column for two classes, one
         per class for more; cross-fitted when fitted, so a training row's
         own label does not leak into its value), followed by the numeric

@@ -7,6 +7,7 @@ number below has a known right answer.
 
 import numpy as np
 import pytest
+import sklearn.base
 import torch
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
@@ -525,3 +526,57 @@ def test_no_valid_bal_acc_without_a_split(tiny_net):
     clf = NetClassifier(random_state=0, **tiny_net).fit(X3, Y3)
     assert "valid_bal_acc" not in clf.history_[-1]
     assert "valid_bal_acc" not in dict(clf.callbacks_)
+
+
+# ---- label smoothing, undone ----
+
+
+@pytest.mark.parametrize(
+    "log_m",
+    [None, torch.tensor([np.log(5.0), 0.0]), -torch.tensor([0.3, 0.7]).log()],
+    ids=["plain", "weighted", "logit-adjusted"],
+)
+def test_unsmoothing_recovers_the_posterior_a_smoothed_loss_is_minimised_by(log_m):
+    from skimb.estimators._prior import unsmooth_log_proba
+
+    p = torch.tensor([[0.2, 0.8], [0.6, 0.4], [0.95, 0.05]], dtype=torch.float64)
+    m = torch.ones(2, dtype=torch.float64) if log_m is None else log_m.double().exp()
+    # The minimiser of the smoothed loss, and of the unsmoothed one.
+    smoothed = m * (0.8 * p + 0.1)
+    smoothed /= smoothed.sum(-1, keepdim=True)
+    wanted = m * p / (m * p).sum(-1, keepdim=True)
+    got = unsmooth_log_proba(smoothed.log(), 0.2, log_m).exp()
+    torch.testing.assert_close(got, wanted)
+    # Below the smoothing's share the rows keep their order.
+    below = torch.tensor([[0.999, 0.001], [0.99, 0.01], [0.95, 0.05]]).log()
+    kept = unsmooth_log_proba(below, 0.2)[:, 1]
+    assert (kept.diff() > 0).all() and (kept < below[:, 1]).all()
+
+
+@pytest.mark.parametrize("name", ["net", "loss", "sampler", "logit-adjusted"])
+def test_a_label_smoothed_net_predicts_and_is_calibrated_as_an_unsmoothed_one(
+    gauss_fits, name
+):
+    X, y = GAUSS_TEST
+    clf = sklearn.base.clone(gauss_fits[name]).set_params(
+        criterion__label_smoothing=0.2
+    )
+    clf.fit(*GAUSS_TRAIN)
+    unsmoothed = gauss_fits[name]
+    np.testing.assert_allclose(clf.training_prior_, unsmoothed.training_prior_)
+    # The decisions: as the unsmoothed net's (the weighted nets' smoothed
+    # output, read as it is, would call every row positive).
+    for prior in (None, "balanced"):
+        assert balanced_accuracy_score(
+            y, clf.set_params(prior=prior).predict(X)
+        ) == pytest.approx(
+            balanced_accuracy_score(y, unsmoothed.set_params(prior=prior).predict(X)),
+            abs=0.03,
+        )
+    # The probabilities: the Bayes posterior at the training prior (read
+    # as they come out, the smoothed outputs are 13-67 % above it here).
+    bayes = log_loss(y, _bayes(X[:, 0]))
+    assert log_loss(y, _proba(clf, "train", X)) < 1.07 * bayes
+    assert log_loss(y, _proba(clf, None, X)) == pytest.approx(
+        log_loss(y, _proba(unsmoothed, None, X)), rel=0.1
+    )

@@ -118,3 +118,35 @@ def test_strong_references_are_defaults_and_posthoc_la_is_replaced():
     assert "posthoc-la" not in METHODS
     with pytest.raises(ValueError, match="'posthoc-la' is no longer a method"):
         compare(methods=["posthoc-la"], output=None, progress=False)
+
+
+def test_a_net_method_with_a_recipe_is_that_method_trained_so():
+    from skimb.evaluation import RECIPES
+
+    y = np.repeat([0, 1], [40, 10])
+    smooth = build("logit-adjusted+smooth", net_settings=NET, seed=1, y=y)
+    assert smooth.get_params()["criterion__label_smoothing"] == 0.2
+    assert type(smooth) is type(build("logit-adjusted", net_settings=NET, seed=1, y=y))
+    l2 = build("smote+l2", net_settings=NET, seed=1, y=y)
+    assert l2[-1].get_params()["optimizer__weight_decay"] == 0.01
+    assert l2[-1].get_params()["module__hidden_units"] == 8  # the settings still apply
+    assert "smoothing" not in repr(METHODS["logit-adjusted"].estimator.get_params())
+    # Only nets take recipes, and +smooth only nets with a cross-entropy.
+    for name in ("hgb+l2", "focal+smooth", "baseline+bogus", "bogus+smooth", "+smooth"):
+        assert name not in METHODS
+        with pytest.raises(KeyError):
+            METHODS[name]
+    assert set(RECIPES) == {"smooth", "l2"}
+
+
+def test_compare_names_each_row_by_its_recipe(split, tiny):
+    with pytest.raises(ValueError, match=r"\+smooth or \+l2.*unknown: \['focal\+smooth'"):
+        compare(split, methods=["baseline", "focal+smooth"], output=None, **tiny)
+    with pytest.raises(ValueError, match=r"must not repeat a method"):
+        compare(split, methods=["baseline", "baseline"], output=None, **tiny)
+    result = compare(
+        split, methods=["weighted-loss", "weighted-loss+smooth"], output=None, **tiny
+    )
+    assert set(result.rows["method"]) == {"weighted-loss", "weighted-loss+smooth"}
+    s = result.summary(rule="trained").set_index("method")
+    assert (s["average_precision_mean"] > 0).all()

@@ -180,7 +180,7 @@ def test_many_levels_are_capped_and_unseen_levels_go_to_the_rare_column():
 
     levels = [f"shop{i}" for i in range(200)]
     df = pd.DataFrame({"shop": levels * 3, "amount": np.arange(600.0) % 7})
-    pre = make_preprocessor(df).fit(df)
+    pre = make_preprocessor(df, encoding="one-hot").fit(df)
     shop = [n for n in pre.get_feature_names_out() if "shop" in n]
     assert len(shop) == MAX_CATEGORIES
     assert "categorical__shop_infrequent_sklearn" in shop
@@ -271,17 +271,16 @@ def test_target_encoding_is_cross_fitted_so_a_rows_own_label_does_not_leak():
 
 def test_bad_encoding_is_named():
     df, _ = _shops(20)
-    with pytest.raises(ValueError, match=r"encoding must be one of 'one-hot', "):
+    with pytest.raises(ValueError, match=r"encoding must be one of 'target', 'one-hot'; got 'ordinal'"):
         make_preprocessor(df, encoding="ordinal")
 
 
-def test_compare_with_target_encoding_saves_a_model_that_loads(tmp_path):
+def test_compare_target_encodes_by_default_and_its_model_loads(tmp_path):
     df, y = _shops(400)
     result = skimb.compare(
         df.assign(label=y),
         target="label",
         methods=["weighted-loss", "logreg"],
-        encoding="target",
         cv=2,
         max_epochs=2,
         hidden_units=8,
