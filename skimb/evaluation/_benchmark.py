@@ -257,6 +257,7 @@ def benchmark(
     *,
     suite=None,
     methods=DEFAULT_METHODS,
+    recipes=(),
     cv=5,
     seeds=(0,),
     budget="auto",

@@ -245,14 +245,20 @@ REPLACED = {
     "under the balanced rule (rule='balanced'), from the same fit",
 }
 
+#: The comparison's methods unless told otherwise. The weighted loss and
+#: logit adjustment are there as they are and trained with label smoothing
+#: (+smooth): it lifted their mean CV AP on 24 KEEL sets and the fraud
+#: example at the same balanced accuracy (``benchmarks/regularisation.py``).
 DEFAULT_METHODS = (
     "baseline",
     "weighted-loss",
+    "weighted-loss+smooth",
     "weighted-sampler",
     "random-over",
     "smote",
     "random-under",
     "logit-adjusted",
+    "logit-adjusted+smooth",
     "hgb",
     "balanced-random-forest",
     "logreg",

@@ -176,6 +176,41 @@ def _methods(value, name):
     return tuple(names)
 
 
+def _recipes(value, name):
+    names = [value] if isinstance(value, str) else value
+    try:
+        names = list(names)
+    except TypeError:
+        names = None
+    if names is None or any(r not in RECIPES for r in names):
+        raise ValueError(
+            f"{name} must be a sequence of names from {list(RECIPES)}; got {value!r}."
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _with_recipes(methods, recipes):
+    """``methods`` with, after each net method, that method trained with
+    each recipe that applies to it (and is not listed yet)."""
+    out = []
+    for method in methods:
+        out.append(method)
+        if "+" in method:
+            continue
+        out += [
+            f"{method}+{r}"
+            for r in recipes
+            if f"{method}+{r}" in METHODS and f"{method}+{r}" not in methods
+        ]
+    unused = [r for r in recipes if not any(m.endswith(f"+{r}") for m in out)]
+    if unused:
+        raise ValueError(
+            f"recipes: {unused[0]!r} applies to none of methods {list(methods)} "
+            "(recipes train nets; +smooth needs a cross-entropy loss)."
+        )
+    return tuple(out)
+
+
 def _seeds(value, name):
     try:
         seeds = list(value)
@@ -280,6 +315,17 @@ class RunConfig:
         + ".",
         _methods,
         shown="DEFAULT_METHODS",
+        parse="names",
+    )
+    recipes: tuple = _option(
+        (),
+        "sequence of str",
+        "Training recipes of skimb.evaluation.RECIPES to try on every net "
+        "method of methods that takes them, as extra rows named "
+        "method+recipe (comma-separated on the command line): "
+        + ", ".join(RECIPES)
+        + ".",
+        _recipes,
         parse="names",
     )
     imbalance: object = _option(
@@ -544,6 +590,9 @@ class RunConfig:
         for f in fields(self):
             value = f.metadata["check"](getattr(self, f.name), f.name)
             object.__setattr__(self, f.name, value)
+        if self.recipes:
+            methods = _with_recipes(self.methods, self.recipes)
+            object.__setattr__(self, "methods", methods)
         if self.resume and self.output is None:
             raise ValueError("resume=True needs an output folder; got output=None.")
 

@@ -35,6 +35,7 @@ BAD = {
     "batch_size": ("big", ValueError),
     "scaling": ("minmax", ValueError),
     "encoding": ("ordinal", ValueError),
+    "recipes": (["dropout"], ValueError),
     "lr": (0, ValueError),
     "hidden_units": (2.5, TypeError),
     "net": ("resnet", ValueError),
@@ -200,3 +201,24 @@ def test_values_are_normalised():
     assert config.seeds == (0, 1) and all(type(s) is int for s in config.seeds)
     assert type(config.cv) is int
     assert RunConfig(n_jobs=-1).parallel and not RunConfig().parallel
+
+
+def test_recipes_add_each_net_method_trained_with_them():
+    from skimb.evaluation._options import RunConfig
+
+    config = RunConfig(methods=["baseline", "focal", "hgb"], recipes=["smooth", "l2"])
+    assert config.methods == (
+        "baseline",
+        "baseline+smooth",
+        "baseline+l2",
+        "focal",
+        "focal+l2",  # focal loss takes no label smoothing
+        "hgb",
+    )
+    # A method listed with a recipe already is not repeated.
+    config = RunConfig(methods=["baseline", "baseline+smooth"], recipes="smooth")
+    assert config.methods == ("baseline", "baseline+smooth")
+    with pytest.raises(ValueError, match=r"recipes must be a sequence of names from"):
+        RunConfig(recipes=["dropout"])
+    with pytest.raises(ValueError, match=r"'smooth' applies to none of methods"):
+        RunConfig(methods=["hgb", "focal"], recipes=["smooth"])

@@ -271,7 +271,9 @@ def test_target_encoding_is_cross_fitted_so_a_rows_own_label_does_not_leak():
 
 def test_bad_encoding_is_named():
     df, _ = _shops(20)
-    with pytest.raises(ValueError, match=r"encoding must be one of 'target', 'one-hot'; got 'ordinal'"):
+    with pytest.raises(
+        ValueError, match=r"encoding must be one of 'target', 'one-hot'; got 'ordinal'"
+    ):
         make_preprocessor(df, encoding="ordinal")
 
 
