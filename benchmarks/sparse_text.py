@@ -72,6 +72,19 @@ def run_case(name, ngrams, net, docs, y):
         "weighted-loss net, L2 1e-2": WeightedLossClassifier(
             random_state=0, optimizer__weight_decay=1e-2, **net
         ),
+        # The same, tuned for time: 32 hidden units, batches of 1,024 at a
+        # learning rate of 1e-2 (fewer, larger steps over the dense first
+        # layer's 5,000 x 32 weights).
+        "weighted-loss net, L2, fast": WeightedLossClassifier(
+            random_state=0,
+            optimizer__weight_decay=1e-2,
+            **{
+                **net,
+                "module__hidden_units": 32,
+                "batch_size": 1024,
+                "lr": 1e-2,
+            },
+        ),
     }
     rows = {}
     for label, model in models.items():
@@ -87,7 +100,11 @@ def run_case(name, ngrams, net, docs, y):
             flush=True,
         )
     lin = rows["logreg (balanced)"]
-    for label in ("weighted-loss net", "weighted-loss net, L2 1e-2"):
+    for label in (
+        "weighted-loss net",
+        "weighted-loss net, L2 1e-2",
+        "weighted-loss net, L2, fast",
+    ):
         net = rows[label]
         print(
             f"  {label}: AP {net['ap'] - lin['ap']:+.3f} against logistic "

@@ -186,9 +186,9 @@ def user_split(X, y, *, test_size, random_state=0, name="data"):
         # preprocessing and the resamplers; a CNN reads their shape back.
         image_shape = [int(s) for s in X.shape[1:]]
         X = X.reshape(len(X), -1)
-    if len(y) != len(X):
+    if len(y) != X.shape[0]:
         raise ValueError(
-            f"X and y must have the same number of rows; got {len(X)} and {len(y)}."
+            f"X and y must have the same number of rows; got {X.shape[0]} and {len(y)}."
         )
     check_target(y)
     labels, counts = np.unique(y, return_counts=True)

@@ -257,7 +257,7 @@ def benchmark(
     *,
     suite=None,
     methods=DEFAULT_METHODS,
-    recipes=(),
+    recipes="auto",
     cv=5,
     seeds=(0,),
     budget="auto",

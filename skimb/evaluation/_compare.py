@@ -59,7 +59,7 @@ def compare(
     target=None,
     name=None,
     methods=DEFAULT_METHODS,
-    recipes=(),
+    recipes="auto",
     imbalance=None,
     majority_class=None,
     majority_keep=0.9,

@@ -16,7 +16,6 @@ of its own (:data:`REPLACED` names such retired methods).
 from dataclasses import dataclass, field, replace
 
 import torch
-
 from imblearn.ensemble import (
     BalancedBaggingClassifier,
     BalancedRandomForestClassifier,

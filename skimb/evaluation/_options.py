@@ -14,6 +14,7 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 
 import joblib
+import scipy.sparse as sp
 import torch
 
 from .._utils.device import resolve_device
@@ -177,6 +178,10 @@ def _methods(value, name):
 
 
 def _recipes(value, name):
+    if (isinstance(value, str) and value == "auto") or (
+        isinstance(value, list) and value == ["auto"]  # --recipes auto
+    ):
+        return "auto"
     names = [value] if isinstance(value, str) else value
     try:
         names = list(names)
@@ -184,9 +189,16 @@ def _recipes(value, name):
         names = None
     if names is None or any(r not in RECIPES for r in names):
         raise ValueError(
-            f"{name} must be a sequence of names from {list(RECIPES)}; got {value!r}."
+            f"{name} must be 'auto' or a sequence of names from {list(RECIPES)}; "
+            f"got {value!r}."
         )
     return tuple(dict.fromkeys(names))
+
+
+def auto_recipes(X):
+    """The recipes ``recipes='auto'`` tries on ``X``: the L2 penalty for
+    sparse input, none otherwise."""
+    return ("l2",) if sp.issparse(X) else ()
 
 
 def _with_recipes(methods, recipes):
@@ -317,14 +329,15 @@ class RunConfig:
         shown="DEFAULT_METHODS",
         parse="names",
     )
-    recipes: tuple = _option(
-        (),
-        "sequence of str",
+    recipes: object = _option(
+        "auto",
+        "'auto' or sequence of str",
         "Training recipes of skimb.evaluation.RECIPES to try on every net "
         "method of methods that takes them, as extra rows named "
         "method+recipe (comma-separated on the command line): "
         + ", ".join(RECIPES)
-        + ".",
+        + ". 'auto' asks the data: l2 for sparse input (a bag of words, "
+        "where a net without it overfits the few positives), none otherwise.",
         _recipes,
         parse="names",
     )
@@ -590,7 +603,7 @@ class RunConfig:
         for f in fields(self):
             value = f.metadata["check"](getattr(self, f.name), f.name)
             object.__setattr__(self, f.name, value)
-        if self.recipes:
+        if self.recipes and self.recipes != "auto":
             methods = _with_recipes(self.methods, self.recipes)
             object.__setattr__(self, "methods", methods)
         if self.resume and self.output is None:

@@ -18,11 +18,13 @@ run each worker trains shares of a call's nets in one loop
 loop keeps a core busy.
 """
 
+import dataclasses
 import sys
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.under_sampling.base import BaseUnderSampler
 from sklearn.model_selection import StratifiedKFold
@@ -39,7 +41,7 @@ from ..estimators._early_stopping import validation_split
 from ..metrics._operating_point import check_operating_point
 from ..nn import SimpleNet
 from ._methods import METHODS, fits_in_one_loop
-from ._options import net_record
+from ._options import auto_recipes, net_record
 from ._preprocessing import (
     check_encodable,
     make_preprocessor,
@@ -307,6 +309,14 @@ def _preprocessor(split, builtin, options):
     return preprocessors
 
 
+def _preprocessing_name(split, builtin, options):
+    if builtin:
+        return "none (pixels in [0, 1])"
+    if sp.issparse(split.X_train):
+        return "sparse (max-abs scaling)"
+    return f"tabular ({options.scaling}, {options.encoding} encoding)"
+
+
 def _recipe(split, builtin, options):
     """The imbalance recipe's options, checked against the data's classes."""
     counts = label_counts(split.y_train)
@@ -437,6 +447,11 @@ def plan_comparison(data, y, options):
     Plan
     """
     split, builtin = _load(data, y, options)
+    if options.recipes == "auto":
+        recipes = auto_recipes(split.X_train)
+        if not any(METHODS[m].is_net for m in options.methods):
+            recipes = ()
+        options = dataclasses.replace(options, recipes=recipes)
     imbalance = _recipe(split, builtin, options)
     preprocessors = _preprocessor(split, builtin, options)
     net_settings = options.net_settings(image_shape=split.info.get("image_shape"))
@@ -457,9 +472,7 @@ def plan_comparison(data, y, options):
         "budget": options.budget,
         "net": net_record(net_settings),
         "test_size": options.test_size,
-        "preprocessing": "none (pixels in [0, 1])"
-        if builtin
-        else f"tabular ({options.scaling}, {options.encoding} encoding)",
+        "preprocessing": _preprocessing_name(split, builtin, options),
         "operating_point": str(point),
         "recommend_for": options.recommend_for,
     }

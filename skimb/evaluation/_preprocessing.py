@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import sklearn
 from packaging.version import Version
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -27,6 +28,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import (
+    MaxAbsScaler,
     OneHotEncoder,
     OrdinalEncoder,
     QuantileTransformer,
@@ -318,10 +320,11 @@ def make_preprocessor(
 
     Parameters
     ----------
-    X : DataFrame or array-like
+    X : DataFrame, array-like or sparse matrix
         The training part; its columns are assigned to the numeric and
         categorical parts once, by name, so that later tables go through
-        the same choice.
+        the same choice. A sparse matrix (a bag of words) is only scaled,
+        by each column's largest absolute value, so it stays sparse.
     drop : iterable of column names or None
         Columns to leave out; None: those :func:`unusable_columns` finds.
     scaling : {'smooth-clip', 'standard', 'quantile'}, default='smooth-clip'
@@ -365,6 +368,10 @@ def make_preprocessor(
     numeric = make_pipeline(
         SimpleImputer(strategy="median", add_indicator=True), _scaler(scaling)
     )
+    if sp.issparse(X):
+        # A bag of words, say: scaled column by column to [-1, 1], which
+        # keeps its zeros (centring would fill them in).
+        return ColumnTransformer([("numeric", MaxAbsScaler(), slice(0, None))])
     if not isinstance(X, pd.DataFrame):
         return ColumnTransformer([("numeric", numeric, slice(0, None))])
     reasons = unusable_columns(X) if drop is None else dict.fromkeys(drop, "in drop")
@@ -450,7 +457,7 @@ def check_encodable(X):
     encode (mixed strings and numbers in one column, say), before any training.
     """
     if not isinstance(X, pd.DataFrame):
-        X = np.asarray(X)
+        X = X if sp.issparse(X) else np.asarray(X)
         if X.dtype.kind not in "biuf":
             raise ValueError(
                 "X must hold numbers; got an array of dtype "

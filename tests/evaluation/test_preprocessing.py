@@ -295,3 +295,34 @@ def test_compare_target_encodes_by_default_and_its_model_loads(tmp_path):
     pipeline = getattr(model, "estimator", model)  # under a set threshold
     assert "target-encoded__shop" in pipeline[0].get_feature_names_out()
     np.testing.assert_array_equal(model.predict(df), result.model.predict(df))
+
+
+def test_a_sparse_matrix_is_compared_sparse_with_the_l2_recipe(tmp_path, tiny):
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 2_000, density=0.01, format="csr", random_state=0)
+    y = np.where(rng.random(300) < 0.15, "spam", "ham")
+    X = X.tolil()
+    X[np.flatnonzero(y == "spam"), 7] = 1.0  # a word the spam rows share
+    X = X.tocsr().astype(np.float32)
+    pre = make_preprocessor(X).fit(X)
+    assert sp.issparse(pre.transform(X)) and pre.transform(X).nnz == X.nnz
+    result = skimb.compare(
+        X,
+        y,
+        methods=["weighted-loss", "logreg"],
+        output=tmp_path / "out",
+        **{**tiny, "plots": False},
+    )
+    # recipes='auto' asks the data: sparse input adds the L2 penalty.
+    assert result.config["methods"] == ["weighted-loss", "weighted-loss+l2", "logreg"]
+    assert result.config["preprocessing"] == "sparse (max-abs scaling)"
+    assert set(result.rows["method"]) == {"weighted-loss", "weighted-loss+l2", "logreg"}
+    model = skimb.load(tmp_path / "out" / "model.skimb")
+    np.testing.assert_array_equal(model.predict(X[:20]), result.model.predict(X[:20]))
+    # A dense table gets no recipe rows of its own.
+    dense = skimb.compare(
+        X.toarray(), y, methods=["weighted-loss"], output=None, **{**tiny, "plots": False}
+    )
+    assert dense.config["methods"] == ["weighted-loss"]
