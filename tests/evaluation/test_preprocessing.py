@@ -313,7 +313,8 @@ def test_a_sparse_matrix_is_compared_sparse_with_the_l2_recipe(tmp_path, tiny):
         y,
         methods=["weighted-loss", "logreg"],
         output=tmp_path / "out",
-        **{**tiny, "plots": False},
+        **tiny,
+        plots=False,
     )
     # recipes='auto' asks the data: sparse input adds the L2 penalty.
     assert result.config["methods"] == ["weighted-loss", "weighted-loss+l2", "logreg"]
@@ -323,6 +324,6 @@ def test_a_sparse_matrix_is_compared_sparse_with_the_l2_recipe(tmp_path, tiny):
     np.testing.assert_array_equal(model.predict(X[:20]), result.model.predict(X[:20]))
     # A dense table gets no recipe rows of its own.
     dense = skimb.compare(
-        X.toarray(), y, methods=["weighted-loss"], output=None, **{**tiny, "plots": False}
+        X.toarray(), y, methods=["weighted-loss"], output=None, **tiny, plots=False
     )
     assert dense.config["methods"] == ["weighted-loss"]
