@@ -237,7 +237,8 @@ def unsmooth_log_proba(log_proba, smoothing, log_multiplier=None):
     and a class of a large multiplier (a rare class's weight) is not
     raised by it. A tenth gave a lower held-out log loss than a hundredth
     or a millionth; without the ``min(m) / m_c``, a weighted net at 1 %
-    positives called most rows positive (``benchmarks/regularisation.py``).
+    positives called most rows positive (``benchmarks/unsmoothing.py``,
+    ``benchmarks/regularisation.py``).
 
     Parameters
     ----------
