@@ -181,12 +181,28 @@ def _ordered(rows, methods):
     )
 
 
+def _defined_in_main(net):
+    """Whether the net's class lives in a script's ``__main__``: worker
+    processes cannot import it to send a fitted net back."""
+    cls = net if isinstance(net, type) else type(net)
+    return getattr(cls, "__module__", None) == "__main__"
+
+
 def _resolve_workers(options, plan):
     """``n_jobs='auto'``: on a Dask cluster every worker it has; else the
     workers :func:`auto_workers` chooses for the nets' estimated work and
-    the memory available."""
+    the memory available (one process for a net class defined in a
+    script's ``__main__``)."""
+    if _defined_in_main(options.net) and options.parallel:
+        raise ValueError(
+            f"net={options.net!r} is defined in the script's __main__, which worker "
+            "processes cannot import; move it to a module of its own, or use "
+            f"n_jobs=1 (got n_jobs={options.n_jobs!r})."
+        )
     if options.n_jobs != "auto":
         return options
+    if _defined_in_main(options.net):
+        return dataclasses.replace(options, n_jobs=1)
     if options.on_dask:
         n_jobs = -1
     else:

@@ -99,3 +99,34 @@ def test_augmented_sampler_shifts_images_and_refuses_tables(images, tiny, rng):
     labels = np.r_[np.zeros(70, int), np.ones(10, int)]
     with pytest.raises(ValueError, match="augmented-sampler shifts images"):
         compare(table, labels, methods=["augmented-sampler"], output=None, **tiny)
+
+
+class Scripted(Tiny):
+    """A module as a script defines it: in ``__main__``."""
+
+
+Scripted.__module__ = "__main__"
+
+
+def test_a_module_of_a_scripts_main_trains_in_this_process(images, tiny, monkeypatch):
+    import skimb.evaluation._compare as compare_module
+
+    # As if the work called for two workers.
+    monkeypatch.setattr(compare_module, "auto_workers", lambda *a, **k: 2)
+    X, y = images
+    # Workers could not import it to send the fitted net back: 'auto' stays
+    # in this process, and asking for workers is a clear error.
+    with pytest.raises(ValueError, match=r"defined in the script's __main__.*n_jobs=2"):
+        compare(
+            X, y, methods=["weighted-loss"], net=Scripted, n_jobs=2, output=None, **tiny
+        )
+    result = compare(
+        X,
+        y,
+        methods=["weighted-loss"],
+        net=Scripted,
+        n_jobs="auto",
+        output=None,
+        **tiny,
+    )
+    assert (result.rows["status"] == "ok").all()
