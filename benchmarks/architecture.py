@@ -87,7 +87,7 @@ def main(argv=None):
             methods=METHODS,
             output=None,
             progress=False,
-            n_jobs=1,  # the modules of this script live in its __main__
+            n_jobs=1,  # its modules live in __main__: one process anyway
             **options,
         ).summary(rule="trained")
         fraud = fraud.set_index("method")
