@@ -15,6 +15,7 @@ of its own (:data:`REPLACED` names such retired methods).
 
 from dataclasses import dataclass, field, replace
 
+import scipy.sparse as sp
 import torch
 from imblearn.ensemble import (
     BalancedBaggingClassifier,
@@ -46,6 +47,7 @@ __all__ = [
     "REPLACED",
     "Method",
     "Recipe",
+    "auto_recipes",
     "build",
     "fits_in_one_loop",
 ]
@@ -140,6 +142,13 @@ RECIPES = {
         {"optimizer__weight_decay": 0.01},
     ),
 }
+
+
+def auto_recipes(X):
+    """The recipes ``recipes='auto'`` tries on ``X``: the L2 penalty for
+    sparse input (a net without it overfits a bag of words' few positives),
+    none otherwise."""
+    return ("l2",) if sp.issparse(X) else ()
 
 
 class _MethodTable(dict):

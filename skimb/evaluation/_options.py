@@ -14,7 +14,6 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 
 import joblib
-import scipy.sparse as sp
 import torch
 
 from .._utils.device import resolve_device
@@ -193,12 +192,6 @@ def _recipes(value, name):
             f"got {value!r}."
         )
     return tuple(dict.fromkeys(names))
-
-
-def auto_recipes(X):
-    """The recipes ``recipes='auto'`` tries on ``X``: the L2 penalty for
-    sparse input, none otherwise."""
-    return ("l2",) if sp.issparse(X) else ()
 
 
 def _with_recipes(methods, recipes):

@@ -40,8 +40,8 @@ from ..estimators._budget import auto_batch_size
 from ..estimators._early_stopping import validation_split
 from ..metrics._operating_point import check_operating_point
 from ..nn import SimpleNet
-from ._methods import METHODS, fits_in_one_loop
-from ._options import auto_recipes, net_record
+from ._methods import METHODS, auto_recipes, fits_in_one_loop
+from ._options import net_record
 from ._preprocessing import (
     check_encodable,
     make_preprocessor,
