@@ -1495,8 +1495,10 @@ class NetClassifier(NeuralNetClassifier):
         n_classes = len(self.classes_)
         log_m = torch.zeros(n_classes, dtype=torch.float64)
         if isinstance(criterion.weight, torch.Tensor):
-            tiny = torch.finfo(torch.float64).tiny
-            log_m += criterion.weight.detach().double().cpu().clamp_min(tiny).log()
+            weight = criterion.weight.detach().double().cpu()
+            # A class of weight 0 is never trained on: its output is read
+            # as if it had the smallest weight of a trained class.
+            log_m += weight.clamp_min(weight[weight > 0].min()).log()
         if isinstance(criterion, LogitAdjustedLoss):
             log_m -= criterion.tau * criterion.log_prior.detach().double().cpu()
         return criterion.label_smoothing, log_m

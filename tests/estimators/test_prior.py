@@ -580,3 +580,27 @@ def test_a_label_smoothed_net_predicts_and_is_calibrated_as_an_unsmoothed_one(
     assert log_loss(y, _proba(clf, None, X)) == pytest.approx(
         log_loss(y, _proba(unsmoothed, None, X)), rel=0.1
     )
+
+
+def test_a_smoothed_net_with_a_class_of_weight_zero_predicts_as_unsmoothed(tiny_net):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        1500, n_classes=3, n_informative=4, weights=[0.7, 0.2, 0.1], random_state=0
+    )
+    X = X.astype(np.float32)
+    params = dict(tiny_net, max_epochs=10, random_state=0)
+    weights = {0: 1.0, 1: 3.0, 2: 0.0}  # class 2 never trained on
+    plain = WeightedLossClassifier(class_weight=weights, **params).fit(X, y)
+    smoothed = WeightedLossClassifier(
+        class_weight=weights, criterion__label_smoothing=0.2, **params
+    ).fit(X, y)
+    proba = smoothed.predict_proba(X)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+    # Read with the zero weight, class 2's output would take every row.
+    assert (smoothed.predict(X) == 2).mean() == (plain.predict(X) == 2).mean() == 0
+    assert (
+        accuracy_score(y, smoothed.predict(X))
+        > accuracy_score(y, plain.predict(X)) - 0.05
+    )
