@@ -2,7 +2,9 @@
 as they are and with AdamW's weight decay (0.01, 0.1, 1.0; ``--what
 decay``), and the plain net, the weighted loss, the weighted sampler and
 logit adjustment with label smoothing (``--smoothings 0.1,0.2``; ``--what
-smoothing``), on the fraud example and on the first 24 of the 68 KEEL
+smoothing``), and the two smoothed nets with a learning-rate schedule
+(halved every 10 epochs, or when the training loss stalls for 3; ``--what
+schedule``), on the fraud example and on the first 24 of the 68 KEEL
 sets: average precision, balanced accuracy and log loss.
 
 The variants are added to the comparison's methods for the run only.
@@ -19,6 +21,8 @@ import warnings
 from pathlib import Path
 
 import torch
+from sklearn.base import clone
+from skorch.callbacks import LRScheduler
 
 import skimb
 from skimb import NetClassifier, WeightedLossClassifier, WeightedSamplerClassifier
@@ -44,6 +48,21 @@ def _variants(what, smoothings=(0.1, 0.2)):
             METHODS[f"weighted-loss-wd{v:g}"] = Method(WeightedLossClassifier(**extra))
             names += [f"logit-adjusted-wd{v:g}", f"weighted-loss-wd{v:g}"]
         return names
+    if what == "schedule":
+        names = ["weighted-loss+smooth", "logit-adjusted+smooth"]
+        schedules = {
+            "step": LRScheduler(policy="StepLR", step_size=10, gamma=0.5),
+            "plateau": LRScheduler(
+                policy="ReduceLROnPlateau", monitor="train_loss", patience=3, factor=0.5
+            ),
+        }
+        for base in list(names):
+            for label, schedule in schedules.items():
+                estimator = clone(METHODS[base].estimator)
+                estimator.set_params(callbacks=[("lr", schedule)])
+                METHODS[f"{base}-{label}"] = Method(estimator)
+                names.append(f"{base}-{label}")
+        return names
     names = ["baseline", "weighted-loss", "weighted-sampler", "logit-adjusted"]
     for v in smoothings:
         extra = {"criterion__label_smoothing": v}
@@ -65,7 +84,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--keel", type=int, default=24)
-    parser.add_argument("--what", choices=["decay", "smoothing"], default="decay")
+    parser.add_argument(
+        "--what", choices=["decay", "smoothing", "schedule"], default="decay"
+    )
     parser.add_argument("--smoothings", default="0.1,0.2")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
