@@ -264,6 +264,32 @@ def _check_images(split, methods):
         )
 
 
+#: Bytes a dense-input method holds per cell of a sparse matrix it
+#: densifies: the float32 copy and gradient boosting's float64 one.
+DENSE_CELL_BYTES = 12
+#: The share of the available memory such copies may take.
+DENSE_MEMORY_FRACTION = 0.5
+
+
+def _check_dense(split, methods, memory=None):
+    """A method that needs dense input (gradient boosting) would densify a
+    sparse matrix: refuse, naming the methods, when that does not fit."""
+    dense = [m for m in methods if METHODS[m].dense]
+    if not dense or not sp.issparse(split.X_train):
+        return
+    memory = available_memory() if memory is None else memory
+    rows, columns = split.X_train.shape
+    need = rows * columns * DENSE_CELL_BYTES
+    if memory is not None and need > DENSE_MEMORY_FRACTION * memory:
+        raise ValueError(
+            f"{', '.join(dense)} need{'s' if len(dense) == 1 else ''} the sparse "
+            f"{rows} x {columns} matrix of {split.name} dense: about "
+            f"{need / 2**30:.1f} GiB, more than half the {memory / 2**30:.1f} GiB "
+            "available; leave them out of methods (the nets, the resamplers, the "
+            "forest and logistic regression keep it sparse)."
+        )
+
+
 def _warn_interpolation(split, methods):
     """On images a net reads as images, say which resamplers interpolate
     flat pixels."""
@@ -458,6 +484,7 @@ def plan_comparison(data, y, options):
     if net_settings["module"] is not SimpleNet:  # the nets see images
         _warn_interpolation(split, options.methods)
     _check_images(split, options.methods)
+    _check_dense(split, options.methods)
     point = check_operating_point(
         options.operating_point, n_classes=len(label_counts(split.y_train))
     )

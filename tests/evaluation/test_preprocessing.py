@@ -327,3 +327,19 @@ def test_a_sparse_matrix_is_compared_sparse_with_the_l2_recipe(tmp_path, tiny):
         X.toarray(), y, methods=["weighted-loss"], output=None, **tiny, plots=False
     )
     assert dense.config["methods"] == ["weighted-loss"]
+
+
+def test_gradient_boosting_on_a_sparse_matrix_too_wide_to_densify_is_refused(tiny):
+    import scipy.sparse as sp
+
+    from skimb.datasets import DataSplit
+    from skimb.evaluation._plan import _check_dense
+
+    X = sp.random(400, 300_000, density=1e-4, format="csr", random_state=0)
+    y = np.repeat([0, 1], [360, 40])
+    split = DataSplit(X, y, X, y, name="words")
+    # 400 x 300,000 cells dense: about 1.3 GiB.
+    with pytest.raises(ValueError, match=r"hgb needs the sparse 400 x 300000 matrix"):
+        _check_dense(split, ["weighted-loss", "hgb"], memory=2 * 2**30)
+    _check_dense(split, ["weighted-loss", "hgb"], memory=8 * 2**30)  # fits
+    _check_dense(split, ["weighted-loss", "logreg"], memory=2**20)  # all sparse
