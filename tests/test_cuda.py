@@ -119,3 +119,21 @@ def test_sparse_rows_train_on_the_gpu():
     Xs = sp.random(500, 2_000, density=0.01, format="csr", dtype=np.float32)
     clf = WeightedLossClassifier(max_epochs=2, device="cuda").fit(Xs, y)
     assert clf.predict_proba(Xs).shape == (500, 3)
+
+
+def test_a_smoothed_net_on_the_gpu_predicts_as_on_the_cpu():
+    params = dict(
+        class_weight="balanced",
+        criterion__label_smoothing=0.2,
+        max_epochs=30,
+        random_state=0,
+    )
+    Xs = X + 2 * np.eye(3, dtype=np.float32)[y].repeat(7, 1)[:, :20]  # a signal
+    gpu = WeightedLossClassifier(device="cuda", **params).fit(Xs, y)
+    cpu = WeightedLossClassifier(device="cpu", **params).fit(Xs, y)
+    proba = gpu.predict_proba(Xs)
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+    # Unsmoothed on the GPU (a raw smoothed weighted net calls most rows
+    # rare): its decisions are the CPU net's, up to the devices' rounding.
+    assert (gpu.predict(Xs) == cpu.predict(Xs)).mean() >= 0.9
+    assert (gpu.predict(Xs) == y).mean() > 0.9

@@ -1359,7 +1359,8 @@ class NetClassifier(NeuralNetClassifier):
             )
         else:  # a Dataset's validation part, streamed as training is
             outputs = self.forward_iter(X, training=False, device=self.device)
-        log_p = torch.cat([self._log_proba(out) for out in outputs])
+        smoothing = self._smoothing(self.device)  # where the outputs are
+        log_p = torch.cat([self._log_proba(out, smoothing) for out in outputs])
         score = STOPPING_SCORES[self.early_stopping_score][0]
         return score(log_p, stopper.y, self.training_prior_)
 
@@ -1466,11 +1467,12 @@ class NetClassifier(NeuralNetClassifier):
         # shift the log-odds by less than the output's own rounding.
         if prior is not None and np.allclose(prior, source, rtol=1e-6, atol=0):
             prior = None
-        if prior is None and self._smoothing() is None:
+        smoothing = self._smoothing("cpu")  # forward_iter's outputs are there
+        if prior is None and smoothing is None:
             return super().predict_proba(dataset)
         probas = []
         for yp in self.forward_iter(dataset, training=False):
-            log_p = self._log_proba(yp)
+            log_p = self._log_proba(yp, smoothing)
             if log_p.dim() != 2 or log_p.shape[1] != len(source):
                 raise ValueError(
                     f"prior needs one probability per class ({len(source)}) from "
@@ -1483,10 +1485,11 @@ class NetClassifier(NeuralNetClassifier):
                 probas.append(to_numpy(shift_log_proba(log_p, prior, source)))
         return np.concatenate(probas, 0)
 
-    def _smoothing(self):
+    def _smoothing(self, device):
         """The label smoothing of a cross-entropy criterion (plain or
         logit-adjusted) and its log class multiplier (log weight minus logit
-        offset) for :func:`unsmooth_log_proba`; None without smoothing."""
+        offset, on ``device``) for :func:`unsmooth_log_proba`; None without
+        smoothing. Read once per prediction, not per batch."""
         criterion = getattr(self, "criterion_", None)
         if type(criterion) not in (torch.nn.CrossEntropyLoss, LogitAdjustedLoss):
             return None
@@ -1501,17 +1504,16 @@ class NetClassifier(NeuralNetClassifier):
             log_m += weight.clamp_min(weight[weight > 0].min()).log()
         if isinstance(criterion, LogitAdjustedLoss):
             log_m -= criterion.tau * criterion.log_prior.detach().double().cpu()
-        return criterion.label_smoothing, log_m
+        return criterion.label_smoothing, log_m.to(device, torch.float32)
 
-    def _log_proba(self, yp):
-        """Log-probabilities of one forward pass's output ``yp`` (with label
-        smoothing undone: :func:`unsmooth_log_proba`)."""
+    def _log_proba(self, yp, smoothing=None):
+        """Log-probabilities of one forward pass's output ``yp``, with label
+        smoothing undone where ``smoothing`` (:meth:`_smoothing`) says so."""
         yp = yp[0] if isinstance(yp, tuple) else yp
         if self.predict_nonlinearity == "auto" and isinstance(
             self.criterion_, _LOGIT_LOSSES
         ):
             log_p = torch.log_softmax(yp, dim=-1)  # exact where softmax underflows
-            smoothing = self._smoothing()
             if smoothing is not None and log_p.shape[-1] == len(smoothing[1]):
                 log_p = unsmooth_log_proba(log_p, *smoothing)
             return log_p
